@@ -1,0 +1,173 @@
+//! Where requests go: one of the documented regions, or any base URL.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use http::Uri;
+use http::uri::{Authority, Scheme};
+
+use crate::error::ConfigError;
+
+/// The regions where Workspace is documented, by id.
+pub const REGIONS: [&str; 18] = [
+    "cn-east-3",
+    "cn-north-4",
+    "cn-south-1",
+    "cn-southwest-2",
+    "la-south-2",
+    "sa-brazil-1",
+    "la-north-2",
+    "ap-southeast-3",
+    "cn-north-9",
+    "ap-southeast-1",
+    "cn-east-5",
+    "me-east-1",
+    "af-south-1",
+    "tr-west-1",
+    "cn-north-11",
+    "af-north-1",
+    "ap-southeast-2",
+    "eu-west-101",
+];
+
+/// The scheme and authority requests are sent to, such as `https://workspace.cn-north-4.myhuaweicloud.com`.
+///
+/// `https` is required, except for loopback hosts (`localhost`, `127.0.0.0/8`, `::1`), where
+/// `http` is allowed so that tests can run against a local emulator.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    scheme: Scheme,
+    authority: Authority,
+}
+
+impl Endpoint {
+    /// The endpoint of a documented region, such as `cn-north-4`.
+    pub fn region(id: &str) -> Result<Self, ConfigError> {
+        if !REGIONS.contains(&id) {
+            return Err(ConfigError::new(format!(
+                "unknown region {id:?}; the known regions are {}",
+                REGIONS.join(", ")
+            )));
+        }
+        Self::parse(&format!("https://workspace.{id}.myhuaweicloud.com"))
+    }
+
+    /// An endpoint from a base URL: `https://host[:port]`, or `http://` on a loopback host.
+    /// A trailing `/` is allowed; a path, query, user info or other scheme is refused.
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        let bad = |why: &str| ConfigError::new(format!("endpoint {url:?} {why}"));
+        let uri: Uri = url.parse().map_err(|_| bad("is not a valid URL"))?;
+        let scheme = uri.scheme().cloned().ok_or_else(|| bad("has no scheme (use https://)"))?;
+        let authority = uri.authority().cloned().ok_or_else(|| bad("has no host"))?;
+        if authority.as_str().contains('@') {
+            // The URL is not echoed: user info may hold a password.
+            return Err(ConfigError::new("endpoint must not contain user info (user:password@)"));
+        }
+        if authority.host().is_empty() {
+            return Err(bad("has no host"));
+        }
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(bad("must not have a path or query (give only scheme, host and port)"));
+        }
+        if scheme == Scheme::HTTP {
+            if !is_loopback(authority.host()) {
+                return Err(bad("uses http, which is allowed only for loopback hosts; use https"));
+            }
+        } else if scheme != Scheme::HTTPS {
+            return Err(bad("must use https (or http on a loopback host)"));
+        }
+        Ok(Self { scheme, authority })
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &str {
+        self.scheme.as_str()
+    }
+
+    /// The host, without a port.
+    pub fn host(&self) -> &str {
+        self.authority.host()
+    }
+
+    /// The `Host` header: the host, with the port when the URL gave one.
+    pub fn host_header(&self) -> &str {
+        self.authority.as_str()
+    }
+
+    /// The base URL, such as `https://workspace.cn-north-4.myhuaweicloud.com`.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+
+    /// An absolute URI on this endpoint for a path and query that are already encoded.
+    pub(crate) fn uri(&self, path_and_query: &str) -> Result<Uri, ConfigError> {
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path_and_query)
+            .build()
+            .map_err(|e| ConfigError::new(format!("cannot form a URL on {}: {e}", self.base_url())))
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.authority)
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Endpoint({self})")
+    }
+}
+
+impl std::str::FromStr for Endpoint {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        Self::parse(s)
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_region_has_its_endpoint() {
+        for id in REGIONS {
+            let e = Endpoint::region(id).unwrap();
+            assert_eq!(e.host_header(), format!("workspace.{id}.myhuaweicloud.com"));
+            assert_eq!(e.scheme(), "https");
+        }
+        let err = Endpoint::region("mars-1").unwrap_err().to_string();
+        assert!(err.contains("unknown region \"mars-1\"") && err.contains("cn-north-4, cn-south-1"), "{err}");
+    }
+
+    #[test]
+    fn custom_urls() {
+        let e = Endpoint::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!((e.host(), e.host_header()), ("127.0.0.1", "127.0.0.1:8080"));
+        assert_eq!(Endpoint::parse("https://example.com:8443/").unwrap().host_header(), "example.com:8443");
+        assert!(Endpoint::parse("http://localhost:1").is_ok());
+        assert!(Endpoint::parse("http://[::1]:1").is_ok());
+        for (bad, why) in [
+            ("http://example.com", "allowed only for loopback"),
+            ("ftp://example.com", "must use https"),
+            ("https://user:pw@example.com", "must not contain user info"),
+            ("https://example.com/v2", "must not have a path"),
+            ("https://example.com/?a=b", "must not have a path"),
+            ("example.com", "has no scheme"),
+            ("https://exa mple.com", "not a valid URL"),
+        ] {
+            let err = Endpoint::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad}: {err}");
+            assert!(!err.contains("pw"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The sans-IO core of the Huawei Cloud Workspace SDK for `GET /v2/{project_id}/connect-desktops`.
+//!
+//! It turns a validated request into the exact bytes the official SDK sends, signs them with
+//! SDK-HMAC-SHA256, and turns any response into a typed page or a precise error. It performs no
+//! I/O, reads no clock and never sleeps: time comes in as an argument. Pick it to drive the API
+//! with your own HTTP stack; pick `workspace-blocking` or `workspace-async` for a ready client.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use workspace_core::{build_request, parse_response, Config, Credentials, Endpoint};
+//! use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ProjectId};
+//!
+//! let config = Config::new(
+//!     Endpoint::region("cn-north-4")?,
+//!     ProjectId::new("0a1b2c3d4e5f60718293a4b5c6d7e8f9")?,
+//!     Credentials::ak_sk("HPUAEXAMPLEAK0000001", "exampleSecretKey0123456789abcdefghijklmnop")?,
+//! );
+//! let query = ListDesktopsConnectStatusRequest::builder()
+//!     .connect_status(ConnectStatus::Connected)
+//!     .limit(50)
+//!     .build()?;
+//! let now = UNIX_EPOCH + Duration::from_secs(1_796_011_200); // 2026-11-30T04:00:00Z
+//! let request = build_request(&config, &query, now)?;
+//! assert!(request.headers()["authorization"].to_str()?.starts_with("SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001"));
+//!
+//! // Send `request` with any HTTP library, then hand the response to the parser:
+//! let page = parse_response(http::StatusCode::OK, &http::HeaderMap::new(), br#"{"desktops":[],"total_count":0}"#)?;
+//! assert_eq!(page.total_count(), Some(0));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod credentials;
+mod endpoint;
+mod error;
+pub mod query;
+mod request;
+mod response;
+pub mod sign;
+pub mod time;
+
+pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};
+pub use endpoint::{Endpoint, REGIONS};
+pub use error::{
+    BodySnippet, BoxError, ConfigError, Error, InvalidResponse, ServiceError, SigningError, TransportError,
+    TransportErrorKind,
+};
+pub use request::{Config, SDK_USER_AGENT, build_request};
+pub use response::{Page, X_REQUEST_ID, parse_response, service_error};
+pub use workspace_types as types;

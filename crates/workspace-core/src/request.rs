@@ -1,0 +1,171 @@
+//! Builds the signed HTTP request of `ListDesktopsConnectStatus`, exactly as the official SDK sends it.
+
+use std::time::SystemTime;
+
+use http::header::{CONTENT_TYPE, HOST, USER_AGENT};
+use http::{HeaderName, HeaderValue, Method, Request};
+use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
+
+use crate::credentials::Credentials;
+use crate::endpoint::Endpoint;
+use crate::error::{ConfigError, Error, SigningError};
+use crate::query::canonical_query;
+use crate::sign;
+use crate::time::format_sdk_date;
+
+/// The `User-Agent` this SDK sends: its name and version.
+pub const SDK_USER_AGENT: &str = concat!("workspace-rs/", env!("CARGO_PKG_VERSION"));
+
+const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
+const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
+const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
+const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// What every request of a client shares: where it goes, for which project, and who signs it.
+#[derive(Clone, Debug)]
+pub struct Config {
+    endpoint: Endpoint,
+    project_id: ProjectId,
+    credentials: Credentials,
+    user_agent: HeaderValue,
+}
+
+impl Config {
+    /// A configuration with the SDK's own `User-Agent`.
+    pub fn new(endpoint: Endpoint, project_id: ProjectId, credentials: Credentials) -> Self {
+        Self { endpoint, project_id, credentials, user_agent: HeaderValue::from_static(SDK_USER_AGENT) }
+    }
+
+    /// Appends `; {suffix}` to the `User-Agent`, to name your application.
+    pub fn with_user_agent_suffix(mut self, suffix: &str) -> Result<Self, ConfigError> {
+        let ua = format!("{SDK_USER_AGENT}; {suffix}");
+        if suffix.trim().is_empty() || !ua.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(ConfigError::new(format!("user agent suffix {suffix:?} must be non-empty printable ASCII")));
+        }
+        self.user_agent = HeaderValue::from_str(&ua).map_err(|e| ConfigError::new(e.to_string()))?;
+        Ok(self)
+    }
+
+    /// Where requests go.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The project whose desktops are listed.
+    pub fn project_id(&self) -> &ProjectId {
+        &self.project_id
+    }
+
+    /// The credentials requests are authenticated with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The `User-Agent` sent.
+    pub fn user_agent(&self) -> &str {
+        // Only ever built from printable ASCII.
+        self.user_agent.to_str().unwrap_or(SDK_USER_AGENT)
+    }
+}
+
+/// Builds `GET /v2/{project_id}/connect-desktops?…` for `req`, signed at `now`.
+///
+/// The query is the canonical query (keys sorted, repeated `user_names` sorted, everything but
+/// `A-Z a-z 0-9 - _ . ~` percent-encoded); headers are `User-Agent`, `Content-Type`,
+/// `X-Project-Id`, `X-Security-Token` (temporary credentials only), `X-Sdk-Date`, `Host` and
+/// `Authorization`, or `X-Auth-Token` instead of the last two with an IAM token.
+pub fn build_request(
+    config: &Config,
+    req: &ListDesktopsConnectStatusRequest,
+    now: SystemTime,
+) -> Result<Request<Vec<u8>>, Error> {
+    let mut path = format!("/v2/{}/connect-desktops", config.project_id);
+    let query = canonical_query(&req.query_pairs());
+    if !query.is_empty() {
+        path.push('?');
+        path.push_str(&query);
+    }
+    let mut request = Request::new(Vec::new());
+    *request.method_mut() = Method::GET;
+    *request.uri_mut() = config.endpoint.uri(&path)?;
+    let project = HeaderValue::from_str(config.project_id.as_str())
+        .map_err(|_| SigningError::new("the project id is not a valid header value"))?;
+    let host = HeaderValue::from_str(config.endpoint.host_header())
+        .map_err(|_| SigningError::new("the host is not a valid header value"))?;
+    let h = request.headers_mut();
+    h.insert(USER_AGENT, config.user_agent.clone());
+    h.insert(CONTENT_TYPE, APPLICATION_JSON);
+    h.insert(X_PROJECT_ID, project);
+    match &config.credentials {
+        Credentials::AkSk(creds) => {
+            if let Some(token) = creds.security_token() {
+                h.insert(X_SECURITY_TOKEN, secret_header(token.expose_secret())?);
+            }
+            let date = HeaderValue::from_str(&format_sdk_date(now)).map_err(|_| SigningError::new("bad date"))?;
+            h.insert(X_SDK_DATE, date);
+            h.insert(HOST, host);
+            sign::sign(&mut request, creds)?;
+        }
+        Credentials::Token(token) => {
+            h.insert(HOST, host);
+            h.insert(X_AUTH_TOKEN, secret_header(token.expose_secret())?);
+        }
+    }
+    Ok(request)
+}
+
+/// A header value holding a secret, marked sensitive so that HTTP libraries do not print it.
+fn secret_header(secret: &str) -> Result<HeaderValue, SigningError> {
+    let mut v =
+        HeaderValue::from_str(secret).map_err(|_| SigningError::new("a credential is not a valid header value"))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+    use workspace_types::ConnectStatus;
+
+    fn config(creds: Credentials) -> Config {
+        Config::new(
+            Endpoint::region("cn-north-4").unwrap(),
+            ProjectId::new("0a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
+            creds,
+        )
+    }
+
+    fn now() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_796_011_200)
+    }
+
+    #[test]
+    fn token_auth_sends_the_token_and_no_signature() {
+        let req = ListDesktopsConnectStatusRequest::builder().connect_status(ConnectStatus::Connected).build().unwrap();
+        let r = build_request(&config(Credentials::token("tok").unwrap()), &req, now()).unwrap();
+        assert_eq!(r.headers()["x-auth-token"], "tok");
+        assert!(r.headers()["x-auth-token"].is_sensitive());
+        assert!(!r.headers().contains_key("authorization"));
+        assert_eq!(
+            r.uri().to_string(),
+            "https://workspace.cn-north-4.myhuaweicloud.com/v2/0a1b2c3d4e5f60718293a4b5c6d7e8f9/connect-desktops?connect_status=CONNECTED"
+        );
+    }
+
+    #[test]
+    fn user_agent_suffix() {
+        let c = config(Credentials::token("t").unwrap()).with_user_agent_suffix("myapp/1.0").unwrap();
+        assert_eq!(c.user_agent(), format!("{SDK_USER_AGENT}; myapp/1.0"));
+        assert!(config(Credentials::token("t").unwrap()).with_user_agent_suffix("a\r\nX-Evil: 1").is_err());
+        assert!(config(Credentials::token("t").unwrap()).with_user_agent_suffix(" ").is_err());
+    }
+
+    #[test]
+    fn no_query_means_no_question_mark() {
+        let r = build_request(&config(Credentials::ak_sk("AK", "SK").unwrap()), &Default::default(), now()).unwrap();
+        assert_eq!(r.uri().path_and_query().unwrap().as_str(), "/v2/0a1b2c3d4e5f60718293a4b5c6d7e8f9/connect-desktops");
+        assert_eq!(r.headers()["x-sdk-date"], "20261130T040000Z");
+    }
+}

@@ -1,0 +1,174 @@
+//! Turns any response, whatever its bytes, into a typed page or a precise error.
+
+use http::{HeaderMap, StatusCode};
+use workspace_types::{ErrorBody, ListDesktopsConnectStatusResponse};
+
+use crate::error::{BodySnippet, Error, InvalidResponse, ServiceError};
+
+/// The response header that carries the service's request id.
+pub const X_REQUEST_ID: &str = "x-request-id";
+
+/// One page of desktops, with the request id of the response that carried it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    response: ListDesktopsConnectStatusResponse,
+    request_id: Option<String>,
+}
+
+impl Page {
+    /// A page holding `response`, as received with `request_id`.
+    pub fn new(response: ListDesktopsConnectStatusResponse, request_id: Option<String>) -> Self {
+        Self { response, request_id }
+    }
+
+    /// The desktops of this page.
+    pub fn desktops(&self) -> &[workspace_types::ConnectDesktopsInfo] {
+        &self.response.desktops
+    }
+
+    /// How many desktops match the query in all, when the service said.
+    pub fn total_count(&self) -> Option<u64> {
+        self.response.total_count
+    }
+
+    /// The request id of the response.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The response body.
+    pub fn response(&self) -> &ListDesktopsConnectStatusResponse {
+        &self.response
+    }
+
+    /// The response body, by value.
+    pub fn into_response(self) -> ListDesktopsConnectStatusResponse {
+        self.response
+    }
+}
+
+/// Reads a response of `ListDesktopsConnectStatus`: a 2xx becomes a [`Page`], anything else an
+/// error. It never panics, whatever the bytes.
+pub fn parse_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Page, Error> {
+    let request_id = request_id(headers);
+    if !status.is_success() {
+        return Err(service_error(status, headers, body).into());
+    }
+    match serde_json::from_slice::<ListDesktopsConnectStatusResponse>(body) {
+        Ok(response) => Ok(Page { response, request_id }),
+        Err(e) => Err(InvalidResponse {
+            status,
+            reason: format!("the body is not the documented JSON ({e})"),
+            snippet: BodySnippet::new(body),
+            request_id,
+        }
+        .into()),
+    }
+}
+
+/// Reads an error response into a [`ServiceError`]: the code and message from the JSON body, or
+/// the status number and a snippet of the body when it is not a JSON error.
+pub fn service_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ServiceError {
+    let parsed = ErrorBody::parse(body).unwrap_or_default();
+    let (code, message) = match (parsed.error_code, parsed.error_msg) {
+        (Some(code), Some(msg)) => (code, msg),
+        _ => (status.as_u16().to_string(), BodySnippet::new(body).to_string()),
+    };
+    ServiceError {
+        status,
+        code,
+        message,
+        detail: parsed.error_detail,
+        encoded_authorization_message: parsed.encoded_authorization_message,
+        request_id: request_id(headers).or(parsed.request_id),
+        headers: headers.clone(),
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers.get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn headers(id: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(id) = id {
+            h.insert(X_REQUEST_ID, id.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn success_carries_the_request_id() {
+        let p = parse_response(
+            StatusCode::OK,
+            &headers(Some("rid-1")),
+            br#"{"desktops":[{"desktop_id":"d"}],"total_count":9}"#,
+        )
+        .unwrap();
+        assert_eq!((p.desktops().len(), p.total_count(), p.request_id()), (1, Some(9), Some("rid-1")));
+    }
+
+    #[test]
+    fn service_error_shows_everything_a_person_needs() {
+        let body = br#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail","request_id":"body-id"}"#;
+        let e = parse_response(StatusCode::UNAUTHORIZED, &headers(Some("hdr-id")), body).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "HTTP 401 APIGW.0301: Incorrect IAM authentication information: verify aksk signature fail [request id hdr-id]"
+        );
+        let e = parse_response(
+            StatusCode::BAD_REQUEST,
+            &headers(None),
+            br#"{"error_code":"WKS.0001","error_msg":"bad","error_detail":"limit","request_id":"body-id"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "HTTP 400 WKS.0001: bad (limit) [request id body-id]");
+        assert_eq!(e.request_id(), Some("body-id"));
+        assert_eq!(e.as_service_error().unwrap().detail(), Some("limit"));
+    }
+
+    #[test]
+    fn non_json_error_uses_status_and_snippet() {
+        let e = parse_response(StatusCode::BAD_GATEWAY, &headers(None), b"<html>Bad Gateway</html>").unwrap_err();
+        assert_eq!(e.to_string(), "HTTP 502 502: \"<html>Bad Gateway</html>\" [no request id]");
+        let e = parse_response(StatusCode::INTERNAL_SERVER_ERROR, &headers(None), b"").unwrap_err();
+        assert_eq!(e.as_service_error().unwrap().message(), "(empty)");
+    }
+
+    #[test]
+    fn malformed_success_is_an_invalid_response() {
+        let e = parse_response(StatusCode::OK, &headers(Some("r")), br#"{"desktops":[{"desktop_id":"d""#).unwrap_err();
+        let Error::InvalidResponse(inv) = &e else { panic!("{e:?}") };
+        assert_eq!(inv.status(), StatusCode::OK);
+        let s = e.to_string();
+        assert!(
+            s.starts_with("invalid response (HTTP 200): the body is not the documented JSON (EOF while parsing"),
+            "{s}"
+        );
+        assert!(s.contains(r#"body: "{\"desktops\":[{\"desktop_id\":\"d\"" [request id r]"#), "{s}");
+        let e = parse_response(StatusCode::OK, &headers(None), br#"{"total_count":-1}"#).unwrap_err();
+        assert!(matches!(e, Error::InvalidResponse(_)));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(status in 100u16..1000, body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let status = StatusCode::from_u16(status).unwrap();
+            let _ = parse_response(status, &HeaderMap::new(), &body).map_err(|e| e.to_string());
+        }
+
+        #[test]
+        fn never_panics_on_json_like_bodies(status in 200u16..600, body in r#"\{("[a-z_]{1,12}":("[^"]{0,8}"|[0-9]{1,3}|null|\[\]|\{\}),?){0,6}\}"#) {
+            let status = StatusCode::from_u16(status).unwrap();
+            match parse_response(status, &HeaderMap::new(), body.as_bytes()) {
+                Ok(_) => prop_assert!(status.is_success()),
+                Err(e) => { let _ = e.to_string(); }
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `cargo xtask deps`: checks the architecture invariants stated in docs/ARCHITECTURE.md.
+
+use std::fs;
+
+use crate::{Result, cargo_output, project_root};
+
+/// A crate, the features it is checked with, and the crates that must not be in its tree.
+struct Rule {
+    krate: &'static str,
+    features: &'static [&'static str],
+    banned: &'static [&'static str],
+    why: &'static str,
+}
+
+const IO_CRATES: &[&str] = &["ureq", "reqwest", "hyper", "tokio", "async-trait", "mio", "socket2", "rustls"];
+
+const RULES: &[Rule] = &[
+    Rule {
+        krate: "workspace-types",
+        features: &["--all-features"],
+        banned: &["http", "ureq", "reqwest", "hyper", "tokio", "async-trait", "mio", "socket2", "rustls"],
+        why: "the models have no HTTP and no I/O",
+    },
+    Rule { krate: "workspace-core", features: &["--all-features"], banned: IO_CRATES, why: "the core is sans-IO" },
+];
+
+/// Source patterns the core must never contain: it reads no clock, sleeps never, does no I/O.
+const CORE_BANNED_SOURCE: &[&str] = &[
+    "SystemTime::now",
+    "Instant::now",
+    "thread::sleep",
+    "thread::spawn",
+    "TcpStream",
+    "TcpListener",
+    "UdpSocket",
+    "std::fs",
+    "std::io::Read",
+    "std::io::Write",
+    "println!",
+    "eprintln!",
+];
+
+pub(crate) fn check() -> Result {
+    let mut failures = Vec::new();
+    for rule in RULES {
+        let mut args = vec!["tree", "-p", rule.krate, "-e", "normal", "--prefix", "none", "--format", "{p}"];
+        args.extend_from_slice(rule.features);
+        let tree = cargo_output(&args)?;
+        for line in tree.lines() {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            if rule.banned.contains(&name) {
+                failures.push(format!("{} depends on {name} ({})", rule.krate, rule.why));
+            }
+        }
+    }
+    check_core_source(&mut failures)?;
+    check_internal_dependencies(&mut failures)?;
+    check_forbid_unsafe(&mut failures)?;
+    if failures.is_empty() {
+        eprintln!("deps: every architecture invariant holds");
+        Ok(())
+    } else {
+        Err(format!("architecture invariants broken:\n  {}", failures.join("\n  ")))
+    }
+}
+
+fn check_core_source(failures: &mut Vec<String>) -> Result {
+    let dir = project_root().join("crates/workspace-core/src");
+    for entry in fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for pattern in CORE_BANNED_SOURCE {
+            if text.contains(pattern) {
+                failures
+                    .push(format!("{} uses {pattern}: the core performs no I/O and reads no clock", path.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Internal dependencies never turn on a crate's default features behind the user's back.
+fn check_internal_dependencies(failures: &mut Vec<String>) -> Result {
+    let manifest = fs::read_to_string(project_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    for line in manifest.lines().filter(|l| l.starts_with("workspace-") && l.contains("path =")) {
+        if !line.contains("default-features = false") {
+            failures.push(format!("internal dependency without default-features = false: {line}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_forbid_unsafe(failures: &mut Vec<String>) -> Result {
+    let crates = project_root().join("crates");
+    for entry in fs::read_dir(&crates).map_err(|e| e.to_string())? {
+        let dir = entry.map_err(|e| e.to_string())?.path();
+        for root in ["src/lib.rs", "src/main.rs"] {
+            let file = dir.join(root);
+            if let Ok(text) = fs::read_to_string(&file) {
+                if !text.contains("#![forbid(unsafe_code)]") {
+                    failures.push(format!("{} lacks #![forbid(unsafe_code)]", file.display()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
