@@ -20,7 +20,7 @@ tasks:
 ";
 
 /// The library crates, each linted and tested on its own.
-pub(crate) const CRATES: &[&str] = &["workspace-types", "workspace-core"];
+pub(crate) const CRATES: &[&str] = &["workspace-types", "workspace-core", "workspace-emulator"];
 
 fn main() -> ExitCode {
     let task = env::args().nth(1).unwrap_or_default();

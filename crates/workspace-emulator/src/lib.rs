@@ -1,0 +1,182 @@
+//! A local Huawei Cloud Workspace service for tests, demos and your own tests.
+//!
+//! It serves `GET /v2/{project_id}/connect-desktops` as documented, over real HTTP on loopback,
+//! and behaves like the service where it matters to a client: SDK-HMAC-SHA256 signatures are
+//! verified (401 `APIGW.0301` when wrong, `APIGW.0303` when `X-Sdk-Date` is more than 15 minutes
+//! off), bad input gets 400 `WKS.0001`, pages never overlap or skip, and faults (throttling,
+//! server errors, resets, truncated, malformed or stalled bodies, latency) happen on demand.
+//!
+//! Pick it to test code that calls the API without a cloud account; it is what this SDK's own
+//! tests run against.
+//!
+//! ```
+//! use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
+//!
+//! let emulator = Emulator::start(EmulatorConfig::default().desktops(1500).seed(7))?;
+//! println!("serving {} for project {}", emulator.base_url(), emulator.project_id());
+//! emulator.push_faults([FaultRule::new(Fault::status(503), 2)]); // the next 2 requests get 503
+//! assert_eq!(emulator.desktops().len(), 1500);
+//! emulator.stop();
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! The command-line program `workspace-emulator` serves the same (see `docs/emulator.md`).
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod auth;
+mod config;
+mod faults;
+pub mod fleet;
+mod reply;
+mod server;
+mod service;
+mod state;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+use workspace_types::{ConnectDesktopsInfo, ConnectStatus};
+
+pub use config::{DEMO_AK, DEMO_AUTH_TOKEN, DEMO_PROJECT_ID, DEMO_SK, EmulatorConfig, Fleet, KeyPair};
+pub use faults::{Fault, FaultRule};
+pub use fleet::FleetSpec;
+pub use state::Stats;
+
+use state::Shared;
+
+/// A running emulator. It serves on its own thread and runtime, so it works the same from
+/// blocking and async code; it stops when dropped.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Binds `config.listen` and starts serving.
+    pub fn start(config: EmulatorConfig) -> io::Result<Self> {
+        let std_listener = std::net::TcpListener::bind(config.listen)?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("workspace-emulator")
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener)?
+        };
+        let shared = Arc::new(Shared::new(config, Instant::now()));
+        let (tx, rx) = oneshot::channel();
+        let serving = shared.clone();
+        let thread = std::thread::Builder::new().name("workspace-emulator".into()).spawn(move || {
+            runtime.block_on(server::serve(listener, serving, rx));
+            // Dropping the runtime ends every connection still open, stalled ones included.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        })?;
+        Ok(Self { addr, shared, shutdown: Some(tx), thread: Some(thread) })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to point a client at, such as `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The project id it serves.
+    pub fn project_id(&self) -> &str {
+        &self.shared.config.project_id
+    }
+
+    /// The first access key pair it accepts (the demo pair unless configured otherwise).
+    pub fn key_pair(&self) -> Option<&KeyPair> {
+        self.shared.config.keys.first()
+    }
+
+    /// The first IAM token it accepts.
+    pub fn auth_token(&self) -> Option<&str> {
+        self.shared.config.auth_tokens.first().map(String::as_str)
+    }
+
+    /// A copy of the fleet as it is now, in the order pages list it.
+    pub fn desktops(&self) -> Vec<ConnectDesktopsInfo> {
+        self.shared.desktops()
+    }
+
+    /// Replaces the fleet.
+    pub fn replace_fleet(&self, desktops: Vec<ConnectDesktopsInfo>) {
+        self.shared.replace_fleet(desktops);
+    }
+
+    /// Sets a desktop's connection status; `false` when no desktop has that id.
+    pub fn set_status(&self, desktop_id: &str, status: ConnectStatus) -> bool {
+        self.shared.set_status(desktop_id, status)
+    }
+
+    /// Appends fault rules: the next API requests get them, in order.
+    pub fn push_faults(&self, rules: impl IntoIterator<Item = FaultRule>) {
+        self.shared.push_faults(rules);
+    }
+
+    /// Drops every fault not yet applied.
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
+    }
+
+    /// Sets the latency added to every API response.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.update_settings(|s| s.latency = latency);
+    }
+
+    /// Sets or removes the rate limit (API requests per second).
+    pub fn set_rate_limit(&self, per_second: Option<u32>) {
+        self.shared.update_settings(|s| s.rate_limit = per_second);
+    }
+
+    /// Sets the number of random status transitions per second.
+    pub fn set_churn(&self, per_second: f64) {
+        self.shared.update_settings(|s| s.churn = per_second.max(0.0));
+    }
+
+    /// What it has served so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Stops serving and closes the listening socket; connections still open are closed.
+    pub fn stop(mut self) {
+        self.shutdown_now();
+    }
+
+    fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown_now();
+    }
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator").field("addr", &self.addr).field("config", &self.shared.config).finish()
+    }
+}
