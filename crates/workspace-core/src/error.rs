@@ -34,12 +34,36 @@ pub enum Error {
     /// The client is not configured correctly. Nothing was sent.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The call was attempted more than once and gave up: the last error, the number of
+    /// attempts, and why it stopped.
+    #[error(transparent)]
+    Retry(Box<RetryError>),
+    /// Paging could not go on.
+    #[error(transparent)]
+    Paging(#[from] PagingError),
 }
 
 impl Error {
+    /// The error itself, or for a retried call the last attempt's error.
+    pub fn last_error(&self) -> &Error {
+        match self {
+            Error::Retry(r) => &r.last,
+            other => other,
+        }
+    }
+
+    /// How many attempts were made: 0 when nothing was sent.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Retry(r) => r.attempts,
+            Error::InvalidRequest(_) | Error::Signing(_) | Error::Config(_) | Error::Paging(_) => 0,
+            _ => 1,
+        }
+    }
+
     /// The HTTP status of the response, when there was one.
     pub fn status(&self) -> Option<StatusCode> {
-        match self {
+        match self.last_error() {
             Error::Service(e) => Some(e.status()),
             Error::InvalidResponse(e) => Some(e.status()),
             _ => None,
@@ -48,7 +72,7 @@ impl Error {
 
     /// The request id the service gave, when there was a response that carried one.
     pub fn request_id(&self) -> Option<&str> {
-        match self {
+        match self.last_error() {
             Error::Service(e) => e.request_id(),
             Error::InvalidResponse(e) => e.request_id(),
             _ => None,
@@ -57,7 +81,7 @@ impl Error {
 
     /// The service error, when this is one.
     pub fn as_service_error(&self) -> Option<&ServiceError> {
-        match self {
+        match self.last_error() {
             Error::Service(e) => Some(e),
             _ => None,
         }
@@ -74,6 +98,95 @@ impl From<InvalidResponse> for Error {
     fn from(e: InvalidResponse) -> Self {
         Error::InvalidResponse(Box::new(e))
     }
+}
+
+/// A call that was attempted more than once, then gave up.
+#[derive(Debug)]
+pub struct RetryError {
+    pub(crate) attempts: u32,
+    pub(crate) reason: GiveUpReason,
+    pub(crate) last: Error,
+}
+
+impl RetryError {
+    /// How many attempts were made.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Why no further attempt was made.
+    pub fn reason(&self) -> &GiveUpReason {
+        &self.reason
+    }
+
+    /// The last attempt's error.
+    pub fn last_error(&self) -> &Error {
+        &self.last
+    }
+}
+
+impl fmt::Display for RetryError {
+    // The last error is printed here, so it is not also returned by `source()`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (gave up after {} attempts: {})", self.last, self.attempts, self.reason)
+    }
+}
+
+impl std::error::Error for RetryError {}
+
+/// Why a retried call stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GiveUpReason {
+    /// The last error may not be retried.
+    NotRetryable,
+    /// The retry policy's attempts were used up.
+    AttemptsExhausted,
+    /// The next wait would have ended after the call's deadline.
+    DeadlineReached,
+    /// The client's retry budget is spent (the service has been failing).
+    BudgetExhausted,
+    /// The service asked to wait longer than the policy allows.
+    RetryAfterTooLong(std::time::Duration),
+}
+
+impl fmt::Display for GiveUpReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GiveUpReason::NotRetryable => f.write_str("the last error is not retryable"),
+            GiveUpReason::AttemptsExhausted => f.write_str("no attempts left"),
+            GiveUpReason::DeadlineReached => f.write_str("the deadline would pass"),
+            GiveUpReason::BudgetExhausted => f.write_str("the client's retry budget is spent"),
+            GiveUpReason::RetryAfterTooLong(d) => {
+                write!(f, "the service asked to wait {} s, longer than allowed", d.as_secs())
+            }
+        }
+    }
+}
+
+/// Paging could not go on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PagingError {
+    /// The service returned the same page again for a later offset.
+    #[error("paging made no progress at offset {offset}: the service returned the same page again")]
+    NoProgress {
+        /// The offset of the repeated page.
+        offset: u32,
+    },
+    /// More desktops match than one query can reach (offset and limit are at most 2000 each).
+    #[error(
+        "{} desktops match, but one query reaches only the first {reachable} (offset and limit are at most 2000 each); {read} were read. Narrow the query, by connect status or user names, to read the rest",
+        total.map_or_else(|| "more".to_owned(), |t| t.to_string())
+    )]
+    WindowExceeded {
+        /// How many match, when the service said.
+        total: Option<u64>,
+        /// How many one query can reach.
+        reachable: u64,
+        /// How many were read before stopping.
+        read: u64,
+    },
 }
 
 /// An error response from the service or its gateway.

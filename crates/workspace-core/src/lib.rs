@@ -31,21 +31,33 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod call;
+mod client;
 mod credentials;
 mod endpoint;
 mod error;
+mod pager;
 pub mod query;
 mod request;
 mod response;
+pub mod retry;
+mod setters;
 pub mod sign;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test_util;
 pub mod time;
 
+pub use call::{Action, AttemptTimeout, Call};
+pub use client::{ClientCore, ClientOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT};
 pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};
 pub use endpoint::{Endpoint, REGIONS};
 pub use error::{
-    BodySnippet, BoxError, ConfigError, Error, InvalidResponse, ServiceError, SigningError, TransportError,
-    TransportErrorKind,
+    BodySnippet, BoxError, ConfigError, Error, GiveUpReason, InvalidResponse, PagingError, RetryError, ServiceError,
+    SigningError, TransportError, TransportErrorKind,
 };
+pub use pager::Pager;
 pub use request::{Config, SDK_USER_AGENT, build_request};
 pub use response::{Page, X_REQUEST_ID, parse_response, service_error};
+pub use retry::{ClockSkew, RetryBudget, RetryClass, RetryPolicy};
 pub use workspace_types as types;

@@ -1,0 +1,246 @@
+//! One operation with its retries, as a state machine: the driver sends and sleeps, the call
+//! decides.
+
+use std::time::{Duration, SystemTime};
+
+use http::{Request, Response};
+use workspace_types::ListDesktopsConnectStatusRequest;
+
+use crate::client::ClientCore;
+use crate::error::{ConfigError, Error, GiveUpReason, RetryError, TransportError, TransportErrorKind};
+use crate::request::build_request;
+use crate::response::{Page, parse_response};
+use crate::retry::{Jitter, RetryBudget, RetryClass, RetryPolicy, classify, retry_after};
+use crate::time::{parse_http_date, parse_sdk_date};
+
+/// The most time one attempt may take, set by the call on each request it hands out when the
+/// retry policy has a deadline. Transports should honour it (as a per-request timeout).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptTimeout(pub Duration);
+
+/// What the driver must do next.
+#[derive(Debug)]
+#[must_use]
+#[non_exhaustive]
+pub enum Action {
+    /// Send this request, then report the outcome with [`Call::handle`].
+    Send(Request<Vec<u8>>),
+    /// Wait this long, then poll again.
+    Sleep(Duration),
+    /// The call is over.
+    Done(Result<Page, Error>),
+}
+
+#[derive(Debug)]
+enum State {
+    Ready,
+    Waiting(Duration),
+    InFlight,
+    Finished(Option<Result<Page, Error>>),
+}
+
+/// One call of `ListDesktopsConnectStatus` with retries. Drive it with a loop:
+///
+/// ```
+/// # use workspace_core::{Action, Call, ClientOptions, TransportError};
+/// # fn send(r: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
+/// #     Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec()))
+/// # }
+/// # fn now() -> std::time::SystemTime { std::time::UNIX_EPOCH }
+/// # fn sleep(_: std::time::Duration) {}
+/// # let core = ClientOptions::new().endpoint("https://example.com").project_id("p").credentials(workspace_core::Credentials::ak_sk("ak", "sk")?).build()?;
+/// let mut call = core.call(Default::default(), 42);
+/// let page = loop {
+///     match call.poll(now()) {
+///         Action::Send(request) => call.handle(send(request), now()),
+///         Action::Sleep(d) => sleep(d),
+///         Action::Done(result) => break result?,
+///         _ => unreachable!(),
+///     }
+/// };
+/// # Ok::<(), workspace_core::Error>(())
+/// ```
+///
+/// Each attempt is signed afresh at the time passed to `poll`, corrected by the client's learnt
+/// clock skew.
+#[derive(Debug)]
+pub struct Call {
+    core: ClientCore,
+    request: ListDesktopsConnectStatusRequest,
+    policy: RetryPolicy,
+    jitter: Jitter,
+    attempts: u32,
+    retries: u32,
+    started: Option<SystemTime>,
+    skew_corrected: bool,
+    retry_cost: Option<u32>,
+    last_timeout_kind: bool,
+    state: State,
+}
+
+impl Call {
+    pub(crate) fn new(core: ClientCore, request: ListDesktopsConnectStatusRequest, jitter_seed: u64) -> Self {
+        let policy = core.policy().clone();
+        Self {
+            core,
+            request,
+            policy,
+            jitter: Jitter::new(jitter_seed),
+            attempts: 0,
+            retries: 0,
+            started: None,
+            skew_corrected: false,
+            retry_cost: None,
+            last_timeout_kind: false,
+            state: State::Ready,
+        }
+    }
+
+    /// Uses `policy` for this call instead of the client's.
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// How many attempts have been handed out so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// What to do next, at time `now`.
+    pub fn poll(&mut self, now: SystemTime) -> Action {
+        let started = *self.started.get_or_insert(now);
+        match std::mem::replace(&mut self.state, State::InFlight) {
+            State::Finished(result) => {
+                let result = result.unwrap_or_else(|| Err(misuse("the call is already done")));
+                self.state = State::Finished(None);
+                Action::Done(result)
+            }
+            State::Waiting(d) if !d.is_zero() => {
+                self.state = State::Ready;
+                Action::Sleep(d)
+            }
+            State::InFlight => {
+                self.state = State::Finished(None);
+                Action::Done(Err(misuse("poll was called before the response was handled")))
+            }
+            State::Ready | State::Waiting(_) => self.send(started, now),
+        }
+    }
+
+    fn send(&mut self, started: SystemTime, now: SystemTime) -> Action {
+        self.attempts += 1;
+        let signed_at = self.core.skew().adjust(now);
+        match build_request(self.core.config(), &self.request, signed_at) {
+            Ok(mut req) => {
+                if let Some(deadline) = self.policy.deadline() {
+                    let left = (started + deadline).duration_since(now).unwrap_or(Duration::ZERO);
+                    req.extensions_mut().insert(AttemptTimeout(left));
+                }
+                self.state = State::InFlight;
+                Action::Send(req)
+            }
+            Err(e) => {
+                self.state = State::Finished(None);
+                Action::Done(Err(self.give_up(e, GiveUpReason::NotRetryable)))
+            }
+        }
+    }
+
+    /// Reports the outcome of the request last handed out, at time `now`.
+    pub fn handle(&mut self, outcome: Result<Response<Vec<u8>>, TransportError>, now: SystemTime) {
+        if !matches!(self.state, State::InFlight) {
+            self.state = State::Finished(Some(Err(misuse("handle was called without a request in flight"))));
+            return;
+        }
+        let result = outcome.map_err(Error::from).and_then(|r| parse_response(r.status(), r.headers(), r.body()));
+        self.state = match result {
+            Ok(page) => {
+                if let Some(budget) = self.core.budget() {
+                    budget.refund(self.retry_cost.take().unwrap_or(RetryBudget::SUCCESS_REFUND));
+                }
+                State::Finished(Some(Ok(page)))
+            }
+            Err(e) => self.decide(e, now),
+        };
+    }
+
+    /// Retry after a wait, or finish with the error.
+    fn decide(&mut self, error: Error, now: SystemTime) -> State {
+        self.last_timeout_kind = matches!(&error, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout);
+        let class = match classify(&error) {
+            None => return self.finish(error, GiveUpReason::NotRetryable),
+            Some(class) => class,
+        };
+        if class == RetryClass::ClockSkew {
+            return match (self.skew_corrected, server_time(&error)) {
+                (false, Some(server)) => {
+                    self.skew_corrected = true;
+                    self.core.skew().learn(server, now);
+                    State::Ready
+                }
+                _ => self.finish(error, GiveUpReason::NotRetryable),
+            };
+        }
+        if self.retries + 1 >= self.policy.max_attempts() {
+            return self.finish(error, GiveUpReason::AttemptsExhausted);
+        }
+        let asked = error
+            .as_service_error()
+            .and_then(|e| e.headers().get(http::header::RETRY_AFTER))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, now));
+        let delay = match asked {
+            Some(d) if d > self.policy.max_retry_after() => {
+                return self.finish(error, GiveUpReason::RetryAfterTooLong(d));
+            }
+            Some(d) => d,
+            None => self.policy.backoff(class, self.retries + 1, self.jitter.unit()),
+        };
+        if let (Some(deadline), Some(started)) = (self.policy.deadline(), self.started) {
+            if now + delay >= started + deadline {
+                return self.finish(error, GiveUpReason::DeadlineReached);
+            }
+        }
+        if let Some(budget) = self.core.budget() {
+            let cost = if self.last_timeout_kind { RetryBudget::TIMEOUT_RETRY_COST } else { RetryBudget::RETRY_COST };
+            if !budget.try_acquire(cost) {
+                return self.finish(error, GiveUpReason::BudgetExhausted);
+            }
+            self.retry_cost = Some(cost);
+        }
+        self.retries += 1;
+        State::Waiting(delay)
+    }
+
+    fn finish(&mut self, error: Error, reason: GiveUpReason) -> State {
+        State::Finished(Some(Err(self.give_up(error, reason))))
+    }
+
+    /// The final error: plain after one attempt that could not be retried anyway, else with the
+    /// number of attempts and the reason.
+    fn give_up(&self, error: Error, reason: GiveUpReason) -> Error {
+        let plain =
+            self.attempts <= 1 && matches!(reason, GiveUpReason::NotRetryable | GiveUpReason::AttemptsExhausted);
+        if plain || matches!(error, Error::InvalidRequest(_) | Error::Config(_)) {
+            error
+        } else {
+            Error::Retry(Box::new(RetryError { attempts: self.attempts, reason, last: error }))
+        }
+    }
+}
+
+/// The server's time of a clock-skew rejection: its `Date` header, else the time in its message
+/// (`…,server time:20230527T020608Z`).
+fn server_time(error: &Error) -> Option<SystemTime> {
+    let e = error.as_service_error()?;
+    let from_header = e.headers().get(http::header::DATE).and_then(|v| v.to_str().ok()).and_then(parse_http_date);
+    from_header.or_else(|| {
+        let at = e.message().rfind("server time:")? + "server time:".len();
+        parse_sdk_date(e.message().get(at..at + 16)?)
+    })
+}
+
+fn misuse(what: &str) -> Error {
+    ConfigError::new(format!("driver error: {what}")).into()
+}
