@@ -22,7 +22,24 @@ const RULES: &[Rule] = &[
         why: "the models have no HTTP and no I/O",
     },
     Rule { krate: "workspace-core", features: &["--all-features"], banned: IO_CRATES, why: "the core is sans-IO" },
+    Rule {
+        krate: "workspace-blocking",
+        features: &["--all-features"],
+        banned: &["tokio", "reqwest", "hyper", "async-trait", "mio"],
+        why: "the blocking client needs no async runtime",
+    },
+    Rule {
+        krate: "workspace-async",
+        features: &["--no-default-features"],
+        banned: &["tokio", "reqwest", "hyper", "ureq", "mio", "socket2", "rustls"],
+        why: "without default features the async client depends on no HTTP library and no runtime",
+    },
 ];
+
+/// Client crates are thin drivers: they decide nothing about statuses, retries or paging.
+const DRIVER_CRATES: &[&str] = &["crates/workspace-blocking/src", "crates/workspace-async/src"];
+const DRIVER_BANNED_SOURCE: &[&str] =
+    &["StatusCode", "is_success", "as_u16", "retry_after", "RetryClass", "classify(", "total_count() >", "offset +"];
 
 /// Source patterns the core must never contain: it reads no clock, sleeps never, does no I/O.
 const CORE_BANNED_SOURCE: &[&str] = &[
@@ -54,6 +71,7 @@ pub(crate) fn check() -> Result {
         }
     }
     check_core_source(&mut failures)?;
+    check_driver_source(&mut failures)?;
     check_internal_dependencies(&mut failures)?;
     check_forbid_unsafe(&mut failures)?;
     if failures.is_empty() {
@@ -73,6 +91,25 @@ fn check_core_source(failures: &mut Vec<String>) -> Result {
             if text.contains(pattern) {
                 failures
                     .push(format!("{} uses {pattern}: the core performs no I/O and reads no clock", path.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_driver_source(failures: &mut Vec<String>) -> Result {
+    for dir in DRIVER_CRATES {
+        let dir = project_root().join(dir);
+        for entry in fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            for pattern in DRIVER_BANNED_SOURCE {
+                if text.contains(pattern) {
+                    failures.push(format!(
+                        "{} uses {pattern}: decisions about statuses, retries and paging belong in workspace-core",
+                        path.display()
+                    ));
+                }
             }
         }
     }

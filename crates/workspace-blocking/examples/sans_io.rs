@@ -1,0 +1,53 @@
+//! Drives the sans-IO core by hand with any HTTP library (here ureq, used directly): the core
+//! builds and signs each request, decides retries and waits, and parses every response; the
+//! loop only moves bytes and time.
+//!
+//! ```text
+//! cargo run -p workspace-blocking --example sans_io
+//! ```
+
+use std::time::SystemTime;
+
+use workspace_core::types::ListDesktopsConnectStatusRequest;
+use workspace_core::{Action, ClientOptions, Credentials, Pager, TransportError};
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let emulator = Emulator::start(EmulatorConfig::default().desktops(230))?;
+    emulator.push_faults([FaultRule::new(Fault::status(503), 1)]); // the first request fails once
+    let core = ClientOptions::new()
+        .endpoint(emulator.base_url())
+        .project_id(emulator.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
+        .build()?;
+    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+
+    let mut pager = Pager::new(ListDesktopsConnectStatusRequest::builder().limit(100).build()?);
+    while let Some(request) = pager.next_request() {
+        let mut call = core.call(request?, 1);
+        let result = loop {
+            match call.poll(SystemTime::now()) {
+                Action::Send(req) => {
+                    println!("-> {} {}", req.method(), req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(""));
+                    let outcome = agent
+                        .run(req)
+                        .and_then(|r| {
+                            let (parts, mut body) = r.into_parts();
+                            Ok(http::Response::from_parts(parts, body.read_to_vec()?))
+                        })
+                        .map_err(TransportError::io);
+                    call.handle(outcome, SystemTime::now());
+                }
+                Action::Sleep(d) => {
+                    println!("   waiting {d:?} before retrying");
+                    std::thread::sleep(d);
+                }
+                Action::Done(result) => break result,
+                _ => unreachable!("a newer workspace-core action"),
+            }
+        };
+        let page = pager.on_result(result)?;
+        println!("<- {} desktops (total {:?})", page.desktops().len(), page.total_count());
+    }
+    Ok(())
+}

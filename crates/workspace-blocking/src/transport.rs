@@ -1,0 +1,53 @@
+//! The seam between the client and HTTP: one request in, one response or one error out.
+
+use std::fmt;
+
+use http::{Request, Response};
+use workspace_core::TransportError;
+
+/// Sends one request and returns its response, whatever the status.
+///
+/// A transport never interprets the status: 4xx and 5xx responses are returned as responses, so
+/// that the client can read the service's error. It reports failures to exchange the request as
+/// a [`TransportError`] of the right kind (`Connect` when nothing was sent, `Timeout`, `Io`),
+/// which decides whether the call is retried. It should honour a
+/// [`workspace_core::AttemptTimeout`] found in the request's extensions.
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `request` and reads the whole response.
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
+}
+
+/// A transport made of a closure; see [`transport_fn`].
+pub struct FnTransport<F>(F);
+
+/// Wraps a closure as a [`Transport`], to bring your own HTTP client or to stub responses.
+///
+/// ```
+/// use workspace_blocking::{Transport, transport_fn};
+///
+/// let stub = transport_fn(|_request| Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec())));
+/// let response = stub.send(http::Request::new(Vec::new()))?;
+/// assert_eq!(response.status(), 200);
+/// # Ok::<(), workspace_core::TransportError>(())
+/// ```
+pub fn transport_fn<F>(f: F) -> FnTransport<F>
+where
+    F: Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> + Send + Sync,
+{
+    FnTransport(f)
+}
+
+impl<F> Transport for FnTransport<F>
+where
+    F: Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> + Send + Sync,
+{
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        (self.0)(request)
+    }
+}
+
+impl<F> fmt::Debug for FnTransport<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FnTransport")
+    }
+}

@@ -1,0 +1,128 @@
+//! The blocking client against the emulator over real HTTP.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use workspace_blocking::types::ConnectStatus;
+use workspace_blocking::{Client, Credentials, Error, RetryPolicy, TransportErrorKind};
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+
+fn client(emu: &Emulator) -> Client {
+    builder(emu).build().unwrap()
+}
+
+fn builder(emu: &Emulator) -> workspace_blocking::ClientBuilder {
+    Client::builder()
+        .endpoint(emu.base_url())
+        .project_id(emu.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+        .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(1)))
+}
+
+#[test]
+fn filters_and_paging_through_a_fleet() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(1500).seed(3)).unwrap();
+    let fleet = emu.desktops();
+    let c = client(&emu);
+    let ids: Vec<String> =
+        c.list_desktops_connect_status().limit(333).items().map(|d| d.unwrap().desktop_id.unwrap()).collect();
+    assert_eq!(ids.len(), 1500);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 1500);
+    assert_eq!(ids, fleet.iter().map(|d| d.desktop_id.clone().unwrap()).collect::<Vec<_>>());
+
+    let connected: Vec<_> = c
+        .list_desktops_connect_status()
+        .connect_status(ConnectStatus::Connected)
+        .limit(2000)
+        .items()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(connected.len(), fleet.iter().filter(|d| d.connect_status == Some(ConnectStatus::Connected)).count());
+
+    let name = fleet[10].user_names().next().unwrap().to_owned();
+    let page = c.list_desktops_connect_status().user_name(name.clone()).send().unwrap();
+    assert!(page.desktops().iter().all(|d| d.user_names().any(|n| n == name)));
+    assert!(page.request_id().is_some());
+}
+
+#[test]
+fn a_wrong_key_gets_401_and_is_not_retried() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
+    let c = builder(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap();
+    let err = c.list_desktops_connect_status().send().unwrap_err();
+    let service = err.as_service_error().unwrap();
+    assert_eq!((service.status().as_u16(), service.code()), (401, "APIGW.0301"));
+    assert!(err.to_string().contains("verify aksk signature fail"), "{err}");
+    assert_eq!(emu.stats().requests, 1);
+}
+
+#[test]
+fn a_503_then_success_is_recovered_by_retry() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
+    emu.push_faults([FaultRule::new(Fault::status(503), 2)]);
+    let page = client(&emu).list_desktops_connect_status().send().unwrap();
+    assert_eq!(page.total_count(), Some(5));
+    assert_eq!(emu.stats().requests, 3);
+}
+
+#[test]
+fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
+    emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 1)]);
+    let c = builder(&emu).timeout(Duration::from_millis(300)).build().unwrap();
+    let page = c.list_desktops_connect_status().send().unwrap();
+    assert_eq!(page.total_count(), Some(5));
+    emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 3)]);
+    let err = c.list_desktops_connect_status().send().unwrap_err();
+    let Error::Transport(t) = err.last_error() else { panic!("{err:?}") };
+    assert_eq!(t.kind(), TransportErrorKind::Timeout);
+    assert_eq!(err.attempts(), 3);
+}
+
+#[test]
+fn connection_refused_is_a_connect_error() {
+    let emu = Emulator::start(EmulatorConfig::default()).unwrap();
+    let c = builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap();
+    emu.stop();
+    let err = c.list_desktops_connect_status().send().unwrap_err();
+    let Error::Transport(t) = &err else { panic!("{err:?}") };
+    assert_eq!(t.kind(), TransportErrorKind::Connect, "{err}");
+}
+
+#[test]
+fn a_clock_ten_hours_off_is_corrected_once_and_remembered() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
+    let c = builder(&emu).clock(|| std::time::SystemTime::now() - Duration::from_secs(36_000)).build().unwrap();
+    assert!(c.list_desktops_connect_status().send().is_ok());
+    assert!(c.list_desktops_connect_status().send().is_ok());
+    assert_eq!((emu.stats().requests, emu.stats().auth_failures), (3, 1));
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_sent() {
+    let emu = Emulator::start(EmulatorConfig::default()).unwrap();
+    let c = client(&emu);
+    let err = c.list_desktops_connect_status().limit(5000).send().unwrap_err();
+    assert_eq!(err.to_string(), "invalid limit 5000: must be between 0 and 2000");
+    let err = c.list_desktops_connect_status().user_name("a,b").items().next().unwrap().unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)));
+    assert_eq!(emu.stats().requests, 0);
+}
+
+#[test]
+fn the_client_is_send_sync_clone() {
+    fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+    assert_traits::<Client>();
+    let emu = Emulator::start(EmulatorConfig::default().desktops(50)).unwrap();
+    let c = client(&emu);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let c = c.clone();
+            std::thread::spawn(move || c.list_desktops_connect_status().limit(7).items().count())
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 50);
+    }
+}
