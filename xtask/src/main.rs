@@ -20,8 +20,14 @@ tasks:
 ";
 
 /// The library crates, each linted and tested on its own.
-pub(crate) const CRATES: &[&str] =
-    &["workspace-types", "workspace-core", "workspace-blocking", "workspace-async", "workspace-emulator"];
+pub(crate) const CRATES: &[&str] = &[
+    "workspace-types",
+    "workspace-core",
+    "workspace-config",
+    "workspace-blocking",
+    "workspace-async",
+    "workspace-emulator",
+];
 
 fn main() -> ExitCode {
     let task = env::args().nth(1).unwrap_or_default();

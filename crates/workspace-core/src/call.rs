@@ -8,7 +8,8 @@ use workspace_types::ListDesktopsConnectStatusRequest;
 
 use crate::client::ClientCore;
 use crate::error::{ConfigError, Error, GiveUpReason, RetryError, TransportError, TransportErrorKind};
-use crate::request::build_request;
+use crate::iam::{parse_projects, projects_request};
+use crate::request::{ProjectSource, build_list_request};
 use crate::response::{Page, parse_response};
 use crate::retry::{Jitter, RetryBudget, RetryClass, RetryPolicy, classify, retry_after};
 use crate::time::{parse_http_date, parse_sdk_date};
@@ -75,14 +76,28 @@ pub struct Call {
     skew_corrected: bool,
     retry_cost: Option<u32>,
     last_timeout_kind: bool,
+    phase: Phase,
+    endpoint: usize,
+    failovers: usize,
+    sent_at: Option<SystemTime>,
     state: State,
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+}
+
+/// Which request is in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Asking IAM for the project id.
+    Discover,
+    /// The operation itself.
+    List,
 }
 
 impl Call {
     pub(crate) fn new(core: ClientCore, request: ListDesktopsConnectStatusRequest, jitter_seed: u64) -> Self {
         let policy = core.policy().clone();
         Self {
-            core,
             request,
             policy,
             jitter: Jitter::new(jitter_seed),
@@ -92,7 +107,14 @@ impl Call {
             skew_corrected: false,
             retry_cost: None,
             last_timeout_kind: false,
+            phase: Phase::List,
+            endpoint: core.preferred_endpoint(),
+            failovers: 0,
+            sent_at: None,
             state: State::Ready,
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!("workspace.call", operation = "ListDesktopsConnectStatus"),
+            core,
         }
     }
 
@@ -130,8 +152,23 @@ impl Call {
 
     fn send(&mut self, started: SystemTime, now: SystemTime) -> Action {
         self.attempts += 1;
+        self.sent_at = Some(now);
         let signed_at = self.core.skew().adjust(now);
-        match build_request(self.core.config(), &self.request, signed_at) {
+        let config = self.core.config();
+        let built = match (self.core.project_id(), config.project()) {
+            (Some(project), _) => {
+                self.phase = Phase::List;
+                build_list_request(config, &config.endpoints()[self.endpoint], project, &self.request, signed_at)
+            }
+            (None, ProjectSource::Discover { region, iam }) => {
+                self.phase = Phase::Discover;
+                projects_request(config, iam, region, signed_at)
+            }
+            (None, ProjectSource::Id(_)) => Err(misuse("the project id is missing")),
+        };
+        #[cfg(feature = "tracing")]
+        tracing::debug!(parent: &self.span, attempt = self.attempts, phase = ?self.phase, endpoint = self.endpoint, "sending");
+        match built {
             Ok(mut req) => {
                 if let Some(deadline) = self.policy.deadline() {
                     let left = (started + deadline).duration_since(now).unwrap_or(Duration::ZERO);
@@ -153,21 +190,67 @@ impl Call {
             self.state = State::Finished(Some(Err(misuse("handle was called without a request in flight"))));
             return;
         }
-        let result = outcome.map_err(Error::from).and_then(|r| parse_response(r.status(), r.headers(), r.body()));
+        #[cfg(feature = "tracing")]
+        self.trace_outcome(&outcome, now);
+        let outcome = outcome.map_err(Error::from);
+        if self.phase == Phase::Discover {
+            let config = self.core.config();
+            let region = match config.project() {
+                ProjectSource::Discover { region, .. } => region.as_str(),
+                ProjectSource::Id(_) => "",
+            };
+            match outcome.and_then(|r| parse_projects(r.status(), r.headers(), r.body(), region)) {
+                Ok(project) => {
+                    self.core.set_project_id(project);
+                    // The operation itself starts afresh, with the whole retry policy.
+                    self.attempts = 0;
+                    self.retries = 0;
+                    self.state = State::Ready;
+                }
+                Err(e) => self.state = self.decide(e, now),
+            }
+            return;
+        }
+        let result = outcome.and_then(|r| parse_response(r.status(), r.headers(), r.body()));
         self.state = match result {
             Ok(page) => {
                 if let Some(budget) = self.core.budget() {
                     budget.refund(self.retry_cost.take().unwrap_or(RetryBudget::SUCCESS_REFUND));
                 }
+                self.core.prefer_endpoint(self.endpoint);
                 State::Finished(Some(Ok(page)))
             }
             Err(e) => self.decide(e, now),
         };
     }
 
+    #[cfg(feature = "tracing")]
+    fn trace_outcome(&self, outcome: &Result<Response<Vec<u8>>, TransportError>, now: SystemTime) {
+        let latency_ms = self.sent_at.and_then(|t| now.duration_since(t).ok()).map_or(0, |d| d.as_millis() as u64);
+        match outcome {
+            Ok(r) => {
+                let request_id = r.headers().get(crate::X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                tracing::debug!(parent: &self.span, attempt = self.attempts, status = r.status().as_u16(), request_id, latency_ms, "response");
+            }
+            Err(e) => {
+                tracing::debug!(parent: &self.span, attempt = self.attempts, kind = ?e.kind(), latency_ms, "transport error");
+            }
+        }
+    }
+
     /// Retry after a wait, or finish with the error.
     fn decide(&mut self, error: Error, now: SystemTime) -> State {
         self.last_timeout_kind = matches!(&error, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout);
+        let endpoints = self.core.config().endpoints().len();
+        let unreachable = matches!(&error, Error::Transport(t) if t.kind() == TransportErrorKind::Connect);
+        if unreachable && self.phase == Phase::List && self.failovers + 1 < endpoints {
+            // Another endpoint may be reachable: fail over at once, outside the retry policy.
+            self.failovers += 1;
+            self.endpoint = (self.endpoint + 1) % endpoints;
+            #[cfg(feature = "tracing")]
+            tracing::info!(parent: &self.span, endpoint = self.endpoint, "failing over to the next endpoint");
+            return State::Ready;
+        }
         let class = match classify(&error) {
             None => return self.finish(error, GiveUpReason::NotRetryable),
             Some(class) => class,
@@ -210,10 +293,14 @@ impl Call {
             self.retry_cost = Some(cost);
         }
         self.retries += 1;
+        #[cfg(feature = "tracing")]
+        tracing::info!(parent: &self.span, attempt = self.attempts, class = ?class, delay_ms = delay.as_millis() as u64, "retrying");
         State::Waiting(delay)
     }
 
     fn finish(&mut self, error: Error, reason: GiveUpReason) -> State {
+        #[cfg(feature = "tracing")]
+        tracing::info!(parent: &self.span, attempts = self.attempts, status = error.status().map(|s| s.as_u16()), code = error.as_service_error().map(|e| e.code()), reason = ?reason, "giving up");
         State::Finished(Some(Err(self.give_up(error, reason))))
     }
 

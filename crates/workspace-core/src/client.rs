@@ -1,7 +1,9 @@
 //! What a client is made of, decided once for both drivers: its options, and the shared core
 //! that starts calls and pagers.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
@@ -10,7 +12,8 @@ use crate::call::Call;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{ConfigError, Error};
-use crate::request::Config;
+use crate::iam::iam_endpoint;
+use crate::request::{Config, ProjectSource};
 use crate::retry::{ClockSkew, RetryBudget, RetryPolicy};
 
 /// The default limit for establishing a connection.
@@ -22,6 +25,8 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
     endpoint: Option<String>,
+    fallback_endpoints: Vec<String>,
+    iam_endpoint: Option<String>,
     region: Option<String>,
     project_id: Option<String>,
     credentials: Option<Credentials>,
@@ -36,6 +41,8 @@ impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             endpoint: None,
+            fallback_endpoints: Vec::new(),
+            iam_endpoint: None,
             region: None,
             project_id: None,
             credentials: None,
@@ -61,7 +68,25 @@ impl ClientOptions {
         self
     }
 
-    /// Sends requests to this documented region's endpoint, such as `cn-north-4`.
+    /// Endpoints to fail over to, in order, when the endpoint (or the region's) cannot be
+    /// reached. Service errors never fail over.
+    pub fn fallback_endpoints<I, S>(mut self, urls: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fallback_endpoints = urls.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The IAM endpoint that project discovery asks (default: the region's, else the global one).
+    pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.iam_endpoint = Some(url.into());
+        self
+    }
+
+    /// Sends requests to this documented region's endpoint, such as `cn-north-4`. Without a
+    /// project id, the id of the project named after the region is discovered from IAM.
     pub fn region(mut self, id: impl Into<String>) -> Self {
         self.region = Some(id.into());
         self
@@ -120,10 +145,12 @@ impl ClientOptions {
     }
 
     /// Checks the options. The error says what is missing or wrong, and nothing is sent.
+    ///
+    /// An endpoint URL, when given, overrides the region's endpoint; the region then still names
+    /// the project to discover when no project id is given.
     pub fn build(&self) -> Result<ClientCore, Error> {
         let endpoint = match (&self.endpoint, &self.region) {
-            (Some(_), Some(_)) => return Err(ConfigError::new("give an endpoint or a region, not both").into()),
-            (Some(url), None) => Endpoint::parse(url)?,
+            (Some(url), _) => Endpoint::parse(url)?,
             (None, Some(region)) => Endpoint::region(region)?,
             (None, None) => {
                 return Err(
@@ -131,14 +158,27 @@ impl ClientOptions {
                 );
             }
         };
-        let project_id =
-            self.project_id.as_deref().ok_or_else(|| ConfigError::new("no project id: set the project id"))?;
-        let project_id = ProjectId::new(project_id)?;
+        let fallbacks = self.fallback_endpoints.iter().map(|u| Endpoint::parse(u)).collect::<Result<Vec<_>, _>>()?;
+        let project = match (&self.project_id, &self.region) {
+            (Some(id), _) => ProjectSource::Id(ProjectId::new(id.as_str())?),
+            (None, Some(region)) => {
+                let iam = match &self.iam_endpoint {
+                    Some(url) => Endpoint::parse(url)?,
+                    None => iam_endpoint(region)?,
+                };
+                ProjectSource::Discover { region: region.clone(), iam }
+            }
+            (None, None) => {
+                return Err(
+                    ConfigError::new("no project id: set the project id, or a region to discover it from").into()
+                );
+            }
+        };
         let credentials = self
             .credentials
             .clone()
             .ok_or_else(|| ConfigError::new("no credentials: set an AK/SK pair or an IAM token"))?;
-        let mut config = Config::new(endpoint, project_id, credentials);
+        let mut config = Config::with_project(endpoint, project, credentials).with_fallback_endpoints(fallbacks);
         if let Some(suffix) = &self.user_agent_suffix {
             config = config.with_user_agent_suffix(suffix)?;
         }
@@ -159,12 +199,70 @@ struct Inner {
     policy: RetryPolicy,
     budget: Option<RetryBudget>,
     skew: ClockSkew,
+    project: OnceLock<ProjectId>,
+    preferred_endpoint: AtomicUsize,
+}
+
+/// The key of a discovered project id: IAM endpoint, access key id, region.
+type DiscoveryKey = (String, String, String);
+
+/// Project ids discovered in this process.
+fn discovered() -> &'static Mutex<HashMap<DiscoveryKey, ProjectId>> {
+    static CACHE: OnceLock<Mutex<HashMap<DiscoveryKey, ProjectId>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
 }
 
 impl ClientCore {
     /// A core from its parts.
     pub fn new(config: Config, policy: RetryPolicy, budget: Option<RetryBudget>) -> Self {
-        Self { inner: Arc::new(Inner { config, policy, budget, skew: ClockSkew::default() }) }
+        let project = OnceLock::new();
+        if let Some(id) = config.project_id() {
+            let _ = project.set(id.clone());
+        } else if let Some(id) = Self::cache_key(&config).and_then(|k| discovered().lock().ok()?.get(&k).cloned()) {
+            let _ = project.set(id);
+        }
+        let inner = Inner {
+            config,
+            policy,
+            budget,
+            skew: ClockSkew::default(),
+            project,
+            preferred_endpoint: AtomicUsize::new(0),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// The project id: given, or once discovered.
+    pub fn project_id(&self) -> Option<&ProjectId> {
+        self.inner.project.get()
+    }
+
+    /// Records a discovered project id, for this client and (per key and region) this process.
+    pub(crate) fn set_project_id(&self, id: ProjectId) {
+        if let (Some(key), Ok(mut cache)) = (Self::cache_key(&self.inner.config), discovered().lock()) {
+            cache.insert(key, id.clone());
+        }
+        let _ = self.inner.project.set(id);
+    }
+
+    /// The discovery cache key: IAM endpoint, access key id, region. Tokens are not cached
+    /// across clients.
+    fn cache_key(config: &Config) -> Option<DiscoveryKey> {
+        match (config.project(), config.credentials()) {
+            (ProjectSource::Discover { region, iam }, Credentials::AkSk(k)) => {
+                Some((iam.to_string(), k.access_key_id().as_str().to_owned(), region.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The index of the endpoint calls start with: the last one that could be reached.
+    pub(crate) fn preferred_endpoint(&self) -> usize {
+        self.inner.preferred_endpoint.load(Ordering::Relaxed) % self.inner.config.endpoints().len()
+    }
+
+    pub(crate) fn prefer_endpoint(&self, index: usize) {
+        self.inner.preferred_endpoint.store(index, Ordering::Relaxed);
     }
 
     /// Starts a call of `request`; `jitter_seed` drives the backoff jitter.
@@ -202,9 +300,15 @@ mod tests {
         let creds = Credentials::ak_sk("ak", "sk").unwrap();
         let cases = [
             (ClientOptions::new(), "no endpoint"),
-            (ClientOptions::new().region("cn-north-4"), "no project id"),
+            (ClientOptions::new().endpoint("https://example.com"), "no project id"),
             (ClientOptions::new().region("cn-north-4").project_id("p"), "no credentials"),
-            (ClientOptions::new().region("cn-north-4").endpoint("https://x"), "not both"),
+            (
+                ClientOptions::new()
+                    .region("cn-north-4")
+                    .credentials(creds.clone())
+                    .fallback_endpoints(["http://example.com"]),
+                "loopback",
+            ),
             (ClientOptions::new().region("atlantis").project_id("p").credentials(creds.clone()), "unknown region"),
             (ClientOptions::new().region("cn-north-4").project_id("a/b").credentials(creds.clone()), "project_id"),
         ];

@@ -36,6 +36,7 @@ mod client;
 mod credentials;
 mod endpoint;
 mod error;
+pub mod iam;
 mod pager;
 pub mod query;
 mod request;
@@ -57,7 +58,7 @@ pub use error::{
     SigningError, TransportError, TransportErrorKind,
 };
 pub use pager::Pager;
-pub use request::{Config, SDK_USER_AGENT, build_request};
+pub use request::{Config, ProjectSource, SDK_USER_AGENT, build_request};
 pub use response::{Page, X_REQUEST_ID, parse_response, service_error};
 pub use retry::{ClockSkew, RetryBudget, RetryClass, RetryPolicy};
 pub use workspace_types as types;

@@ -22,11 +22,27 @@ const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
+/// Where the project id comes from: given, or discovered from IAM by region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProjectSource {
+    /// A known project id.
+    Id(ProjectId),
+    /// Discover the id of the project named after `region`, from the IAM endpoint `iam`
+    /// (`GET /v3/projects?name={region}`, signed with the same credentials).
+    Discover {
+        /// The region, which is also the project's name.
+        region: String,
+        /// The IAM endpoint asked.
+        iam: Endpoint,
+    },
+}
+
 /// What every request of a client shares: where it goes, for which project, and who signs it.
 #[derive(Clone, Debug)]
 pub struct Config {
-    endpoint: Endpoint,
-    project_id: ProjectId,
+    endpoints: Vec<Endpoint>,
+    project: ProjectSource,
     credentials: Credentials,
     user_agent: HeaderValue,
 }
@@ -34,7 +50,18 @@ pub struct Config {
 impl Config {
     /// A configuration with the SDK's own `User-Agent`.
     pub fn new(endpoint: Endpoint, project_id: ProjectId, credentials: Credentials) -> Self {
-        Self { endpoint, project_id, credentials, user_agent: HeaderValue::from_static(SDK_USER_AGENT) }
+        Self::with_project(endpoint, ProjectSource::Id(project_id), credentials)
+    }
+
+    /// A configuration whose project id is known or to be discovered.
+    pub fn with_project(endpoint: Endpoint, project: ProjectSource, credentials: Credentials) -> Self {
+        Self { endpoints: vec![endpoint], project, credentials, user_agent: HeaderValue::from_static(SDK_USER_AGENT) }
+    }
+
+    /// Adds endpoints to fail over to, in order, when the first cannot be reached.
+    pub fn with_fallback_endpoints(mut self, more: impl IntoIterator<Item = Endpoint>) -> Self {
+        self.endpoints.extend(more);
+        self
     }
 
     /// Appends `; {suffix}` to the `User-Agent`, to name your application.
@@ -47,14 +74,28 @@ impl Config {
         Ok(self)
     }
 
-    /// Where requests go.
+    /// The first endpoint.
     pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
+        // Never empty: built with one endpoint, only ever extended.
+        &self.endpoints[0]
     }
 
-    /// The project whose desktops are listed.
-    pub fn project_id(&self) -> &ProjectId {
-        &self.project_id
+    /// Every endpoint, in failover order.
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    /// Where the project id comes from.
+    pub fn project(&self) -> &ProjectSource {
+        &self.project
+    }
+
+    /// The project id, when it is known.
+    pub fn project_id(&self) -> Option<&ProjectId> {
+        match &self.project {
+            ProjectSource::Id(id) => Some(id),
+            ProjectSource::Discover { .. } => None,
+        }
     }
 
     /// The credentials requests are authenticated with.
@@ -69,7 +110,8 @@ impl Config {
     }
 }
 
-/// Builds `GET /v2/{project_id}/connect-desktops?…` for `req`, signed at `now`.
+/// Builds `GET /v2/{project_id}/connect-desktops?…` for `req`, signed at `now`, for the first
+/// endpoint of a configuration whose project id is known.
 ///
 /// The query is the canonical query (keys sorted, repeated `user_names` sorted, everything but
 /// `A-Z a-z 0-9 - _ . ~` percent-encoded); headers are `User-Agent`, `Content-Type`,
@@ -80,23 +122,48 @@ pub fn build_request(
     req: &ListDesktopsConnectStatusRequest,
     now: SystemTime,
 ) -> Result<Request<Vec<u8>>, Error> {
-    let mut path = format!("/v2/{}/connect-desktops", config.project_id);
+    let project = config
+        .project_id()
+        .ok_or_else(|| ConfigError::new("the project id is not known yet: give it, or let a client discover it"))?;
+    build_list_request(config, config.endpoint(), project, req, now)
+}
+
+/// The list request for one endpoint and project.
+pub(crate) fn build_list_request(
+    config: &Config,
+    endpoint: &Endpoint,
+    project: &ProjectId,
+    req: &ListDesktopsConnectStatusRequest,
+    now: SystemTime,
+) -> Result<Request<Vec<u8>>, Error> {
+    let path = format!("/v2/{project}/connect-desktops");
     let query = canonical_query(&req.query_pairs());
-    if !query.is_empty() {
-        path.push('?');
-        path.push_str(&query);
-    }
+    let project = HeaderValue::from_str(project.as_str())
+        .map_err(|_| SigningError::new("the project id is not a valid header value"))?;
+    signed_get(config, endpoint, &path, &query, Some(project), now)
+}
+
+/// A signed `GET` of `path?query` on `endpoint`, with the SDK's headers.
+pub(crate) fn signed_get(
+    config: &Config,
+    endpoint: &Endpoint,
+    path: &str,
+    query: &str,
+    project: Option<HeaderValue>,
+    now: SystemTime,
+) -> Result<Request<Vec<u8>>, Error> {
+    let target = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
     let mut request = Request::new(Vec::new());
     *request.method_mut() = Method::GET;
-    *request.uri_mut() = config.endpoint.uri(&path)?;
-    let project = HeaderValue::from_str(config.project_id.as_str())
-        .map_err(|_| SigningError::new("the project id is not a valid header value"))?;
-    let host = HeaderValue::from_str(config.endpoint.host_header())
+    *request.uri_mut() = endpoint.uri(&target)?;
+    let host = HeaderValue::from_str(endpoint.host_header())
         .map_err(|_| SigningError::new("the host is not a valid header value"))?;
     let h = request.headers_mut();
     h.insert(USER_AGENT, config.user_agent.clone());
     h.insert(CONTENT_TYPE, APPLICATION_JSON);
-    h.insert(X_PROJECT_ID, project);
+    if let Some(project) = project {
+        h.insert(X_PROJECT_ID, project);
+    }
     match &config.credentials {
         Credentials::AkSk(creds) => {
             if let Some(token) = creds.security_token() {
@@ -152,6 +219,17 @@ mod tests {
             r.uri().to_string(),
             "https://workspace.cn-north-4.myhuaweicloud.com/v2/0a1b2c3d4e5f60718293a4b5c6d7e8f9/connect-desktops?connect_status=CONNECTED"
         );
+    }
+
+    #[test]
+    fn an_unknown_project_cannot_be_built_by_hand() {
+        let source = ProjectSource::Discover {
+            region: "cn-north-4".into(),
+            iam: Endpoint::parse("https://iam.cn-north-4.myhuaweicloud.com").unwrap(),
+        };
+        let c = Config::with_project(Endpoint::region("cn-north-4").unwrap(), source, Credentials::token("t").unwrap());
+        let err = build_request(&c, &Default::default(), now()).unwrap_err();
+        assert!(err.to_string().contains("project id is not known"), "{err}");
     }
 
     #[test]

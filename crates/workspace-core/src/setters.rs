@@ -17,7 +17,25 @@ macro_rules! client_option_setters {
             self
         }
 
-        /// The project whose desktops are listed.
+        /// Endpoints to fail over to, in order, when the endpoint cannot be reached (service
+        /// errors never fail over).
+        pub fn fallback_endpoints<I, S>(mut self, urls: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            self.options = self.options.fallback_endpoints(urls);
+            self
+        }
+
+        /// The IAM endpoint asked to discover the project id when only a region is given.
+        pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
+            self.options = self.options.iam_endpoint(url);
+            self
+        }
+
+        /// The project whose desktops are listed; without it, the project named after the region
+        /// is discovered from IAM at the first call.
         pub fn project_id(mut self, id: impl Into<String>) -> Self {
             self.options = self.options.project_id(id);
             self

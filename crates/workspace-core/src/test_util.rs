@@ -202,6 +202,7 @@ pub struct Scenario {
     pub budget: Option<u32>,
     /// What to run.
     pub operation: Operation,
+    tweak: fn(crate::ClientOptions) -> crate::ClientOptions,
     check: fn(&Observed) -> Result<(), String>,
 }
 
@@ -214,15 +215,15 @@ impl std::fmt::Debug for Scenario {
 impl Scenario {
     /// The client options of this scenario, for an emulated endpoint.
     pub fn options(&self) -> crate::ClientOptions {
-        crate::ClientOptions::new()
+        let options = crate::ClientOptions::new()
             .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
-            .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
             .credentials(
                 crate::Credentials::ak_sk("HPUAEXAMPLEAK0000001", "exampleSecretKey0123456789abcdefghijklmnop")
                     .unwrap_or_else(|_| unreachable!()),
             )
             .retry_policy(self.policy.clone())
-            .retry_budget(self.budget.map(RetryBudget::new))
+            .retry_budget(self.budget.map(RetryBudget::new));
+        (self.tweak)(options)
     }
 
     /// The request this scenario's operation starts from.
@@ -290,9 +291,17 @@ fn scenario(name: &'static str, script: Vec<Scripted>, check: fn(&Observed) -> R
         policy: RetryPolicy::standard(),
         budget: Some(RetryBudget::DEFAULT_CAPACITY),
         operation: send(),
+        tweak: |o| o.project_id(PROJECT_ID),
         check,
     }
 }
+
+fn host(r: &Request<Vec<u8>>) -> String {
+    r.uri().authority().map(|a| a.to_string()).unwrap_or_default()
+}
+
+/// The project id of the scenarios that do not discover it.
+const PROJECT_ID: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
 /// The behavioural suite: every retry class, what is never retried, `Retry-After`, clock skew,
 /// the deadline, the budget, and every paging rule.
@@ -479,6 +488,65 @@ pub fn scenarios() -> Vec<Scenario> {
         ..scenario("retries can be turned off", vec![S::error(503, "X"), ok()], |o| {
             counts(o, 1, 0)?;
             gave_up(o, 503, 1, GiveUpReason::AttemptsExhausted)
+        })
+    });
+    all.push(Scenario {
+        tweak: |o| o.project_id(PROJECT_ID).fallback_endpoints(["https://workspace-backup.example.com"]),
+        ..scenario(
+            "an unreachable endpoint fails over to the next at once",
+            vec![S::Failure(TransportErrorKind::Connect), ok(), ok()],
+            |o| {
+                counts(o, 2, 0)?;
+                ok_items(o, 3)?;
+                let hosts: Vec<String> = o.requests.iter().map(host).collect();
+                expect(hosts == ["workspace.cn-north-4.myhuaweicloud.com", "workspace-backup.example.com"], || {
+                    format!("{hosts:?}")
+                })
+            },
+        )
+    });
+    all.push(Scenario {
+        tweak: |o| o.project_id(PROJECT_ID).fallback_endpoints(["https://workspace-backup.example.com"]),
+        ..scenario("service errors do not fail over", vec![S::error(503, "X"), ok()], |o| {
+            counts(o, 2, 1)?;
+            let hosts: Vec<String> = o.requests.iter().map(host).collect();
+            expect(hosts.iter().all(|h| h == "workspace.cn-north-4.myhuaweicloud.com"), || format!("{hosts:?}"))
+        })
+    });
+    all.push(Scenario {
+        tweak: |o| o.region("ap-southeast-1"),
+        ..scenario(
+            "the project id is discovered from IAM by region",
+            vec![
+                S::json(200, r#"{"projects":[{"id":"0f0e0d0c0b0a09080706050403020100","name":"ap-southeast-1"}]}"#),
+                S::error(503, "X"),
+                ok(),
+            ],
+            |o| {
+                counts(o, 3, 1)?;
+                ok_items(o, 3)?;
+                let first = o.requests[0].uri().to_string();
+                expect(
+                    first == "https://iam.ap-southeast-1.myhuaweicloud.com/v3/projects?name=ap-southeast-1",
+                    || first.clone(),
+                )?;
+                expect(!o.requests[0].headers().contains_key("x-project-id"), || {
+                    "no X-Project-Id when asking IAM".into()
+                })?;
+                let pid = o.requests[2].headers().get("x-project-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                expect(pid == "0f0e0d0c0b0a09080706050403020100", || pid.to_owned())?;
+                expect(o.requests[2].uri().path() == "/v2/0f0e0d0c0b0a09080706050403020100/connect-desktops", || {
+                    o.requests[2].uri().to_string()
+                })
+            },
+        )
+    });
+    all.push(Scenario {
+        tweak: |o| o.region("af-south-1"),
+        ..scenario("discovering no project is a clear error", vec![S::json(200, r#"{"projects":[]}"#), ok()], |o| {
+            counts(o, 1, 0)?;
+            let e = o.error.as_ref().map(|e| e.to_string()).unwrap_or_default();
+            expect(e.contains("no project named \"af-south-1\""), || e.clone())
         })
     });
     let pages = |limit: u32, max_items: Option<u64>| Operation::Pages { limit, offset: 0, max_items };

@@ -15,6 +15,8 @@ pub const DEMO_AK: &str = "WKSEMULATORDEMOAK001";
 pub const DEMO_SK: &str = "workspace-emulator-demo-secret-key-0001";
 /// The demo project id, served when no project id is configured.
 pub const DEMO_PROJECT_ID: &str = "5f0c6a1e9b7d4c2a8e3f1b0d7a6c9e21";
+/// The region the demo project is named after.
+pub const DEMO_REGION: &str = "cn-north-4";
 /// The demo IAM token, accepted when no tokens are configured.
 pub const DEMO_AUTH_TOKEN: &str = "workspace-emulator-demo-token";
 
@@ -68,6 +70,8 @@ pub struct EmulatorConfig {
     pub listen: SocketAddr,
     /// The one project that exists.
     pub project_id: String,
+    /// The region the project is named after, as IAM's project discovery reports it.
+    pub region: String,
     /// The access key pairs accepted.
     pub keys: Vec<KeyPair>,
     /// The IAM tokens accepted in `X-Auth-Token`.
@@ -91,6 +95,7 @@ impl Default for EmulatorConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             project_id: DEMO_PROJECT_ID.to_owned(),
+            region: DEMO_REGION.to_owned(),
             keys: vec![KeyPair::new(DEMO_AK, DEMO_SK)],
             auth_tokens: vec![DEMO_AUTH_TOKEN.to_owned()],
             fleet: Fleet::Generated(FleetSpec::default()),
@@ -132,6 +137,12 @@ impl EmulatorConfig {
     /// Serves this project id instead of the demo one.
     pub fn project_id(mut self, id: impl Into<String>) -> Self {
         self.project_id = id.into();
+        self
+    }
+
+    /// Names the project after this region (for IAM's project discovery).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
         self
     }
 
@@ -194,6 +205,7 @@ impl fmt::Debug for EmulatorConfig {
         f.debug_struct("EmulatorConfig")
             .field("listen", &self.listen)
             .field("project_id", &self.project_id)
+            .field("region", &self.region)
             .field("keys", &self.keys)
             .field("auth_tokens", &format_args!("[{} redacted]", self.auth_tokens.len()))
             .field("fleet", &fleet)

@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use workspace_types::{ConnectDesktopsInfo, ConnectStatus};
 
-pub use config::{DEMO_AK, DEMO_AUTH_TOKEN, DEMO_PROJECT_ID, DEMO_SK, EmulatorConfig, Fleet, KeyPair};
+pub use config::{DEMO_AK, DEMO_AUTH_TOKEN, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, EmulatorConfig, Fleet, KeyPair};
 pub use faults::{Fault, FaultRule};
 pub use fleet::FleetSpec;
 pub use state::Stats;
@@ -97,6 +97,11 @@ impl Emulator {
     /// The project id it serves.
     pub fn project_id(&self) -> &str {
         &self.shared.config.project_id
+    }
+
+    /// The region its project is named after.
+    pub fn region(&self) -> &str {
+        &self.shared.config.region
     }
 
     /// The first access key pair it accepts (the demo pair unless configured otherwise).

@@ -35,6 +35,9 @@ struct Args {
     /// The project id served (default: the demo project id).
     #[arg(long, value_name = "ID")]
     project_id: Option<String>,
+    /// The region the project is named after (for IAM project discovery at /v3/projects).
+    #[arg(long, value_name = "ID")]
+    region: Option<String>,
     /// Access key id accepted (with --sk; default: the demo pair).
     #[arg(long, value_name = "AK", requires = "sk")]
     ak: Option<String>,
@@ -90,6 +93,9 @@ fn run(args: Args) -> Result<(), String> {
     }
     if let Some(id) = &args.project_id {
         config = config.project_id(id);
+    }
+    if let Some(region) = &args.region {
+        config = config.region(region);
     }
     let custom_keys = args.ak.is_some();
     if let (Some(ak), Some(sk)) = (args.ak, args.sk) {

@@ -76,6 +76,12 @@ pub(crate) async fn handle(
         shared.count(Count::Throttled);
         return Ok(ApiError::for_status(429, Some(1)).into_response(&request_id));
     }
+    if parts.uri.path() == "/v3/projects" {
+        return Ok(match projects(&parts, &body, &shared) {
+            Ok(b) => json_response(StatusCode::OK, b, &request_id),
+            Err(e) => e.into_response(&request_id),
+        });
+    }
     let page = match api(&parts, &body, &shared) {
         Ok(page) => page,
         Err(e) => return Ok(e.into_response(&request_id)),
@@ -124,6 +130,32 @@ fn api(parts: &Parts, body: &[u8], shared: &Shared) -> Result<Vec<u8>, ApiError>
             ApiError::service(400, "WKS.0001", &format!("The request parameter is invalid: {e}"))
         })?;
     Ok(shared.page(&query))
+}
+
+/// IAM's `GET /v3/projects?name={region}`: the emulator's project when the name is its region.
+fn projects(parts: &Parts, body: &[u8], shared: &Shared) -> Result<Vec<u8>, ApiError> {
+    if parts.method != Method::GET {
+        return Err(ApiError::gateway(
+            404,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment.",
+        ));
+    }
+    if let Err(e) = authenticate(&shared.config, parts, body, SystemTime::now()) {
+        shared.count(Count::AuthFailure);
+        return Err(e);
+    }
+    let name = parse_query(parts.uri.query().unwrap_or(""))
+        .into_iter()
+        .find(|(k, _)| k == "name")
+        .map(|(_, v)| v.into_owned());
+    let c = &shared.config;
+    let projects: Vec<serde_json::Value> = if name.is_none() || name.as_deref() == Some(c.region.as_str()) {
+        vec![json!({"id": c.project_id, "name": c.region, "enabled": true, "domain_id": "emulated-domain"})]
+    } else {
+        Vec::new()
+    };
+    Ok(json!({"projects": projects, "links": {"self": "/v3/projects"}}).to_string().into_bytes())
 }
 
 #[derive(Deserialize)]

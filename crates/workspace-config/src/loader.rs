@@ -1,0 +1,329 @@
+//! The chain: explicit values, then the environment, then the credentials file.
+
+use std::fmt;
+use std::sync::Arc;
+
+use workspace_core::{ClientOptions, ConfigError, Credentials};
+
+use crate::credentials_file::{self, CREDENTIALS_FILE_VAR, FileProfile};
+use crate::environment::{Environment, SystemEnvironment};
+use crate::regions;
+
+/// The variables read, by the names the official SDKs use.
+pub mod vars {
+    /// The access key id.
+    pub const AK: &str = "HUAWEICLOUD_SDK_AK";
+    /// The secret key.
+    pub const SK: &str = "HUAWEICLOUD_SDK_SK";
+    /// The security token of temporary credentials.
+    pub const SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
+    /// The project id.
+    pub const PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+    /// An IAM token, used instead of AK/SK.
+    pub const AUTH_TOKEN: &str = "HUAWEICLOUD_SDK_AUTH_TOKEN";
+    /// The IAM endpoint used for project discovery.
+    pub const IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+}
+
+/// Where a setting came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// Given in code or on the command line.
+    Explicit,
+    /// From these environment variables.
+    Environment(String),
+    /// From this file.
+    File(String),
+    /// The SDK's default for the region.
+    Default,
+    /// To be discovered from IAM at the first call.
+    Discovery,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Explicit => f.write_str("given explicitly"),
+            Source::Environment(v) => write!(f, "environment ({v})"),
+            Source::File(p) => write!(f, "file {p}"),
+            Source::Default => f.write_str("the region's default"),
+            Source::Discovery => f.write_str("discovered from IAM at the first call"),
+        }
+    }
+}
+
+/// The result of loading: client options, and where each setting came from.
+#[derive(Clone, Debug)]
+pub struct LoadedConfig {
+    options: ClientOptions,
+    sources: Vec<(&'static str, Source)>,
+}
+
+impl LoadedConfig {
+    /// The client options, ready for `Client::builder().options(..)`.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// The client options, by value.
+    pub fn into_options(self) -> ClientOptions {
+        self.options
+    }
+
+    /// Where each setting came from: `credentials`, `project_id`, `endpoint`, `iam_endpoint`.
+    pub fn sources(&self) -> &[(&'static str, Source)] {
+        &self.sources
+    }
+
+    /// Where `setting` came from.
+    pub fn source(&self, setting: &str) -> Option<&Source> {
+        self.sources.iter().find(|(k, _)| *k == setting).map(|(_, s)| s)
+    }
+}
+
+/// Values given explicitly; they come first.
+#[derive(Clone, Default)]
+struct Explicit {
+    ak: Option<String>,
+    sk: Option<String>,
+    security_token: Option<String>,
+    auth_token: Option<String>,
+    project_id: Option<String>,
+    region: Option<String>,
+    endpoint: Option<String>,
+}
+
+/// Loads the SDK's configuration from explicit values, the environment and the files Huawei
+/// Cloud users already have, in that order of precedence.
+///
+/// - Credentials: explicit AK/SK (or IAM token); else `HUAWEICLOUD_SDK_AK` and
+///   `HUAWEICLOUD_SDK_SK` (with `HUAWEICLOUD_SDK_SECURITY_TOKEN`), or
+///   `HUAWEICLOUD_SDK_AUTH_TOKEN`; else the credentials file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE`,
+///   else `~/.huaweicloud/credentials`, section `[basic]` or `[basiccredentials]`). A partial set
+///   (an AK without its SK) is an error naming what is missing, never a fallthrough; finding
+///   nothing is an error listing every place looked at.
+/// - Project id: explicit; else `HUAWEICLOUD_SDK_PROJECT_ID`; else the credentials file; else,
+///   with a region, discovered from IAM at the first call.
+/// - Endpoint: explicit; else `HUAWEICLOUD_SDK_REGION_WORKSPACE_{REGION}` (comma-separated, the
+///   rest are fallbacks); else `regions.yaml` (`HUAWEICLOUD_SDK_REGIONS_FILE`, else
+///   `~/.huaweicloud/regions.yaml`); else the region's documented endpoint.
+/// - IAM endpoint: `HUAWEICLOUD_SDK_IAM_ENDPOINT`; else the credentials file; else the region's.
+///
+/// It only reads: no file is ever written, and no network address is probed.
+#[derive(Clone)]
+pub struct ConfigLoader {
+    env: Arc<dyn Environment>,
+    explicit: Explicit,
+}
+
+impl Default for ConfigLoader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ConfigLoader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigLoader").field("env", &self.env).finish_non_exhaustive()
+    }
+}
+
+impl ConfigLoader {
+    /// A loader over the process environment and the real home directory.
+    pub fn new() -> Self {
+        Self::with_environment(SystemEnvironment)
+    }
+
+    /// A loader over another environment (for tests).
+    pub fn with_environment(env: impl Environment + 'static) -> Self {
+        Self { env: Arc::new(env), explicit: Explicit::default() }
+    }
+
+    /// An explicit access key pair.
+    pub fn ak_sk(mut self, ak: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.explicit.ak = Some(ak.into());
+        self.explicit.sk = Some(sk.into());
+        self
+    }
+
+    /// An explicit access key id alone (its secret key must come with it: see [`sk`](Self::sk)).
+    pub fn ak(mut self, ak: impl Into<String>) -> Self {
+        self.explicit.ak = Some(ak.into());
+        self
+    }
+
+    /// An explicit secret key.
+    pub fn sk(mut self, sk: impl Into<String>) -> Self {
+        self.explicit.sk = Some(sk.into());
+        self
+    }
+
+    /// An explicit security token, for temporary credentials.
+    pub fn security_token(mut self, token: impl Into<String>) -> Self {
+        self.explicit.security_token = Some(token.into());
+        self
+    }
+
+    /// An explicit IAM token.
+    pub fn auth_token(mut self, token: impl Into<String>) -> Self {
+        self.explicit.auth_token = Some(token.into());
+        self
+    }
+
+    /// An explicit project id.
+    pub fn project_id(mut self, id: impl Into<String>) -> Self {
+        self.explicit.project_id = Some(id.into());
+        self
+    }
+
+    /// The region.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.explicit.region = Some(region.into());
+        self
+    }
+
+    /// An explicit endpoint URL.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.explicit.endpoint = Some(url.into());
+        self
+    }
+
+    /// Resolves every setting. The error says what is missing or wrong, and where it looked.
+    pub fn load(&self) -> Result<LoadedConfig, ConfigError> {
+        let env = &*self.env;
+        let file = credentials_file::read(env)?;
+        let mut sources = Vec::new();
+        let mut options = ClientOptions::new();
+
+        let (credentials, source) = self.credentials(file.as_ref())?;
+        options = options.credentials(credentials);
+        sources.push(("credentials", source));
+
+        let project = self
+            .explicit
+            .project_id
+            .clone()
+            .map(|p| (p, Source::Explicit))
+            .or_else(|| env.var(vars::PROJECT_ID).map(|p| (p, Source::Environment(vars::PROJECT_ID.into()))))
+            .or_else(|| {
+                let f = file.as_ref()?;
+                Some((f.project_id.clone()?, Source::File(f.path.display().to_string())))
+            });
+        match project {
+            Some((id, source)) => {
+                options = options.project_id(id);
+                sources.push(("project_id", source));
+            }
+            None if self.explicit.region.is_some() => sources.push(("project_id", Source::Discovery)),
+            None => {
+                return Err(ConfigError::new(format!(
+                    "no project id: give one explicitly, set {}, put project_id in the credentials file, or give a region to discover it",
+                    vars::PROJECT_ID
+                )));
+            }
+        }
+
+        if let Some(region) = &self.explicit.region {
+            options = options.region(region.clone());
+        }
+        match (&self.explicit.endpoint, &self.explicit.region) {
+            (Some(url), _) => {
+                options = options.endpoint(url.clone());
+                sources.push(("endpoint", Source::Explicit));
+            }
+            (None, Some(region)) => match regions::overridden(env, region)? {
+                Some((list, from)) => {
+                    options = options.endpoint(list[0].clone()).fallback_endpoints(list[1..].to_vec());
+                    let source =
+                        if from.starts_with("HUAWEICLOUD_") { Source::Environment(from) } else { Source::File(from) };
+                    sources.push(("endpoint", source));
+                }
+                None => {
+                    workspace_core::Endpoint::region(region)?;
+                    sources.push(("endpoint", Source::Default));
+                }
+            },
+            (None, None) => {
+                return Err(ConfigError::new("no endpoint: give a region (such as cn-north-4) or an endpoint URL"));
+            }
+        }
+
+        let iam =
+            env.var(vars::IAM_ENDPOINT).map(|u| (u, Source::Environment(vars::IAM_ENDPOINT.into()))).or_else(|| {
+                let f = file.as_ref()?;
+                Some((f.iam_endpoint.clone()?, Source::File(f.path.display().to_string())))
+            });
+        if let Some((url, source)) = iam {
+            options = options.iam_endpoint(url);
+            sources.push(("iam_endpoint", source));
+        }
+        Ok(LoadedConfig { options, sources })
+    }
+
+    /// The credentials: the first complete set in precedence order; a partial set is an error.
+    fn credentials(&self, file: Option<&FileProfile>) -> Result<(Credentials, Source), ConfigError> {
+        let env = &*self.env;
+        let e = &self.explicit;
+        if let Some(token) = &e.auth_token {
+            return Ok((Credentials::token(token.clone())?, Source::Explicit));
+        }
+        if let Some(creds) = pair("explicit values", "ak", "sk", e.ak.clone(), e.sk.clone(), e.security_token.clone())?
+        {
+            return Ok((creds, Source::Explicit));
+        }
+        let from_env = pair(
+            "the environment",
+            vars::AK,
+            vars::SK,
+            env.var(vars::AK),
+            env.var(vars::SK),
+            env.var(vars::SECURITY_TOKEN),
+        )?;
+        if let Some(creds) = from_env {
+            return Ok((creds, Source::Environment(format!("{}, {}", vars::AK, vars::SK))));
+        }
+        if let Some(token) = env.var(vars::AUTH_TOKEN) {
+            return Ok((Credentials::token(token)?, Source::Environment(vars::AUTH_TOKEN.into())));
+        }
+        if let Some(f) = file {
+            let place = format!("the credentials file {} [{}]", f.path.display(), f.section);
+            if let Some(creds) = pair(&place, "ak", "sk", f.ak.clone(), f.sk.clone(), f.security_token.clone())? {
+                return Ok((creds, Source::File(f.path.display().to_string())));
+            }
+        }
+        let (path, named) = credentials_file::credentials_path(env);
+        let file_place = match (path, named, file) {
+            (Some(p), _, Some(_)) => format!("{} (no ak/sk in [basic] or [basiccredentials])", p.display()),
+            (Some(p), true, None) => format!("{} (named by {CREDENTIALS_FILE_VAR}; no [basic] section)", p.display()),
+            (Some(p), false, None) => format!("{} (not found)", p.display()),
+            (None, _, _) => "~/.huaweicloud/credentials (no home directory)".to_owned(),
+        };
+        Err(ConfigError::new(format!(
+            "no credentials found; looked at: explicit values (none given), {} and {} (unset), {} (unset), the credentials file {file_place}",
+            vars::AK,
+            vars::SK,
+            vars::AUTH_TOKEN
+        )))
+    }
+}
+
+/// A complete AK/SK pair from one place, none, or an error naming the missing half.
+fn pair(
+    place: &str,
+    ak_name: &str,
+    sk_name: &str,
+    ak: Option<String>,
+    sk: Option<String>,
+    token: Option<String>,
+) -> Result<Option<Credentials>, ConfigError> {
+    match (ak, sk) {
+        (Some(ak), Some(sk)) => Ok(Some(match token {
+            Some(t) => Credentials::temporary(ak, sk, t)?,
+            None => Credentials::ak_sk(ak, sk)?,
+        })),
+        (Some(_), None) => Err(ConfigError::new(format!("{ak_name} is set in {place} but {sk_name} is missing"))),
+        (None, Some(_)) => Err(ConfigError::new(format!("{sk_name} is set in {place} but {ak_name} is missing"))),
+        (None, None) => Ok(None),
+    }
+}

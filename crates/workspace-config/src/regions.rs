@@ -1,0 +1,96 @@
+//! Endpoint overrides per region: `HUAWEICLOUD_SDK_REGION_WORKSPACE_{ID}`, then `regions.yaml`.
+
+use std::path::PathBuf;
+
+use workspace_core::ConfigError;
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::environment::Environment;
+
+/// The variable that names the regions file.
+pub const REGIONS_FILE_VAR: &str = "HUAWEICLOUD_SDK_REGIONS_FILE";
+
+/// The variable that overrides a region's endpoints (comma-separated).
+pub fn region_var(region: &str) -> String {
+    format!("HUAWEICLOUD_SDK_REGION_WORKSPACE_{}", region.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// A region's endpoints from an override, with where they came from.
+pub(crate) fn overridden(env: &dyn Environment, region: &str) -> Result<Option<(Vec<String>, String)>, ConfigError> {
+    let var = region_var(region);
+    if let Some(v) = env.var(&var) {
+        let list: Vec<String> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        if list.is_empty() {
+            return Err(ConfigError::new(format!("{var} holds no endpoint")));
+        }
+        return Ok(Some((list, var)));
+    }
+    let (path, named) = match env.var(REGIONS_FILE_VAR) {
+        Some(p) => (Some(PathBuf::from(p)), true),
+        None => (env.home_dir().map(|h| h.join(".huaweicloud").join("regions.yaml")), false),
+    };
+    let Some(path) = path else { return Ok(None) };
+    let text = match env.read_file(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
+        Err(e) => return Err(ConfigError::new(format!("cannot read the regions file {}: {e}", path.display()))),
+    };
+    let docs = YamlLoader::load_from_str(&text)
+        .map_err(|e| ConfigError::new(format!("the regions file {} is not valid YAML: {e}", path.display())))?;
+    let Some(entries) = docs.first().and_then(|d| d["WORKSPACE"].as_vec()) else { return Ok(None) };
+    for entry in entries {
+        if entry["id"].as_str() != Some(region) {
+            continue;
+        }
+        let mut list: Vec<String> = match &entry["endpoints"] {
+            Yaml::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        };
+        if list.is_empty() {
+            list.extend(entry["endpoint"].as_str().map(str::to_owned));
+        }
+        if list.is_empty() {
+            return Err(ConfigError::new(format!(
+                "the regions file {} lists region {region} without an endpoint",
+                path.display()
+            )));
+        }
+        return Ok(Some((list, path.display().to_string())));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MapEnvironment;
+
+    #[test]
+    fn variable_names() {
+        assert_eq!(region_var("cn-north-4"), "HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4");
+    }
+
+    #[test]
+    fn the_variable_wins_over_the_file() {
+        let yaml = "WORKSPACE:\n  - id: cn-north-4\n    endpoint: https://from-file.example.com\n";
+        let env = MapEnvironment::new().home("/h").file("/h/.huaweicloud/regions.yaml", yaml);
+        assert_eq!(overridden(&env, "cn-north-4").unwrap().unwrap().0, ["https://from-file.example.com"]);
+        let env =
+            env.var("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", "https://a.example.com, https://b.example.com");
+        let (list, from) = overridden(&env, "cn-north-4").unwrap().unwrap();
+        assert_eq!((list.len(), from.as_str()), (2, "HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4"));
+    }
+
+    #[test]
+    fn several_endpoints_in_the_file() {
+        let yaml = "WORKSPACE:\n  - id: eu-west-101\n    endpoints:\n      - https://one.example.com\n      - https://two.example.com\n  - id: cn-east-3\n    endpoint: https://x.example.com\n";
+        let env = MapEnvironment::new().var(REGIONS_FILE_VAR, "/r.yaml").file("/r.yaml", yaml);
+        assert_eq!(
+            overridden(&env, "eu-west-101").unwrap().unwrap().0,
+            ["https://one.example.com", "https://two.example.com"]
+        );
+        assert_eq!(overridden(&env, "cn-south-1").unwrap(), None);
+        let missing = MapEnvironment::new().var(REGIONS_FILE_VAR, "/nope.yaml");
+        assert!(overridden(&missing, "x").unwrap_err().to_string().contains("cannot read the regions file /nope.yaml"));
+    }
+}

@@ -1,0 +1,193 @@
+//! Every source and every precedence rule, over a stand-in environment (never the real one).
+#![allow(clippy::unwrap_used)]
+
+use workspace_config::{ConfigLoader, MapEnvironment, Source};
+use workspace_core::{ClientCore, Credentials};
+
+const HOME_CREDS: &str = "/home/u/.huaweicloud/credentials";
+
+fn home() -> MapEnvironment {
+    MapEnvironment::new().home("/home/u")
+}
+
+fn env_keys(e: MapEnvironment) -> MapEnvironment {
+    e.var("HUAWEICLOUD_SDK_AK", "ENVAK").var("HUAWEICLOUD_SDK_SK", "env-secret")
+}
+
+fn file_keys(e: MapEnvironment) -> MapEnvironment {
+    e.file(HOME_CREDS, "[basic]\nak = FILEAK\nsk = file-secret\nproject_id = fileproject\n")
+}
+
+fn core(loader: ConfigLoader) -> ClientCore {
+    loader.load().unwrap().into_options().build().unwrap()
+}
+
+fn ak(core: &ClientCore) -> String {
+    match core.config().credentials() {
+        Credentials::AkSk(k) => k.access_key_id().as_str().to_owned(),
+        Credentials::Token(_) => "token".into(),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn credentials_explicit_then_environment_then_file() {
+    let all = file_keys(env_keys(home()));
+    let c = core(
+        ConfigLoader::with_environment(all.clone()).ak_sk("EXPAK", "exp-secret").project_id("p").region("cn-north-4"),
+    );
+    assert_eq!(ak(&c), "EXPAK");
+    let loaded = ConfigLoader::with_environment(all.clone()).region("cn-north-4").load().unwrap();
+    assert_eq!(
+        loaded.source("credentials"),
+        Some(&Source::Environment("HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK".into()))
+    );
+    assert_eq!(ak(&loaded.into_options().build().unwrap()), "ENVAK");
+    let loaded = ConfigLoader::with_environment(file_keys(home())).region("cn-north-4").load().unwrap();
+    assert_eq!(loaded.source("credentials"), Some(&Source::File(HOME_CREDS.into())));
+    assert_eq!(ak(&loaded.into_options().build().unwrap()), "FILEAK");
+}
+
+#[test]
+fn the_file_can_be_named_and_basiccredentials_is_read() {
+    let e = home()
+        .var("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/etc/wks/creds")
+        .file("/etc/wks/creds", "[basiccredentials]\nak = NAMEDAK\nsk = s\nsecurity_token = tok\n");
+    let c = core(ConfigLoader::with_environment(e).region("cn-north-4"));
+    let Credentials::AkSk(k) = c.config().credentials() else { panic!() };
+    assert_eq!((k.access_key_id().as_str(), k.security_token().is_some()), ("NAMEDAK", true));
+    let missing = home().var("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/nope");
+    let err = ConfigLoader::with_environment(missing).region("cn-north-4").load().unwrap_err().to_string();
+    assert!(err.contains("cannot read the credentials file /nope (HUAWEICLOUD_SDK_CREDENTIALS_FILE)"), "{err}");
+}
+
+#[test]
+fn a_partial_set_is_an_error_never_a_fallthrough() {
+    let e = file_keys(home().var("HUAWEICLOUD_SDK_AK", "ENVAK"));
+    let err = ConfigLoader::with_environment(e).region("cn-north-4").load().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid configuration: HUAWEICLOUD_SDK_AK is set in the environment but HUAWEICLOUD_SDK_SK is missing"
+    );
+    let e = home().file(HOME_CREDS, "[basic]\nsk = only-secret\n");
+    let err = ConfigLoader::with_environment(e).region("cn-north-4").load().unwrap_err().to_string();
+    assert!(
+        err.contains("sk is set in the credentials file /home/u/.huaweicloud/credentials [basic] but ak is missing"),
+        "{err}"
+    );
+    assert!(!err.contains("only-secret"));
+    let err = ConfigLoader::with_environment(home()).ak("A").region("cn-north-4").load().unwrap_err().to_string();
+    assert!(err.contains("ak is set in explicit values but sk is missing"), "{err}");
+}
+
+#[test]
+fn nothing_found_lists_every_place_looked_at() {
+    let err = ConfigLoader::with_environment(home()).region("cn-north-4").load().unwrap_err().to_string();
+    for place in [
+        "explicit values",
+        "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_AUTH_TOKEN",
+        "/home/u/.huaweicloud/credentials (not found)",
+    ] {
+        assert!(err.contains(place), "{err} should mention {place}");
+    }
+}
+
+#[test]
+fn tokens_from_the_environment_or_explicitly() {
+    let e = home().var("HUAWEICLOUD_SDK_AUTH_TOKEN", "tok");
+    assert_eq!(ak(&core(ConfigLoader::with_environment(e.clone()).region("cn-north-4"))), "token");
+    // AK/SK in the environment come before a token in the environment.
+    assert_eq!(ak(&core(ConfigLoader::with_environment(env_keys(e)).region("cn-north-4"))), "ENVAK");
+    assert_eq!(
+        ak(&core(ConfigLoader::with_environment(env_keys(home())).auth_token("t").region("cn-north-4"))),
+        "token"
+    );
+}
+
+#[test]
+fn project_id_explicit_then_environment_then_file_then_discovery() {
+    let e = file_keys(env_keys(home())).var("HUAWEICLOUD_SDK_PROJECT_ID", "envproject");
+    let c = core(ConfigLoader::with_environment(e.clone()).project_id("explicitproject").region("cn-north-4"));
+    assert_eq!(c.project_id().unwrap().as_str(), "explicitproject");
+    assert_eq!(
+        core(ConfigLoader::with_environment(e).region("cn-north-4")).project_id().unwrap().as_str(),
+        "envproject"
+    );
+    assert_eq!(
+        core(ConfigLoader::with_environment(file_keys(home())).region("cn-north-4")).project_id().unwrap().as_str(),
+        "fileproject"
+    );
+    let loaded = ConfigLoader::with_environment(env_keys(home())).region("cn-east-3").load().unwrap();
+    assert_eq!(loaded.source("project_id"), Some(&Source::Discovery));
+    let err = ConfigLoader::with_environment(env_keys(home())).endpoint("https://example.com").load().unwrap_err();
+    assert!(err.to_string().contains("no project id"), "{err}");
+}
+
+#[test]
+fn endpoint_explicit_then_variable_then_regions_file_then_default() {
+    let yaml = "WORKSPACE:\n  - id: cn-north-4\n    endpoint: https://file.example.com\n";
+    let e = env_keys(home()).var("HUAWEICLOUD_SDK_PROJECT_ID", "p").file("/home/u/.huaweicloud/regions.yaml", yaml);
+    let with_var = e
+        .clone()
+        .var("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", "https://var.example.com,https://var2.example.com");
+    let host = |l: ConfigLoader| core(l).config().endpoint().host_header().to_owned();
+    assert_eq!(
+        host(
+            ConfigLoader::with_environment(with_var.clone())
+                .region("cn-north-4")
+                .endpoint("https://explicit.example.com")
+        ),
+        "explicit.example.com"
+    );
+    let c = core(ConfigLoader::with_environment(with_var).region("cn-north-4"));
+    assert_eq!(
+        c.config().endpoints().iter().map(|e| e.host_header()).collect::<Vec<_>>(),
+        ["var.example.com", "var2.example.com"]
+    );
+    assert_eq!(host(ConfigLoader::with_environment(e.clone()).region("cn-north-4")), "file.example.com");
+    assert_eq!(
+        host(ConfigLoader::with_environment(e.clone()).region("cn-east-3")),
+        "workspace.cn-east-3.myhuaweicloud.com"
+    );
+    let err = ConfigLoader::with_environment(e).region("moon-1").load().unwrap_err().to_string();
+    assert!(err.contains("unknown region \"moon-1\"; the known regions are cn-east-3, cn-north-4"), "{err}");
+}
+
+#[test]
+fn a_custom_region_can_be_defined_in_the_regions_file() {
+    let yaml = "WORKSPACE:\n  - id: my-cloud-1\n    endpoints: [https://a.example.com, https://b.example.com]\n";
+    let e = env_keys(home())
+        .var("HUAWEICLOUD_SDK_PROJECT_ID", "p")
+        .var("HUAWEICLOUD_SDK_REGIONS_FILE", "/r.yaml")
+        .file("/r.yaml", yaml);
+    let c = core(ConfigLoader::with_environment(e).region("my-cloud-1"));
+    assert_eq!(c.config().endpoints().len(), 2);
+}
+
+#[test]
+fn iam_endpoint_environment_then_file() {
+    let creds = "[basic]\nak = A\nsk = s\niam_endpoint = https://iam.file.example.com\n";
+    let e = home().file(HOME_CREDS, creds);
+    let loaded = ConfigLoader::with_environment(e.clone()).region("cn-north-4").load().unwrap();
+    assert_eq!(loaded.source("iam_endpoint"), Some(&Source::File(HOME_CREDS.into())));
+    let loaded = ConfigLoader::with_environment(e.var("HUAWEICLOUD_SDK_IAM_ENDPOINT", "https://iam.env.example.com"))
+        .region("cn-north-4")
+        .load()
+        .unwrap();
+    assert_eq!(loaded.source("iam_endpoint"), Some(&Source::Environment("HUAWEICLOUD_SDK_IAM_ENDPOINT".into())));
+    let core = loaded.into_options().build().unwrap();
+    let workspace_core::ProjectSource::Discover { iam, .. } = core.config().project() else { panic!() };
+    assert_eq!(iam.host_header(), "iam.env.example.com");
+}
+
+#[test]
+fn no_secret_in_debug_output() {
+    let e = file_keys(env_keys(home())).var("HUAWEICLOUD_SDK_SECURITY_TOKEN", "env-token-secret");
+    let loader = ConfigLoader::with_environment(e).region("cn-north-4");
+    let loaded = loader.load().unwrap();
+    let text = format!("{loader:?} {loaded:?} {:?}", loaded.options().build().unwrap());
+    for secret in ["env-secret", "file-secret", "env-token-secret"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}

@@ -1,0 +1,117 @@
+//! Project id discovery: `GET {iam}/v3/projects?name={region}`, as the official SDKs do it.
+
+use std::time::SystemTime;
+
+use http::{HeaderMap, Request, StatusCode};
+use serde_json::Value;
+use workspace_types::ProjectId;
+
+use crate::endpoint::{Endpoint, REGIONS};
+use crate::error::{BodySnippet, ConfigError, Error, InvalidResponse};
+use crate::query::canonical_query;
+use crate::request::{Config, signed_get};
+use crate::response::service_error;
+
+/// The global IAM endpoint, for regions without one of their own.
+pub const GLOBAL_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
+
+/// The IAM endpoint of `region`: `https://iam.{region}.myhuaweicloud.com` for the documented
+/// regions, else the global endpoint.
+pub fn iam_endpoint(region: &str) -> Result<Endpoint, ConfigError> {
+    if REGIONS.contains(&region) {
+        Endpoint::parse(&format!("https://iam.{region}.myhuaweicloud.com"))
+    } else {
+        Endpoint::parse(GLOBAL_IAM_ENDPOINT)
+    }
+}
+
+/// The signed request that asks IAM for the project named `region` (no `X-Project-Id`).
+pub fn projects_request(
+    config: &Config,
+    iam: &Endpoint,
+    region: &str,
+    now: SystemTime,
+) -> Result<Request<Vec<u8>>, Error> {
+    signed_get(config, iam, "/v3/projects", &canonical_query(&[("name", region)]), None, now)
+}
+
+/// Reads IAM's answer: the id of the one project named `region`. None or several is an error
+/// that says so.
+pub fn parse_projects(status: StatusCode, headers: &HeaderMap, body: &[u8], region: &str) -> Result<ProjectId, Error> {
+    if !status.is_success() {
+        return Err(service_error(status, headers, body).into());
+    }
+    let invalid = |reason: String| -> Error {
+        InvalidResponse {
+            status,
+            reason,
+            snippet: BodySnippet::new(body),
+            request_id: headers.get(crate::X_REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        }
+        .into()
+    };
+    let parsed: Value = serde_json::from_slice(body).map_err(|e| invalid(format!("the body is not JSON ({e})")))?;
+    let projects = parsed["projects"].as_array().ok_or_else(|| invalid("the body has no \"projects\" list".into()))?;
+    let ids: Vec<&str> = projects.iter().filter_map(|p| p["id"].as_str()).collect();
+    match ids.as_slice() {
+        [one] => Ok(ProjectId::new(*one)?),
+        [] => Err(ConfigError::new(format!(
+            "no project named {region:?} is visible to these credentials; give the project id explicitly"
+        ))
+        .into()),
+        many => Err(ConfigError::new(format!(
+            "{} projects are named {region:?} ({}); give the project id explicitly",
+            many.len(),
+            many.join(", ")
+        ))
+        .into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Credentials;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn endpoints_by_region() {
+        assert_eq!(iam_endpoint("cn-north-4").unwrap().host_header(), "iam.cn-north-4.myhuaweicloud.com");
+        assert_eq!(iam_endpoint("my-private-region").unwrap().host_header(), "iam.myhuaweicloud.com");
+    }
+
+    #[test]
+    fn the_request_is_signed_and_has_no_project_header() {
+        let config = Config::new(
+            Endpoint::region("cn-north-4").unwrap(),
+            ProjectId::new("p").unwrap(),
+            Credentials::ak_sk("AK", "SK").unwrap(),
+        );
+        let iam = iam_endpoint("cn-north-4").unwrap();
+        let r = projects_request(&config, &iam, "cn-north-4", UNIX_EPOCH + Duration::from_secs(1)).unwrap();
+        assert_eq!(r.uri().to_string(), "https://iam.cn-north-4.myhuaweicloud.com/v3/projects?name=cn-north-4");
+        assert!(!r.headers().contains_key("x-project-id"));
+        assert!(
+            r.headers()["authorization"]
+                .to_str()
+                .unwrap()
+                .contains("SignedHeaders=content-type;host;user-agent;x-sdk-date")
+        );
+    }
+
+    #[test]
+    fn one_none_or_several_projects() {
+        let h = HeaderMap::new();
+        let ok =
+            parse_projects(StatusCode::OK, &h, br#"{"projects":[{"id":"abc123","name":"cn-north-4"}]}"#, "cn-north-4");
+        assert_eq!(ok.unwrap().as_str(), "abc123");
+        let none = parse_projects(StatusCode::OK, &h, br#"{"projects":[]}"#, "cn-north-4").unwrap_err();
+        assert!(none.to_string().contains("no project named \"cn-north-4\""), "{none}");
+        let two = parse_projects(StatusCode::OK, &h, br#"{"projects":[{"id":"a"},{"id":"b"}]}"#, "r").unwrap_err();
+        assert!(two.to_string().contains("2 projects are named \"r\" (a, b)"), "{two}");
+        let denied = parse_projects(StatusCode::FORBIDDEN, &h, br#"{"error":{"code":403,"message":"denied"}}"#, "r")
+            .unwrap_err();
+        assert_eq!(denied.status(), Some(StatusCode::FORBIDDEN));
+        assert!(matches!(parse_projects(StatusCode::OK, &h, b"<html>", "r"), Err(Error::InvalidResponse(_))));
+    }
+}
