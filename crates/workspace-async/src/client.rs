@@ -67,6 +67,16 @@ impl AsyncClient {
         &self.core
     }
 
+    /// The time, from the client's clock.
+    pub(crate) fn now(&self) -> SystemTime {
+        (self.clock)()
+    }
+
+    /// The client's sleeper, if any.
+    pub(crate) fn sleeper(&self) -> Option<Arc<dyn AsyncSleep>> {
+        self.sleep.clone()
+    }
+
     pub(crate) async fn execute(&self, request: ListDesktopsConnectStatusRequest) -> Result<Page, Error> {
         let mut call = self.core.call(request, self.seeds.fetch_add(1, Ordering::Relaxed));
         loop {

@@ -47,10 +47,11 @@ mod replay;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 mod transport;
+mod watch;
 
 pub use async_trait::async_trait;
 pub use client::{AsyncClient, AsyncClientBuilder, Clock};
-pub use list::{Items, ListDesktopsConnectStatus, Pages};
+pub use list::{DEFAULT_CONCURRENCY, FleetItems, Items, ListDesktopsConnectStatus, Pages};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use replay::ReplayTransport;
@@ -60,7 +61,9 @@ pub use reqwest_transport::{DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport};
 #[cfg(feature = "reqwest")]
 pub use transport::TokioSleep;
 pub use transport::{AsyncSleep, AsyncTransport};
+pub use watch::Watcher;
 pub use workspace_core::types;
 pub use workspace_core::{
-    Credentials, Endpoint, Error, Page, RetryBudget, RetryPolicy, ServiceError, TransportError, TransportErrorKind,
+    Change, Credentials, Endpoint, Error, GiveUpReason, Page, PagingError, RetryBudget, RetryPolicy, ServiceError,
+    StatusCounts, Transition, TransportError, TransportErrorKind,
 };

@@ -3,14 +3,19 @@
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_core::Stream;
 use workspace_core::types::{
     ConnectDesktopsInfo, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder,
 };
-use workspace_core::{Error, Page, Pager};
+use workspace_core::{Error, FleetRead, Page, Pager, StatusCounts, Ticket};
 
 use crate::client::AsyncClient;
+use crate::watch::Watcher;
+
+/// How many requests a full read keeps in flight by default.
+pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// A call of `ListDesktopsConnectStatus` being set up: filters, then
 /// [`send`](Self::send)`.await`, [`pages`](Self::pages) or [`items`](Self::items). Bad input is
@@ -21,14 +26,22 @@ pub struct ListDesktopsConnectStatus<'c> {
     client: &'c AsyncClient,
     request: ListDesktopsConnectStatusRequestBuilder,
     max_items: Option<u64>,
+    concurrency: usize,
 }
 
 impl<'c> ListDesktopsConnectStatus<'c> {
     pub(crate) fn new(client: &'c AsyncClient) -> Self {
-        Self { client, request: Default::default(), max_items: None }
+        Self { client, request: Default::default(), max_items: None, concurrency: DEFAULT_CONCURRENCY }
     }
 
     workspace_core::list_request_setters!();
+
+    /// How many requests a full read ([`read_fleet`](Self::read_fleet)) keeps in flight
+    /// (default 8; at least 1).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
 
     /// Sends the request: one page.
     pub async fn send(self) -> Result<Page, Error> {
@@ -52,6 +65,160 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     /// Every desktop of every page, fetched page by page as the iteration goes.
     pub fn items(self) -> Items {
         Items { pages: self.pages(), current: Vec::new().into_iter() }
+    }
+
+    /// Every matching desktop, whatever the size of the fleet: more than 100 user names are
+    /// queried in batches, a query with more matches than one query can reach (4,000) is split
+    /// by connection status and then by user names, and each desktop comes once. Once a query's
+    /// first page gives its total, its other pages are fetched [`concurrency`](Self::concurrency)
+    /// at a time; items still come in a stable order. The limit set is the page size (100 when
+    /// unset); an offset is not allowed.
+    pub fn read_fleet(self) -> FleetItems {
+        let read = fleet_read(self.request, self.max_items);
+        FleetItems {
+            client: self.client.clone(),
+            read: read.map_err(Some),
+            in_flight: Vec::new(),
+            concurrency: self.concurrency,
+        }
+    }
+
+    /// How many desktops match, in all and per connection status, without fetching any (five
+    /// `limit=0` requests, sent together). At most 100 user names.
+    pub async fn count_by_status(self) -> Result<StatusCounts, Error> {
+        let requests = StatusCounts::requests(&self.request.build()?)?;
+        let client = self.client;
+        let mut calls: Vec<PageFuture> = requests
+            .into_iter()
+            .map(|r| {
+                let c = client.clone();
+                Box::pin(async move { c.execute(r).await }) as PageFuture
+            })
+            .collect();
+        let mut pages: Vec<Option<Page>> = vec![None; calls.len()];
+        poll_fn(|cx| {
+            let mut waiting = false;
+            for (i, call) in calls.iter_mut().enumerate() {
+                if pages[i].is_some() {
+                    continue;
+                }
+                match call.as_mut().poll(cx) {
+                    Poll::Pending => waiting = true,
+                    Poll::Ready(Ok(page)) => pages[i] = Some(page),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                }
+            }
+            if waiting { Poll::Pending } else { Poll::Ready(Ok(())) }
+        })
+        .await?;
+        StatusCounts::from_pages(&pages.into_iter().flatten().collect::<Vec<_>>())
+    }
+
+    /// Watches the matching desktops: reads them all every `interval` and yields each change
+    /// (appeared, disappeared, status changed) once, as an async iterator and a `Stream`. A
+    /// failed poll is yielded as an error and the watch goes on at the next tick.
+    pub fn watch(self, interval: Duration) -> Watcher {
+        Watcher::new(self.client.clone(), self.request, interval, self.concurrency)
+    }
+}
+
+/// A full read of the desktops a request builder matches.
+pub(crate) fn fleet_read(
+    request: ListDesktopsConnectStatusRequestBuilder,
+    max_items: Option<u64>,
+) -> Result<FleetRead, Error> {
+    let batches = request.build_batches()?;
+    if let Some(offset) = batches.first().and_then(|b| b.offset()).filter(|o| *o > 0) {
+        return Err(workspace_core::types::ValidationError::new(
+            workspace_core::types::ValidationErrorKind::OutOfRange,
+            "offset",
+            offset,
+            "a full read starts at 0; use pages() to start elsewhere",
+        )
+        .into());
+    }
+    let page_size = batches.first().and_then(|b| b.limit()).unwrap_or(0);
+    let read = FleetRead::new(batches, page_size);
+    Ok(match max_items {
+        Some(n) => read.max_items(n),
+        None => read,
+    })
+}
+
+/// Every matching desktop of a full read, once each, as an async iterator and a `Stream`; an
+/// error ends it. Dropping it cancels the requests in flight.
+pub struct FleetItems {
+    client: AsyncClient,
+    read: Result<FleetRead, Option<Error>>,
+    in_flight: Vec<(Ticket, PageFuture)>,
+    concurrency: usize,
+}
+
+impl FleetItems {
+    pub(crate) fn new(client: AsyncClient, read: FleetRead, concurrency: usize) -> Self {
+        Self { client, read: Ok(read), in_flight: Vec::new(), concurrency: concurrency.max(1) }
+    }
+
+    /// The next desktop, or `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<ConnectDesktopsInfo, Error>> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// How many requests were sent so far.
+    pub fn requests(&self) -> u64 {
+        self.read.as_ref().map_or(0, FleetRead::requests)
+    }
+}
+
+impl Stream for FleetItems {
+    type Item = Result<ConnectDesktopsInfo, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let read = match &mut this.read {
+            Ok(read) => read,
+            Err(invalid) => return Poll::Ready(invalid.take().map(Err)),
+        };
+        loop {
+            if let Some(item) = read.next_item() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if read.is_finished() {
+                this.in_flight.clear();
+                return Poll::Ready(None);
+            }
+            while this.in_flight.len() < this.concurrency {
+                let Some((ticket, request)) = read.next_request() else { break };
+                let client = this.client.clone();
+                this.in_flight.push((ticket, Box::pin(async move { client.execute(request).await })));
+            }
+            if this.in_flight.is_empty() {
+                return Poll::Ready(None);
+            }
+            let mut answered = false;
+            let mut i = 0;
+            while i < this.in_flight.len() {
+                if let Poll::Ready(result) = this.in_flight[i].1.as_mut().poll(cx) {
+                    let (ticket, _) = this.in_flight.swap_remove(i);
+                    answered = true;
+                    if let Err(e) = read.on_result(ticket, result) {
+                        this.in_flight.clear();
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            if !answered {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for FleetItems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FleetItems").field("read", &self.read).field("in_flight", &self.in_flight.len()).finish()
     }
 }
 

@@ -71,6 +71,16 @@ impl Client {
         &self.core
     }
 
+    /// The time, from the client's clock.
+    pub(crate) fn now(&self) -> SystemTime {
+        (self.clock)()
+    }
+
+    /// Waits, with the client's sleep.
+    pub(crate) fn wait(&self, d: Duration) {
+        (self.sleep)(d);
+    }
+
     pub(crate) fn execute(&self, request: ListDesktopsConnectStatusRequest) -> Result<Page, Error> {
         let mut call = self.core.call(request, self.seeds.next.fetch_add(1, Ordering::Relaxed));
         loop {

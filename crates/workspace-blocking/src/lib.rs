@@ -38,9 +38,10 @@ mod replay;
 mod transport;
 #[cfg(feature = "ureq")]
 mod ureq_transport;
+mod watch;
 
 pub use client::{Client, ClientBuilder, Clock, Sleep};
-pub use list::{Items, ListDesktopsConnectStatus, Pages};
+pub use list::{FleetItems, Items, ListDesktopsConnectStatus, Pages};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use replay::ReplayTransport;
@@ -48,7 +49,9 @@ pub use transport::{FnTransport, Transport, transport_fn};
 #[cfg(feature = "ureq")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 pub use ureq_transport::{DEFAULT_MAX_RESPONSE_BYTES, UreqTransport};
+pub use watch::Watcher;
 pub use workspace_core::types;
 pub use workspace_core::{
-    Credentials, Endpoint, Error, Page, RetryBudget, RetryPolicy, ServiceError, TransportError, TransportErrorKind,
+    Change, Credentials, Endpoint, Error, GiveUpReason, Page, PagingError, RetryBudget, RetryPolicy, ServiceError,
+    StatusCounts, Transition, TransportError, TransportErrorKind,
 };

@@ -1,7 +1,11 @@
 //! The fluent call, and its page and item iterators.
 
+use std::time::Duration;
+
 use workspace_core::types::{ConnectDesktopsInfo, ListDesktopsConnectStatusRequestBuilder};
-use workspace_core::{Error, Page, Pager};
+use workspace_core::{Error, FleetRead, Page, Pager, StatusCounts};
+
+use crate::watch::Watcher;
 
 use crate::client::Client;
 
@@ -43,6 +47,93 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     /// Every desktop of every page, fetched page by page as the iteration goes.
     pub fn items(self) -> Items<'c> {
         Items { pages: self.pages(), current: Vec::new().into_iter() }
+    }
+
+    /// Every matching desktop, whatever the size of the fleet: more than 100 user names are
+    /// queried in batches, a query with more matches than one query can reach (4,000) is split
+    /// by connection status and then by user names, and each desktop comes once. The limit set is
+    /// the page size (100 when unset); an offset is not allowed.
+    pub fn read_fleet(self) -> FleetItems<'c> {
+        FleetItems { client: self.client, read: fleet_read(self.request, self.max_items).map_err(Some) }
+    }
+
+    /// How many desktops match, in all and per connection status, without fetching any (five
+    /// `limit=0` requests). At most 100 user names.
+    pub fn count_by_status(self) -> Result<StatusCounts, Error> {
+        let pages = StatusCounts::requests(&self.request.build()?)?
+            .into_iter()
+            .map(|r| self.client.execute(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        StatusCounts::from_pages(&pages)
+    }
+
+    /// Watches the matching desktops: reads them all every `interval` and yields each change
+    /// (appeared, disappeared, status changed) once. A failed poll is yielded as an error and
+    /// the watch goes on at the next tick. It never ends unless [`Watcher::max_polls`] is set.
+    pub fn watch(self, interval: Duration) -> Watcher<'c> {
+        Watcher::new(self.client, self.request, interval)
+    }
+}
+
+/// A full read of the desktops a request builder matches.
+pub(crate) fn fleet_read(
+    request: ListDesktopsConnectStatusRequestBuilder,
+    max_items: Option<u64>,
+) -> Result<FleetRead, Error> {
+    let batches = request.build_batches()?;
+    if let Some(offset) = batches.first().and_then(|b| b.offset()).filter(|o| *o > 0) {
+        return Err(workspace_core::types::ValidationError::new(
+            workspace_core::types::ValidationErrorKind::OutOfRange,
+            "offset",
+            offset,
+            "a full read starts at 0; use pages() to start elsewhere",
+        )
+        .into());
+    }
+    let page_size = batches.first().and_then(|b| b.limit()).unwrap_or(0);
+    let read = FleetRead::new(batches, page_size);
+    Ok(match max_items {
+        Some(n) => read.max_items(n),
+        None => read,
+    })
+}
+
+/// Every matching desktop of a full read, once each; an error ends the iteration.
+#[derive(Debug)]
+pub struct FleetItems<'c> {
+    client: &'c Client,
+    read: Result<FleetRead, Option<Error>>,
+}
+
+impl<'c> FleetItems<'c> {
+    pub(crate) fn new(client: &'c Client, read: FleetRead) -> Self {
+        Self { client, read: Ok(read) }
+    }
+
+    /// How many requests were sent so far.
+    pub fn requests(&self) -> u64 {
+        self.read.as_ref().map_or(0, FleetRead::requests)
+    }
+}
+
+impl Iterator for FleetItems<'_> {
+    type Item = Result<ConnectDesktopsInfo, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let read = match &mut self.read {
+            Ok(read) => read,
+            Err(invalid) => return invalid.take().map(Err),
+        };
+        loop {
+            if let Some(item) = read.next_item() {
+                return Some(Ok(item));
+            }
+            let (ticket, request) = read.next_request()?;
+            let result = self.client.execute(request);
+            if let Err(e) = read.on_result(ticket, result) {
+                return Some(Err(e));
+            }
+        }
     }
 }
 

@@ -187,6 +187,30 @@ pub enum PagingError {
         /// How many were read before stopping.
         read: u64,
     },
+    /// A part of a full read cannot be split further and still has more matches than one query
+    /// can reach.
+    #[error(
+        "{part} has {total} matching desktops, but one query reaches only {reachable} (offset and limit are at most 2000 each) and the part cannot be split further"
+    )]
+    PartTooLarge {
+        /// The part, described without user names (for example `connect_status=CONNECTED, 1 user name`).
+        part: String,
+        /// Its matches.
+        total: u64,
+        /// How many one query can reach.
+        reachable: u64,
+    },
+    /// Splitting by connection status found fewer desktops than the whole: some have a status
+    /// outside the documented four, or changed status while they were counted.
+    #[error(
+        "{total} desktops match, but the four documented statuses hold only {found}; the rest have another status (or changed status during the read) and cannot be read past the 4,000-desktop window"
+    )]
+    StatusesIncomplete {
+        /// Matches of the query.
+        total: u64,
+        /// Matches found by status.
+        found: u64,
+    },
 }
 
 /// An error response from the service or its gateway.

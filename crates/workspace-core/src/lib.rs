@@ -33,9 +33,11 @@
 
 mod call;
 mod client;
+mod counts;
 mod credentials;
 mod endpoint;
 mod error;
+mod fleet;
 pub mod iam;
 mod pager;
 pub mod query;
@@ -48,17 +50,21 @@ pub mod sign;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 pub mod time;
+mod watch;
 
 pub use call::{Action, AttemptTimeout, Call};
 pub use client::{ClientCore, ClientOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT};
+pub use counts::StatusCounts;
 pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};
 pub use endpoint::{Endpoint, REGIONS};
 pub use error::{
     BodySnippet, BoxError, ConfigError, Error, GiveUpReason, InvalidResponse, PagingError, RetryError, ServiceError,
     SigningError, TransportError, TransportErrorKind,
 };
+pub use fleet::{FleetRead, Ticket};
 pub use pager::Pager;
 pub use request::{Config, ProjectSource, SDK_USER_AGENT, build_request};
 pub use response::{Page, X_REQUEST_ID, parse_response, service_error};
 pub use retry::{ClockSkew, RetryBudget, RetryClass, RetryPolicy};
+pub use watch::{Change, Transition, Watch};
 pub use workspace_types as types;

@@ -94,16 +94,7 @@ impl Pager {
             self.done = true;
             return None;
         }
-        let limit = if self.offset >= MAX_OFFSET {
-            // The last reachable page: everything from offset 2000 that one request can hold.
-            MAX_LIMIT
-        } else if self.offset + self.page_limit > MAX_OFFSET {
-            // End this page at 2000, so that the next one can start there.
-            MAX_OFFSET - self.offset
-        } else {
-            self.page_limit
-        };
-        let limit = limit.min(u32::try_from(left).unwrap_or(u32::MAX));
+        let limit = window_limit(self.offset, self.page_limit).min(u32::try_from(left).unwrap_or(u32::MAX));
         self.asked = limit;
         Some(self.request.with_offset(self.offset).and_then(|r| r.with_limit(limit)).map_err(Error::from))
     }
@@ -143,6 +134,19 @@ impl Pager {
             self.window_exceeded = true;
         }
         Ok(Page::new(ListDesktopsConnectStatusResponse::new(response.desktops, response.total_count), request_id))
+    }
+}
+
+/// The limit of the page at `offset` for pages of `page_limit`, so that paging uses the whole
+/// reachable window: the page that would cross offset 2000 ends there, and the page at 2000 asks
+/// for all that one request can hold.
+pub(crate) fn window_limit(offset: u32, page_limit: u32) -> u32 {
+    if offset >= MAX_OFFSET {
+        MAX_LIMIT
+    } else if offset + page_limit > MAX_OFFSET {
+        MAX_OFFSET - offset
+    } else {
+        page_limit
     }
 }
 

@@ -81,6 +81,18 @@ impl ListDesktopsConnectStatusRequest {
         Ok(Self { limit: Some(limit), ..self.clone() })
     }
 
+    /// The same request filtering on another connection status.
+    pub fn with_connect_status(&self, status: ConnectStatus) -> Result<Self, ValidationError> {
+        self.to_builder().connect_status(status).build()
+    }
+
+    /// The same request filtering on other user names (at most 100).
+    pub fn with_user_names(&self, names: Vec<String>) -> Result<Self, ValidationError> {
+        let mut b = self.to_builder();
+        b.user_names = names;
+        b.build()
+    }
+
     /// The query parameters, unencoded, in canonical order: keys sorted, and repeated
     /// `user_names` sorted by their raw text. Unset parameters are left out.
     pub fn query_pairs(&self) -> Vec<(&'static str, Cow<'_, str>)> {
@@ -207,6 +219,27 @@ impl ListDesktopsConnectStatusRequestBuilder {
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
+    }
+
+    /// Checks every rule except the 100-name limit, and returns one request per batch of at most
+    /// 100 user names (one request when no names are given). Names are sorted and de-duplicated
+    /// first, so batches never share a name.
+    pub fn build_batches(self) -> Result<Vec<ListDesktopsConnectStatusRequest>, ValidationError> {
+        let Self { user_names, connect_status, offset, limit } = self;
+        let base = Self { user_names: Vec::new(), connect_status, offset, limit }.build()?;
+        for (i, name) in user_names.iter().enumerate() {
+            validate_user_name(format!("user_names[{i}]"), name)?;
+        }
+        let mut names = user_names;
+        names.sort_unstable();
+        names.dedup();
+        if names.is_empty() {
+            return Ok(vec![base]);
+        }
+        Ok(names
+            .chunks(MAX_USER_NAMES)
+            .map(|batch| ListDesktopsConnectStatusRequest { user_names: batch.to_vec(), ..base.clone() })
+            .collect())
     }
 
     /// Checks every rule and returns the request, or the first broken rule.
@@ -339,6 +372,22 @@ mod tests {
         assert_eq!(err.to_string(), r#"invalid limit "2": may be given only once"#);
         let r = ListDesktopsConnectStatusRequest::from_query_pairs([("marker", "x"), ("limit", "7")]).unwrap();
         assert_eq!(r.limit(), Some(7));
+    }
+
+    #[test]
+    fn batches_of_at_most_100_names() {
+        let names: Vec<String> = (0..250).map(|i| format!("user{i:03}")).chain(["user000".to_owned()]).collect();
+        let batches = ListDesktopsConnectStatusRequest::builder()
+            .user_names(names)
+            .connect_status(ConnectStatus::Connected)
+            .build_batches()
+            .unwrap();
+        assert_eq!(batches.iter().map(|b| b.user_names().len()).collect::<Vec<_>>(), [100, 100, 50]);
+        assert_eq!(batches[1].user_names()[0], "user100");
+        assert!(batches.iter().all(|b| b.connect_status() == Some(&ConnectStatus::Connected)));
+        assert_eq!(ListDesktopsConnectStatusRequest::builder().build_batches().unwrap().len(), 1);
+        let err = ListDesktopsConnectStatusRequest::builder().user_names(["ok", "not ok"]).build_batches().unwrap_err();
+        assert_eq!(err.field(), "user_names[1]");
     }
 
     #[test]

@@ -1,0 +1,133 @@
+//! Fleet-scale reads against the emulator with the async client: concurrency, counts, watching.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use workspace_async::types::ConnectStatus;
+use workspace_async::{
+    AsyncClient, AsyncClientBuilder, AsyncSleep, Change, Credentials, Error, RetryPolicy, async_trait,
+};
+use workspace_core::PagingError;
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+
+fn builder(emu: &Emulator) -> AsyncClientBuilder {
+    AsyncClient::builder()
+        .endpoint(emu.base_url())
+        .project_id(emu.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+}
+
+async fn ids(client: &AsyncClient, concurrency: usize) -> Vec<String> {
+    let mut items = client.list_desktops_connect_status().concurrency(concurrency).read_fleet();
+    let mut out = Vec::new();
+    while let Some(d) = items.next().await {
+        out.push(d.unwrap().desktop_id.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_12000_desktop_fleet_is_read_exactly_once_in_the_same_order_at_any_concurrency() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(12_000).seed(5)).unwrap();
+    let client = builder(&emu).build().unwrap();
+    let concurrent = ids(&client, 8).await;
+    assert_eq!(concurrent.len(), 12_000);
+    let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    assert_eq!(concurrent.iter().cloned().collect::<HashSet<_>>(), fleet);
+    assert_eq!(ids(&client, 1).await, concurrent, "a stable order, whatever the concurrency");
+
+    let counts = client.list_desktops_connect_status().count_by_status().await.unwrap();
+    assert_eq!((counts.total, counts.connected, counts.other()), (12_000, 3000, 0));
+}
+
+#[tokio::test]
+async fn a_fleet_that_cannot_be_read_completely_says_so() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(5000).status_weights([0, 0, 1, 0])).unwrap();
+    let client = builder(&emu).build().unwrap();
+    let mut items = client.list_desktops_connect_status().limit(2000).read_fleet();
+    let mut last = None;
+    while let Some(r) = items.next().await {
+        last = Some(r);
+    }
+    let err = last.unwrap().unwrap_err();
+    assert!(matches!(err, Error::Paging(PagingError::PartTooLarge { total: 5000, .. })), "{err}");
+}
+
+#[tokio::test]
+async fn more_than_100_user_names_are_batched() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(600).seed(9)).unwrap();
+    let fleet = emu.desktops();
+    let names: Vec<String> =
+        fleet.iter().take(250).flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
+    let client = builder(&emu).build().unwrap();
+    let mut items = client.list_desktops_connect_status().user_names(names.clone()).read_fleet();
+    let mut got = Vec::new();
+    while let Some(d) = items.next().await {
+        got.push(d.unwrap().desktop_id.unwrap());
+    }
+    let expected: HashSet<String> = fleet
+        .iter()
+        .filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n)))
+        .map(|d| d.desktop_id.clone().unwrap())
+        .collect();
+    assert_eq!(got.len(), expected.len());
+    assert_eq!(got.into_iter().collect::<HashSet<_>>(), expected);
+}
+
+/// Changes the fleet while the watcher waits between polls.
+#[derive(Debug)]
+struct ChangingSleep {
+    emu: Arc<Emulator>,
+    ids: Vec<String>,
+    ticks: AtomicUsize,
+    changed: Arc<Mutex<Vec<String>>>,
+}
+
+#[async_trait]
+impl AsyncSleep for ChangingSleep {
+    async fn sleep(&self, _: Duration) {
+        match self.ticks.fetch_add(1, Ordering::SeqCst) {
+            0 => {
+                for id in &self.ids[0..4] {
+                    let current =
+                        self.emu.desktops().into_iter().find(|d| d.desktop_id.as_deref() == Some(id)).unwrap();
+                    let next = if current.connect_status == Some(ConnectStatus::Connected) {
+                        ConnectStatus::Registered
+                    } else {
+                        ConnectStatus::Connected
+                    };
+                    self.emu.set_status(id, next);
+                    self.changed.lock().unwrap().push(id.clone());
+                }
+            }
+            1 => self.emu.push_faults([FaultRule::new(Fault::status(404), 1)]),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
+    let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(30)).unwrap());
+    let ids: Vec<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let changed = Arc::new(Mutex::new(Vec::new()));
+    let sleep =
+        ChangingSleep { emu: emu.clone(), ids: ids.clone(), ticks: AtomicUsize::new(0), changed: changed.clone() };
+    let client = builder(&emu).retry_policy(RetryPolicy::disabled()).sleep(sleep).build().unwrap();
+    let mut watcher = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(4);
+    let (mut transitions, mut errors) = (Vec::new(), 0);
+    while let Some(e) = watcher.next().await {
+        match e {
+            Ok(t) => transitions.push(t),
+            Err(_) => errors += 1,
+        }
+    }
+    assert_eq!(errors, 1);
+    let mut expected = changed.lock().unwrap().clone();
+    expected.sort();
+    assert_eq!(transitions.iter().map(|t| t.desktop_id.clone()).collect::<Vec<_>>(), expected);
+    assert!(transitions.iter().all(|t| matches!(t.change, Change::StatusChanged { .. })));
+}

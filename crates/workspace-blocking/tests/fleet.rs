@@ -1,0 +1,133 @@
+//! Fleet-scale reads against the emulator: past the window, more than 100 users, counts, watching.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use workspace_blocking::types::ConnectStatus;
+use workspace_blocking::{Change, Client, Credentials, Error, RetryPolicy};
+use workspace_core::PagingError;
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+
+fn builder(emu: &Emulator) -> workspace_blocking::ClientBuilder {
+    Client::builder()
+        .endpoint(emu.base_url())
+        .project_id(emu.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+}
+
+#[test]
+fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(12_000).seed(5)).unwrap();
+    let client = builder(&emu).build().unwrap();
+    let mut items = client.list_desktops_connect_status().limit(500).read_fleet();
+    let ids: Vec<String> = items.by_ref().map(|d| d.unwrap().desktop_id.unwrap()).collect();
+    assert_eq!(ids.len(), 12_000);
+    let unique: HashSet<String> = ids.into_iter().collect();
+    let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    assert_eq!(unique, fleet);
+    // A probe of the whole query, then 4 parts of 3,000, each a probe of 500, pages at 500, 1000
+    // and 1500, and one page of 2000 at offset 2000.
+    assert_eq!(items.requests(), 1 + 4 * 5);
+
+    let counts = client.list_desktops_connect_status().count_by_status().unwrap();
+    assert_eq!(
+        (counts.total, counts.unregister, counts.registered, counts.connected, counts.disconnected),
+        (12_000, 3000, 3000, 3000, 3000)
+    );
+}
+
+#[test]
+fn a_fleet_that_cannot_be_read_completely_says_so() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(5000).status_weights([0, 0, 1, 0])).unwrap();
+    let client = builder(&emu).build().unwrap();
+    let results: Vec<_> = client.list_desktops_connect_status().limit(2000).read_fleet().collect();
+    let err = results.last().unwrap().as_ref().unwrap_err();
+    assert!(matches!(err, Error::Paging(PagingError::PartTooLarge { total: 5000, reachable: 4000, .. })), "{err}");
+    assert!(err.to_string().contains("connect_status=CONNECTED) has 5000 matching desktops"), "{err}");
+}
+
+#[test]
+fn more_than_100_user_names_are_batched_and_merged_without_duplicates() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(600).seed(9)).unwrap();
+    let fleet = emu.desktops();
+    let names: Vec<String> =
+        fleet.iter().take(250).flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
+    assert!(names.len() > 200);
+    let client = builder(&emu).build().unwrap();
+    let got: Vec<String> = client
+        .list_desktops_connect_status()
+        .user_names(names.clone())
+        .read_fleet()
+        .map(|d| d.unwrap().desktop_id.unwrap())
+        .collect();
+    let expected: HashSet<String> = fleet
+        .iter()
+        .filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n)))
+        .map(|d| d.desktop_id.clone().unwrap())
+        .collect();
+    assert_eq!(got.len(), expected.len(), "no duplicates");
+    assert_eq!(got.into_iter().collect::<HashSet<_>>(), expected);
+    // A plain send still refuses more than 100 names, before sending anything.
+    let err = client.list_desktops_connect_status().user_names(names).send().unwrap_err();
+    assert!(err.to_string().contains("at most 100 user names per request"), "{err}");
+}
+
+#[test]
+fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
+    let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(40)).unwrap());
+    let ids: Vec<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let ticks = AtomicUsize::new(0);
+    let changed = Arc::new(Mutex::new(Vec::new()));
+    let (hook_emu, hook_changed, hook_ids) = (emu.clone(), changed.clone(), ids.clone());
+    // The client's sleep between polls is where the fleet changes: deterministic, no timing.
+    let client = builder(&emu)
+        .retry_policy(RetryPolicy::disabled())
+        .sleep(move |_| {
+            let tick = ticks.fetch_add(1, Ordering::SeqCst);
+            match tick {
+                0 => {
+                    for id in &hook_ids[0..3] {
+                        hook_emu.set_status(id, ConnectStatus::from("CONNECTED"));
+                        hook_emu.set_status(id, ConnectStatus::Disconnected);
+                        hook_changed.lock().unwrap().push(id.clone());
+                    }
+                }
+                1 => hook_emu.push_faults([FaultRule::new(Fault::status(404), 1)]),
+                2 => {
+                    let current = hook_emu.desktops()[10].connect_status.clone();
+                    let next = if current == Some(ConnectStatus::Unregister) {
+                        ConnectStatus::Registered
+                    } else {
+                        ConnectStatus::Unregister
+                    };
+                    hook_emu.set_status(&hook_ids[10], next);
+                    hook_changed.lock().unwrap().push(hook_ids[10].clone());
+                }
+                _ => {}
+            }
+        })
+        .build()
+        .unwrap();
+    let before: std::collections::HashMap<String, Option<ConnectStatus>> =
+        emu.desktops().into_iter().map(|d| (d.desktop_id.unwrap(), d.connect_status)).collect();
+    let events: Vec<_> = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(5).collect();
+    let errors = events.iter().filter(|e| e.is_err()).count();
+    assert_eq!(errors, 1, "the failed poll is reported once");
+    let transitions: Vec<_> = events.into_iter().filter_map(Result::ok).collect();
+    // The first poll after the changes reports them by desktop id; one that was already
+    // DISCONNECTED did not change. The later change comes after them.
+    let mut expected: Vec<String> =
+        ids[0..3].iter().filter(|id| before[*id] != Some(ConnectStatus::Disconnected)).cloned().collect();
+    expected.sort();
+    expected.push(ids[10].clone());
+    assert_eq!(changed.lock().unwrap().len(), 4);
+    let reported: Vec<String> = transitions.iter().map(|t| t.desktop_id.clone()).collect();
+    assert_eq!(reported, expected, "every change once, in order");
+    for t in &transitions {
+        assert!(matches!(t.change, Change::StatusChanged { .. }));
+    }
+}
