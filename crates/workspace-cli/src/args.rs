@@ -1,0 +1,157 @@
+//! The command line, as scripts rely on it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
+///
+/// Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with
+/// HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN or
+/// --auth-token for an IAM token, or ~/.huaweicloud/credentials; the project id from
+/// --project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
+/// the region. Try it without a cloud account: wks --emulator connections list
+#[derive(Parser, Debug)]
+#[command(name = "wks", version, propagate_version = true, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  2  usage or invalid input (nothing was sent)
+  3  missing or invalid configuration or credentials
+  4  the service answered with an error
+  5  network failure or timeout
+  6  a response that could not be understood";
+
+/// Options for every command.
+#[derive(Args, Debug)]
+pub(crate) struct Global {
+    /// Service endpoint URL (overrides the region's endpoint).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// Region id, such as cn-north-4.
+    #[arg(long, global = true, value_name = "ID")]
+    pub(crate) region: Option<String>,
+    /// Project id.
+    #[arg(long, global = true, value_name = "ID")]
+    pub(crate) project_id: Option<String>,
+    /// IAM token, instead of AK/SK.
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub(crate) auth_token: Option<String>,
+    /// Run against a local emulator with its demo fleet and credentials.
+    #[arg(long, global = true, conflicts_with_all = ["endpoint", "region", "project_id", "auth_token"])]
+    pub(crate) emulator: bool,
+    /// Retries after the first attempt (default: the SDK's standard policy, 2 retries).
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) retries: Option<u32>,
+    /// Time limit for each attempt, in seconds (not for the whole command).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) timeout: Option<f64>,
+    /// Log what happens on stderr (-v: calls and retries, -vv: every attempt).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// The command groups.
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Desktop connection statuses.
+    #[command(subcommand)]
+    Connections(Connections),
+}
+
+/// What can be done with connection statuses.
+#[derive(Subcommand, Debug)]
+pub(crate) enum Connections {
+    /// List desktops with their connection status and users.
+    List(List),
+    /// Count desktops per connection status.
+    Summary(Summary),
+    /// Print each change of a desktop's connection status as it happens.
+    Watch(Watch),
+}
+
+/// `connections list`.
+#[derive(Args, Debug)]
+pub(crate) struct List {
+    /// Only desktops attached to this user (repeat for several; more than 100 are queried in batches).
+    #[arg(long = "user", value_name = "NAME")]
+    pub(crate) users: Vec<String>,
+    /// Only desktops with this status.
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub(crate) status: Option<Status>,
+    /// Skip this many desktops (0 to 2000).
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub(crate) offset: Option<u32>,
+    /// Desktops per page (0 to 2000; the service's default is 100).
+    #[arg(long, value_name = "N")]
+    pub(crate) limit: Option<u32>,
+    /// Every page: all matching desktops, read past the 4,000-desktop window when needed.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, short, value_enum, value_name = "FORMAT")]
+    pub(crate) output: Option<Format>,
+}
+
+/// `connections summary`.
+#[derive(Args, Debug)]
+pub(crate) struct Summary {
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, short, value_enum, value_name = "FORMAT")]
+    pub(crate) output: Option<Format>,
+}
+
+/// `connections watch`.
+#[derive(Args, Debug)]
+pub(crate) struct Watch {
+    /// Seconds between polls.
+    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) interval: f64,
+    /// Stop after this many polls (the first one is the baseline); default: until interrupted.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) iterations: Option<u64>,
+    /// Output format (default: table on a terminal, ndjson otherwise).
+    #[arg(long, short, value_enum, value_name = "FORMAT")]
+    pub(crate) output: Option<Format>,
+}
+
+/// Output formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// A readable table.
+    Table,
+    /// The API's own JSON shape.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values with a header.
+    Csv,
+}
+
+/// Connection statuses, as the API names them.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum Status {
+    /// Not registered.
+    Unregister,
+    /// Registered, nobody connected.
+    Registered,
+    /// A user is connected.
+    Connected,
+    /// The user's session was disconnected.
+    Disconnected,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} must be more than 0 and at most 86400 seconds"))
+    }
+}

@@ -1,0 +1,274 @@
+//! The `wks` contract, end to end against the emulator: every subcommand, every format parsed
+//! back and compared with the fleet, every exit code.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule, fleet};
+use workspace_types::{ConnectDesktopsInfo, ConnectStatus, ListDesktopsConnectStatusResponse};
+
+/// An emulator serving an exact fleet.
+fn emulator(n: usize) -> Emulator {
+    let desktops = fleet::generate(&fleet::FleetSpec { desktops: n, seed: 21, status_weights: [1, 2, 3, 4] });
+    Emulator::start(EmulatorConfig::default().fleet(desktops)).unwrap()
+}
+
+/// An empty home, so that no real configuration is ever read.
+fn empty_home() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wks-cli-home-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `wks` with a clean environment: no HUAWEICLOUD_* variable, an empty home.
+fn wks() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wks"));
+    c.env_clear().env("HOME", empty_home()).env("PATH", std::env::var("PATH").unwrap_or_default());
+    c
+}
+
+/// `wks` pointed at `emu` with the demo keys in the environment.
+fn wks_at(emu: &Emulator) -> Command {
+    let mut c = wks();
+    c.env("HUAWEICLOUD_SDK_AK", DEMO_AK).env("HUAWEICLOUD_SDK_SK", DEMO_SK);
+    c.args(["--endpoint", &emu.base_url(), "--project-id", emu.project_id()]);
+    c
+}
+
+fn run(c: &mut Command) -> Output {
+    c.output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "exit {:?}; stderr: {}", o.status.code(), String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn ids(ds: &[ConnectDesktopsInfo]) -> Vec<String> {
+    ds.iter().map(|d| d.desktop_id.clone().unwrap()).collect()
+}
+
+#[test]
+fn list_json_is_the_apis_shape() {
+    let emu = emulator(120);
+    let out = stdout(&run(wks_at(&emu).args(["connections", "list", "--limit", "7", "--offset", "3", "-o", "json"])));
+    let page: ListDesktopsConnectStatusResponse = serde_json::from_str(&out).unwrap();
+    assert_eq!(page.total_count, Some(120));
+    assert_eq!(page.desktops, emu.desktops()[3..10].to_vec());
+}
+
+#[test]
+fn list_all_ndjson_has_every_desktop_once() {
+    let emu = emulator(450);
+    let out = stdout(&run(wks_at(&emu).args(["connections", "list", "--all", "--limit", "100", "-o", "ndjson"])));
+    let got: Vec<ConnectDesktopsInfo> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(got, emu.desktops());
+    let json = stdout(&run(wks_at(&emu).args(["connections", "list", "--all", "--status", "CONNECTED", "-o", "json"])));
+    let page: ListDesktopsConnectStatusResponse = serde_json::from_str(&json).unwrap();
+    let connected: Vec<_> =
+        emu.desktops().into_iter().filter(|d| d.connect_status == Some(ConnectStatus::Connected)).collect();
+    assert_eq!((page.desktops.clone(), page.total_count), (connected.clone(), Some(connected.len() as u64)));
+}
+
+#[test]
+fn list_csv_parses_back() {
+    let emu = emulator(60);
+    let out = stdout(&run(wks_at(&emu).args(["connections", "list", "--limit", "60", "-o", "csv"])));
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(reader.headers().unwrap(), vec!["desktop_id", "desktop_name", "connect_status", "users"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let fleet = emu.desktops();
+    assert_eq!(rows.len(), fleet.len());
+    for (row, d) in rows.iter().zip(&fleet) {
+        assert_eq!(&row[0], d.desktop_id.as_deref().unwrap());
+        assert_eq!(&row[1], d.desktop_name.as_deref().unwrap());
+        assert_eq!(&row[2], d.connect_status.as_ref().unwrap().as_str());
+        for name in d.user_names() {
+            assert!(row[3].split(';').any(|u| u == name), "{name} in {}", &row[3]);
+        }
+    }
+}
+
+#[test]
+fn list_table_shows_desktops_and_users() {
+    let emu = emulator(30);
+    let out = stdout(&run(wks_at(&emu).args(["connections", "list", "--limit", "30", "-o", "table"])));
+    assert!(out.starts_with("DESKTOP"));
+    for d in emu.desktops() {
+        let line = out.lines().find(|l| l.contains(d.desktop_id.as_deref().unwrap())).unwrap();
+        assert!(line.contains(d.desktop_name.as_deref().unwrap()) && line.contains(d.connect_status.unwrap().as_str()));
+        for u in d.attach_users.iter().filter_map(|u| u.name.as_deref()) {
+            assert!(line.contains(u), "{u} in {line}");
+        }
+    }
+    assert!(out.trim_end().ends_with("30 of 30 desktops"));
+}
+
+#[test]
+fn more_than_100_users_are_batched_and_merged() {
+    let emu = emulator(400);
+    let fleet = emu.desktops();
+    let names: Vec<String> =
+        fleet.iter().take(180).flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
+    let mut cmd = wks_at(&emu);
+    cmd.args(["connections", "list", "-o", "json"]);
+    for n in &names {
+        cmd.args(["--user", n]);
+    }
+    let page: ListDesktopsConnectStatusResponse = serde_json::from_str(&stdout(&run(&mut cmd))).unwrap();
+    let expected: HashSet<String> = ids(&fleet
+        .iter()
+        .filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n)))
+        .cloned()
+        .collect::<Vec<_>>())
+    .into_iter()
+    .collect();
+    let got = ids(&page.desktops);
+    assert_eq!(got.len(), expected.len(), "no duplicates");
+    assert_eq!(got.into_iter().collect::<HashSet<_>>(), expected);
+}
+
+#[test]
+fn summary_in_every_format() {
+    let emu = emulator(100);
+    let mut want: HashMap<String, u64> = HashMap::new();
+    for d in emu.desktops() {
+        *want.entry(d.connect_status.unwrap().as_str().to_owned()).or_default() += 1;
+    }
+    let json: Value =
+        serde_json::from_str(&stdout(&run(wks_at(&emu).args(["connections", "summary", "-o", "json"])))).unwrap();
+    assert_eq!(json["total"], 100);
+    for (s, n) in &want {
+        assert_eq!(json[s.as_str()], *n, "{s}");
+    }
+    let nd = stdout(&run(wks_at(&emu).args(["connections", "summary", "-o", "ndjson"])));
+    let lines: Vec<Value> = nd.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.last().unwrap()["count"], 100);
+    let csv_out = stdout(&run(wks_at(&emu).args(["connections", "summary", "-o", "csv"])));
+    assert!(
+        csv_out.starts_with("connect_status,count\n") && csv_out.contains(&format!("CONNECTED,{}", want["CONNECTED"]))
+    );
+    let table = stdout(&run(wks_at(&emu).args(["connections", "summary", "-o", "table"])));
+    assert!(table.lines().last().unwrap().ends_with("100"));
+    // Five limit=0 requests per summary, four summaries.
+    assert_eq!(emu.stats().requests, 20);
+}
+
+#[test]
+fn watch_prints_each_change_once() {
+    let emu = emulator(20);
+    let mut child = wks_at(&emu)
+        .args(["connections", "watch", "--interval", "0.3", "--iterations", "2", "-o", "ndjson"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) for the baseline poll, then change one desktop.
+    for _ in 0..200 {
+        if emu.stats().pages_served >= 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let d = emu.desktops()[4].clone();
+    let to = if d.connect_status == Some(ConnectStatus::Connected) {
+        ConnectStatus::Disconnected
+    } else {
+        ConnectStatus::Connected
+    };
+    assert!(emu.set_status(d.desktop_id.as_deref().unwrap(), to.clone()));
+    let lines: Vec<Value> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let t = &lines[0];
+    assert_eq!((t["desktop_id"].as_str(), t["change"].as_str()), (d.desktop_id.as_deref(), Some("status_changed")));
+    assert_eq!(
+        (t["from"].as_str(), t["to"].as_str()),
+        (d.connect_status.as_ref().map(|s| s.as_str()), Some(to.as_str()))
+    );
+    assert!(t["time"].as_str().unwrap().ends_with('Z'));
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn exit_codes() {
+    let emu = emulator(10);
+    // 2: invalid input, nothing sent.
+    let o = run(wks_at(&emu).args(["connections", "list", "--limit", "5000"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o).trim(), "wks: invalid limit 5000: must be between 0 and 2000");
+    assert_eq!(emu.stats().requests, 0);
+    assert_eq!(code(&run(wks().args(["connections", "frobnicate"]))), 2);
+    // 3: no credentials anywhere.
+    let o = run(wks().args(["--endpoint", &emu.base_url(), "--project-id", "p", "connections", "list"]));
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stderr(&o).contains("no credentials found; looked at:"));
+    // 4: the service refuses the signature: status, code, message and request id on one line.
+    let o = run(wks_at(&emu).env("HUAWEICLOUD_SDK_SK", "wrong").args(["connections", "list"]));
+    assert_eq!(code(&o), 4);
+    let line = stderr(&o);
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(line.contains("HTTP 401 APIGW.0301") && line.contains("request id"), "{line}");
+    assert!(!line.contains("wrong"), "{line}");
+    // 6: a response that cannot be understood.
+    emu.push_faults([FaultRule::new(Fault::Malformed, 1)]);
+    let o = run(wks_at(&emu).args(["--retries", "0", "connections", "list"]));
+    assert_eq!(code(&o), 6, "{}", stderr(&o));
+    assert!(stderr(&o).contains("invalid response (HTTP 200)"));
+    // 5: nobody listening.
+    let url = emu.base_url();
+    let project = emu.project_id().to_owned();
+    emu.stop();
+    let o = run(wks().env("HUAWEICLOUD_SDK_AK", DEMO_AK).env("HUAWEICLOUD_SDK_SK", DEMO_SK).args([
+        "--endpoint",
+        &url,
+        "--project-id",
+        &project,
+        "--retries",
+        "0",
+        "--timeout",
+        "2",
+        "connections",
+        "list",
+    ]));
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    assert!(stderr(&o).contains("connection failed"));
+}
+
+#[test]
+fn the_embedded_emulator_needs_no_configuration() {
+    let o = run(wks().args(["--emulator", "connections", "list", "-o", "json"]));
+    let page: ListDesktopsConnectStatusResponse = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((page.desktops.len(), page.total_count), (100, Some(200)));
+    assert!(stderr(&o).contains("using a local emulator"));
+}
+
+#[test]
+fn help_reads_well() {
+    let top = stdout(&run(wks().arg("--help")));
+    for s in ["connections", "--emulator", "--region", "--retries", "Exit codes:", "HUAWEICLOUD_SDK_AK"] {
+        assert!(top.contains(s), "{s}");
+    }
+    let list = stdout(&run(wks().args(["connections", "list", "--help"])));
+    for s in ["--user", "--status", "--offset", "--limit", "--all", "--output", "table", "ndjson", "csv", "CONNECTED"] {
+        assert!(list.contains(s), "{s}");
+    }
+    assert!(stdout(&run(wks().args(["connections", "summary", "--help"]))).contains("--output"));
+    let watch = stdout(&run(wks().args(["connections", "watch", "--help"])));
+    assert!(watch.contains("--interval") && watch.contains("--iterations"));
+}
