@@ -5,18 +5,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench;
 mod deps;
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci     every check CI runs: fmt, lint, test, doc, deps
+  ci     every check CI runs: fmt, deps, lint, features, test, doc
   fmt    check formatting (cargo fmt --check)
   lint   clippy with -D warnings on each crate: default, no default and all features
+  features  each crate with each of its features alone
   test   the tests: the workspace with all features, and each crate without default features
   doc    rustdoc with warnings denied
   deps   the architecture invariants of docs/ARCHITECTURE.md
+  bench  every benchmark, as a report; the full run writes docs/performance.md
+         (--quick: shorter runs, report printed only)
 ";
 
 /// The library crates, each linted and tested on its own.
@@ -27,6 +31,8 @@ pub(crate) const CRATES: &[&str] = &[
     "workspace-blocking",
     "workspace-async",
     "workspace-emulator",
+    "workspace-cli",
+    "workspace-bench",
 ];
 
 fn main() -> ExitCode {
@@ -35,9 +41,11 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "fmt" => fmt(),
         "lint" => lint(),
+        "features" => features(),
         "test" => test(),
         "doc" => doc(),
         "deps" => deps::check(),
+        "bench" => bench::run(env::args().nth(2).as_deref() == Some("--quick")),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);
@@ -58,7 +66,8 @@ type Result<T = ()> = std::result::Result<T, String>;
 type Task = fn() -> Result;
 
 fn ci() -> Result {
-    let steps: [(&str, Task); 5] = [("fmt", fmt), ("deps", deps::check), ("lint", lint), ("test", test), ("doc", doc)];
+    let steps: [(&str, Task); 6] =
+        [("fmt", fmt), ("deps", deps::check), ("lint", lint), ("features", features), ("test", test), ("doc", doc)];
     let mut report = Vec::new();
     for (name, step) in steps {
         let start = Instant::now();
@@ -86,10 +95,44 @@ fn lint() -> Result {
     Ok(())
 }
 
+/// Each feature alone (`--no-default-features --features F`) must build: a feature may not
+/// rely on another that happens to be on by default.
+fn features() -> Result {
+    for krate in CRATES {
+        let manifest = std::fs::read_to_string(project_root().join("crates").join(krate).join("Cargo.toml"))
+            .map_err(|e| format!("{krate}: {e}"))?;
+        for feature in feature_names(&manifest) {
+            cargo(&[
+                "check",
+                "--quiet",
+                "-p",
+                krate,
+                "--all-targets",
+                "--no-default-features",
+                "--features",
+                &feature,
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// The names in a manifest's `[features]` table, except `default`.
+fn feature_names(manifest: &str) -> Vec<String> {
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[features]")
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_owned()))
+        .filter(|k| !k.is_empty() && !k.starts_with('#') && k != "default")
+        .collect()
+}
+
 fn test() -> Result {
     cargo(&["test", "--workspace", "--all-features"])?;
     for krate in CRATES {
-        cargo(&["test", "-p", krate, "--no-default-features", "--lib", "--tests"])?;
+        cargo(&["test", "-p", krate, "--no-default-features", "--tests"])?;
     }
     Ok(())
 }

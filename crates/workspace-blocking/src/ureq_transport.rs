@@ -85,7 +85,9 @@ fn to_transport_error(e: ureq::Error) -> TransportError {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
             _ => TransportErrorKind::Io,
         },
-        ureq::Error::Protocol(_) | ureq::Error::Decompress(..) => TransportErrorKind::Io,
+        ureq::Error::Protocol(_) => TransportErrorKind::Io,
+        #[cfg(feature = "gzip")]
+        ureq::Error::Decompress(..) => TransportErrorKind::Io,
         ureq::Error::BodyExceedsLimit(_) => TransportErrorKind::Other,
         _ => TransportErrorKind::Other,
     };

@@ -4,6 +4,7 @@
 //! follow. It stops cleanly on Ctrl-C.
 #![forbid(unsafe_code)]
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -112,15 +113,18 @@ fn run(args: Args) -> Result<(), String> {
         config = config.rate_limit(n);
     }
     let emulator = Emulator::start(config).map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    println!("listening on {}", emulator.base_url());
-    println!("project id: {}", emulator.project_id());
+    // Whoever reads these lines may stop reading: the emulator goes on serving.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "listening on {}", emulator.base_url());
+    let _ = writeln!(out, "project id: {}", emulator.project_id());
     if let Some(k) = emulator.key_pair().filter(|_| !custom_keys) {
-        println!("demo credentials: HUAWEICLOUD_SDK_AK={} HUAWEICLOUD_SDK_SK={}", k.ak, k.sk);
+        let _ = writeln!(out, "demo credentials: HUAWEICLOUD_SDK_AK={} HUAWEICLOUD_SDK_SK={}", k.ak, k.sk);
     }
     if let Some(t) = emulator.auth_token().filter(|_| !custom_token) {
-        println!("demo IAM token: {t}");
+        let _ = writeln!(out, "demo IAM token: {t}");
     }
-    println!("desktops: {}", emulator.desktops().len());
+    let _ = writeln!(out, "desktops: {}", emulator.desktops().len());
+    let _ = out.flush();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(tokio::signal::ctrl_c()).map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
     eprintln!("workspace-emulator: stopping");

@@ -1,0 +1,100 @@
+//! The core's hot path, each beside the baseline that bounds it, measured in the same run.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::hint::black_box;
+use std::time::{Duration, UNIX_EPOCH};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use workspace_bench::{PlainPage, page_json};
+use workspace_core::{Action, ClientOptions, Config, Credentials, Endpoint, build_request, parse_response, sign};
+use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ProjectId};
+
+const SK: &str = "exampleSecretKey0123456789abcdefghijklmnop";
+
+fn config() -> Config {
+    Config::new(
+        Endpoint::region("cn-north-4").unwrap(),
+        ProjectId::new("0a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
+        Credentials::ak_sk("HPUAEXAMPLEAK0000001", SK).unwrap(),
+    )
+}
+
+fn signing(c: &mut Criterion) {
+    let config = config();
+    let now = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
+    let mut g = c.benchmark_group("sign");
+    g.bench_function("validate_build_sign", |b| {
+        b.iter(|| {
+            let q = ListDesktopsConnectStatusRequest::builder()
+                .user_names(["alice", "bob-1", "zhang_san"])
+                .connect_status(ConnectStatus::Connected)
+                .offset(0)
+                .limit(50)
+                .build()
+                .unwrap();
+            black_box(build_request(&config, &q, now).unwrap())
+        })
+    });
+    let q = ListDesktopsConnectStatusRequest::builder()
+        .user_names(["alice", "bob-1", "zhang_san"])
+        .limit(50)
+        .build()
+        .unwrap();
+    let req = build_request(&config, &q, now).unwrap();
+    let sts = sign::signature_of(&req, SK).unwrap().string_to_sign;
+    g.bench_function("hmac_sha256_baseline", |b| {
+        b.iter(|| {
+            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SK.as_bytes()).unwrap();
+            mac.update(black_box(sts.as_bytes()));
+            black_box(mac.finalize().into_bytes())
+        })
+    });
+    g.finish();
+}
+
+fn parsing(c: &mut Criterion) {
+    let headers = http::HeaderMap::new();
+    for n in [100usize, 2000] {
+        let body = page_json(n);
+        let mut g = c.benchmark_group(format!("parse_{n}"));
+        g.throughput(criterion::Throughput::Bytes(body.len() as u64));
+        g.bench_function("sdk", |b| {
+            b.iter(|| black_box(parse_response(http::StatusCode::OK, &headers, black_box(&body)).unwrap()))
+        });
+        g.bench_function("serde_json_value_baseline", |b| {
+            b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap()))
+        });
+        g.bench_function("plain_struct_baseline", |b| {
+            b.iter(|| black_box(serde_json::from_slice::<PlainPage>(black_box(&body)).unwrap()))
+        });
+        g.finish();
+    }
+}
+
+fn whole_call(c: &mut Criterion) {
+    let core = ClientOptions::new()
+        .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+        .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+        .credentials(Credentials::ak_sk("HPUAEXAMPLEAK0000001", SK).unwrap())
+        .build()
+        .unwrap();
+    let body = page_json(100);
+    let now = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
+    c.bench_function("call/in_memory_100", |b| {
+        b.iter(|| {
+            let mut call = core.call(ListDesktopsConnectStatusRequest::default(), 1);
+            loop {
+                match call.poll(now) {
+                    Action::Send(_) => call.handle(Ok(http::Response::new(body.clone())), now),
+                    Action::Done(r) => break black_box(r.unwrap()),
+                    _ => unreachable!(),
+                }
+            }
+        })
+    });
+}
+
+criterion_group!(benches, signing, parsing, whole_call);
+criterion_main!(benches);

@@ -1,0 +1,266 @@
+//! `workspace-bench`: the end-to-end measurements behind `cargo xtask bench`, run against an
+//! emulator started separately (so that its work and memory are not counted here). Each prints a
+//! Markdown table.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use workspace_async::AsyncClient;
+use workspace_blocking::Client;
+use workspace_core::{Config, Credentials, Endpoint, build_request};
+use workspace_emulator::{DEMO_AK, DEMO_SK};
+use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    match arg(0).as_str() {
+        "e2e" => e2e(&arg(1), &arg(2), arg(3).parse().unwrap_or(2.0)),
+        "fleet" => fleet(&arg(1), &arg(2), arg(3) == "quick"),
+        "memory" => memory(&arg(1), &arg(2), &arg(3)),
+        "capacity" => capacity(&arg(1), &arg(2), arg(3).parse().unwrap_or(2), arg(4).parse().unwrap_or(2.0)),
+        "criterion" => criterion(Path::new(&arg(1))),
+        _ => eprintln!("usage: workspace-bench e2e|fleet|memory|capacity|criterion ..."),
+    }
+}
+
+fn blocking(url: &str, project: &str) -> Client {
+    Client::builder()
+        .endpoint(url)
+        .project_id(project)
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+        .build()
+        .unwrap()
+}
+
+fn asynchronous(url: &str, project: &str) -> AsyncClient {
+    AsyncClient::builder()
+        .endpoint(url)
+        .project_id(project)
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// One signed request for 100 desktops, built once: what a hand-written caller would resend.
+fn raw_request(url: &str, project: &str) -> http::Request<Vec<u8>> {
+    let config = Config::new(
+        Endpoint::parse(url).unwrap(),
+        ProjectId::new(project).unwrap(),
+        Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap(),
+    );
+    let q = ListDesktopsConnectStatusRequest::builder().limit(100).build().unwrap();
+    build_request(&config, &q, SystemTime::now()).unwrap()
+}
+
+/// Requests per second and latency percentiles of `n` timed runs.
+struct Sample(Vec<Duration>);
+
+impl Sample {
+    fn rps(&self) -> f64 {
+        self.0.len() as f64 / self.0.iter().sum::<Duration>().as_secs_f64()
+    }
+    fn pct(&self, p: f64) -> Duration {
+        let mut v = self.0.clone();
+        v.sort();
+        v[((v.len() - 1) as f64 * p).round() as usize]
+    }
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+/// Runs `sdk` and `raw` in alternating rounds for about `seconds` each.
+fn alternate(seconds: f64, mut sdk: impl FnMut(), mut raw: impl FnMut()) -> (Sample, Sample) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..200 {
+        sdk();
+        raw();
+    }
+    let round = Duration::from_secs_f64(seconds / 8.0);
+    for _ in 0..8 {
+        for (f, out) in [(&mut sdk as &mut dyn FnMut(), &mut a), (&mut raw as &mut dyn FnMut(), &mut b)] {
+            let end = Instant::now() + round;
+            while Instant::now() < end {
+                let t = Instant::now();
+                f();
+                out.push(t.elapsed());
+            }
+        }
+    }
+    (Sample(a), Sample(b))
+}
+
+fn e2e(url: &str, project: &str, seconds: f64) {
+    println!("| client | requests/s | p50 | p90 | p99 | raw baseline requests/s | raw p50 | SDK / raw |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let row = |name: &str, (s, r): (Sample, Sample)| {
+        println!(
+            "| {name} | {:.0} | {} | {} | {} | {:.0} | {} | {:.0}% |",
+            s.rps(),
+            us(s.pct(0.5)),
+            us(s.pct(0.9)),
+            us(s.pct(0.99)),
+            r.rps(),
+            us(r.pct(0.5)),
+            100.0 * s.rps() / r.rps()
+        );
+    };
+
+    let client = blocking(url, project);
+    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+    let req = raw_request(url, project);
+    row(
+        "blocking (ureq)",
+        alternate(
+            seconds,
+            || assert_eq!(client.list_desktops_connect_status().limit(100).send().unwrap().desktops().len(), 100),
+            || {
+                let (_, mut body) = agent.run(req.clone()).unwrap().into_parts();
+                let v: serde_json::Value = serde_json::from_slice(&body.read_to_vec().unwrap()).unwrap();
+                assert_eq!(v["desktops"].as_array().unwrap().len(), 100);
+            },
+        ),
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = asynchronous(url, project);
+    let raw = reqwest::Client::new();
+    row(
+        "async (reqwest)",
+        alternate(
+            seconds,
+            || {
+                rt.block_on(async {
+                    assert_eq!(
+                        client.list_desktops_connect_status().limit(100).send().await.unwrap().desktops().len(),
+                        100
+                    )
+                })
+            },
+            || {
+                rt.block_on(async {
+                    let r = raw.execute(reqwest::Request::try_from(req.clone()).unwrap()).await.unwrap();
+                    let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+                    assert_eq!(v["desktops"].as_array().unwrap().len(), 100);
+                })
+            },
+        ),
+    );
+}
+
+fn admin_latency(url: &str, ms: u64) {
+    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+    let body = format!("{{\"latency_ms\":{ms}}}");
+    agent.put(format!("{url}/admin/settings")).send(body.as_bytes()).unwrap();
+}
+
+fn fleet(url: &str, project: &str, quick: bool) {
+    println!("| read of the whole fleet (pages of 100) | emulator latency | time | desktops | requests |");
+    println!("|---|---|---|---|---|");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let latencies: &[u64] = if quick { &[20] } else { &[0, 20] };
+    for &ms in latencies {
+        admin_latency(url, ms);
+        let client = blocking(url, project);
+        let t = Instant::now();
+        let mut items = client.list_desktops_connect_status().read_fleet();
+        let n = items.by_ref().inspect(|d| assert!(d.is_ok(), "{d:?}")).count();
+        println!(
+            "| blocking, sequential | {ms} ms | {:.2} s | {n} | {} |",
+            t.elapsed().as_secs_f64(),
+            items.requests()
+        );
+        for c in [1usize, 8] {
+            let client = asynchronous(url, project);
+            let (n, reqs, took) = rt.block_on(async {
+                let t = Instant::now();
+                let mut items = client.list_desktops_connect_status().concurrency(c).read_fleet();
+                let mut n = 0;
+                while let Some(d) = items.next().await {
+                    d.unwrap();
+                    n += 1;
+                }
+                (n, items.requests(), t.elapsed())
+            });
+            let how = if c == 1 { "async, sequential".to_owned() } else { format!("async, {c} concurrent") };
+            println!("| {how} | {ms} ms | {:.2} s | {n} | {reqs} |", took.as_secs_f64());
+        }
+    }
+    admin_latency(url, 0);
+}
+
+/// The process's peak resident memory (VmHWM), in KiB.
+fn peak_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn memory(url: &str, project: &str, mode: &str) {
+    let client = blocking(url, project);
+    // Warm up the connection and allocator with one page.
+    client.list_desktops_connect_status().limit(100).send().unwrap();
+    let before = peak_kib();
+    let n = if mode == "collect" {
+        let all: Vec<_> = client.list_desktops_connect_status().read_fleet().map(|d| d.unwrap()).collect();
+        all.len()
+    } else {
+        client.list_desktops_connect_status().read_fleet().inspect(|d| assert!(d.is_ok(), "{d:?}")).count()
+    };
+    println!("{n}\t{}", peak_kib().saturating_sub(before));
+}
+
+fn capacity(url: &str, project: &str, threads: usize, seconds: f64) {
+    let req = raw_request(url, project);
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let req = req.clone();
+            std::thread::spawn(move || {
+                let agent =
+                    ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+                let mut n = 0u64;
+                while Instant::now() < end {
+                    let (_, mut body) = agent.run(req.clone()).unwrap().into_parts();
+                    body.read_to_vec().unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    println!("{:.0}", total as f64 / seconds);
+}
+
+/// The medians criterion measured, as `name<TAB>nanoseconds` lines.
+fn criterion(dir: &Path) {
+    let mut found = Vec::new();
+    visit(dir, dir, &mut found);
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, ns) in found {
+        println!("{name}\t{ns:.1}");
+    }
+}
+
+fn visit(root: &Path, dir: &Path, out: &mut Vec<(String, f64)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            visit(root, &p, out);
+        } else if p.ends_with("new/estimates.json") {
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            let bench = p.parent().and_then(Path::parent).unwrap();
+            let name = bench.strip_prefix(root).unwrap_or(bench).display().to_string();
+            out.push((name, v["median"]["point_estimate"].as_f64().unwrap_or(0.0)));
+        }
+    }
+}
