@@ -7,18 +7,22 @@ use std::time::Instant;
 
 mod bench;
 mod deps;
+mod fuzz;
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci     every check CI runs: fmt, deps, lint, features, test, doc
+  ci     every check CI runs: fmt, deps, lint, features, test, doc, package
   fmt    check formatting (cargo fmt --check)
   lint   clippy with -D warnings on each crate: default, no default and all features
   features  each crate with each of its features alone
   test   the tests: the workspace with all features, and each crate without default features
   doc    rustdoc with warnings denied
+  package  every publishable crate packages and builds from its package
   deps   the architecture invariants of docs/ARCHITECTURE.md
+  deny   cargo deny: licenses, bans, sources; advisories when their database can be fetched
+  fuzz   every fuzz target for a while (--smoke: 20 s each; --seconds N), with cargo-fuzz
   bench  every benchmark, as a report; the full run writes docs/performance.md
          (--quick: shorter runs, report printed only)
 ";
@@ -44,7 +48,10 @@ fn main() -> ExitCode {
         "features" => features(),
         "test" => test(),
         "doc" => doc(),
+        "package" => package(),
         "deps" => deps::check(),
+        "fuzz" => fuzz::run(env::args().skip(2).collect()),
+        "deny" => deny(),
         "bench" => bench::run(env::args().nth(2).as_deref() == Some("--quick")),
         _ => {
             eprint!("{USAGE}");
@@ -66,8 +73,15 @@ type Result<T = ()> = std::result::Result<T, String>;
 type Task = fn() -> Result;
 
 fn ci() -> Result {
-    let steps: [(&str, Task); 6] =
-        [("fmt", fmt), ("deps", deps::check), ("lint", lint), ("features", features), ("test", test), ("doc", doc)];
+    let steps: [(&str, Task); 7] = [
+        ("fmt", fmt),
+        ("deps", deps::check),
+        ("lint", lint),
+        ("features", features),
+        ("test", test),
+        ("doc", doc),
+        ("package", package),
+    ];
     let mut report = Vec::new();
     for (name, step) in steps {
         let start = Instant::now();
@@ -137,10 +151,33 @@ fn test() -> Result {
     Ok(())
 }
 
+/// Every publishable crate packages, and builds from its package (internal dependencies are
+/// resolved from the packages made in the same run).
+fn package() -> Result {
+    cargo(&["package", "--quiet", "--workspace", "--exclude", "xtask", "--exclude", "workspace-bench", "--allow-dirty"])
+}
+
 fn doc() -> Result {
     run(Command::new(cargo_bin())
         .args(["doc", "--workspace", "--all-features", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))
+}
+
+/// Supply-chain checks with cargo-deny (`cargo install cargo-deny`).
+fn deny() -> Result {
+    let installed = Command::new(cargo_bin()).args(["deny", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !installed {
+        return Err("cargo-deny is not installed: cargo install cargo-deny".into());
+    }
+    cargo(&["deny", "check", "licenses", "bans", "sources"])?;
+    // Advisories need their database: check them whenever it can be fetched, and fail on them.
+    match cargo(&["deny", "fetch", "db"]) {
+        Ok(()) => cargo(&["deny", "check", "advisories"]),
+        Err(e) => {
+            eprintln!("deny: advisories NOT checked: the advisory database could not be fetched ({e})");
+            Ok(())
+        }
+    }
 }
 
 /// Runs cargo with `args` in the project root.

@@ -1,0 +1,84 @@
+//! The fault matrix and a load test, with the async client against the emulator.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../../../tests/shared/fault_matrix.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod fault_matrix;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant, SystemTime};
+
+use fault_matrix::{ATTEMPT_TIMEOUT, arm, check, dead_url, rows};
+use workspace_async::{AsyncClient, Credentials, RetryPolicy};
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+
+#[tokio::test]
+async fn every_row_of_the_fault_matrix() {
+    let mut failures = Vec::new();
+    for row in rows() {
+        let emu = Emulator::start(EmulatorConfig::default().desktops(50)).unwrap();
+        arm(&row, &emu);
+        let behind = Duration::from_secs(row.client.clock_behind_secs);
+        let mut b = AsyncClient::builder()
+            .project_id(emu.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+            .timeout(ATTEMPT_TIMEOUT)
+            .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5)))
+            .clock(move || SystemTime::now() - behind);
+        b = if row.client.dead_endpoint_first {
+            b.endpoint(dead_url()).fallback_endpoints([emu.base_url()])
+        } else {
+            b.endpoint(emu.base_url())
+        };
+        let client = b.build().unwrap();
+        let stopped = row.client.stopped;
+        if stopped {
+            emu.stop();
+            let outcome =
+                client.list_desktops_connect_status().limit(10).send().await.map(|p| p.desktops().len() as u64);
+            failures.extend(check(&row, outcome, 0).err());
+            continue;
+        }
+        let outcome = client.list_desktops_connect_status().limit(10).send().await.map(|p| p.desktops().len() as u64);
+        failures.extend(check(&row, outcome, emu.stats().requests).err());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_many_concurrent_tasks_lose_and_repeat_nothing() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap();
+    let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let client = AsyncClient::builder()
+        .endpoint(emu.base_url())
+        .project_id(emu.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+        .build()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(2);
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let (client, expected) = (client.clone(), expected.clone());
+            tokio::spawn(async move {
+                let mut reads = 0u64;
+                while Instant::now() < end && reads < 200 {
+                    let mut items = client.list_desktops_connect_status().limit([50, 100, 333, 2000][i % 4]).items();
+                    let mut ids = Vec::new();
+                    while let Some(d) = items.next().await {
+                        ids.push(d.unwrap().desktop_id.unwrap());
+                    }
+                    assert_eq!(ids.len(), expected.len(), "nothing lost or repeated");
+                    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), expected);
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    let mut reads = 0;
+    for t in tasks {
+        reads += t.await.expect("no panic");
+    }
+    assert!(reads >= 16);
+    eprintln!("load: {reads} full reads of 1,500 desktops by 16 tasks, {} requests", emu.stats().requests);
+}

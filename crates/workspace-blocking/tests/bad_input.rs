@@ -1,0 +1,112 @@
+//! Every invalid input is refused before anything is sent, with the field, the value and the rule.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use workspace_blocking::types::ConnectStatus;
+use workspace_blocking::{Client, ClientBuilder, Credentials, Error, transport_fn};
+
+/// A client whose transport counts what it is asked to send (and answers nothing useful).
+fn client(sent: &Arc<AtomicUsize>) -> ClientBuilder {
+    let counter = sent.clone();
+    Client::builder()
+        .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+        .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+        .credentials(Credentials::ak_sk("AK", "SK").unwrap())
+        .transport(transport_fn(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Err(workspace_blocking::TransportError::other("must not be called"))
+        }))
+}
+
+#[test]
+fn invalid_requests_name_field_value_and_rule() {
+    let sent = Arc::new(AtomicUsize::new(0));
+    let c = client(&sent).build().unwrap();
+    let many: Vec<String> = (0..101).map(|i| format!("u{i}")).collect();
+    let cases: Vec<(Error, &str, &str)> = vec![
+        (c.list_desktops_connect_status().offset(2001).send().unwrap_err(), "offset", "2001"),
+        (c.list_desktops_connect_status().limit(2001).send().unwrap_err(), "limit", "2001"),
+        (c.list_desktops_connect_status().user_names(many).send().unwrap_err(), "user_names", "101 distinct names"),
+        (
+            c.list_desktops_connect_status().connect_status(ConnectStatus::from("BOGUS")).send().unwrap_err(),
+            "connect_status",
+            "\"BOGUS\"",
+        ),
+        (c.list_desktops_connect_status().user_name("").send().unwrap_err(), "user_names[0]", "\"\""),
+        (c.list_desktops_connect_status().user_name("a,b").send().unwrap_err(), "user_names[0]", "\"a,b\""),
+        (c.list_desktops_connect_status().user_name("a b").send().unwrap_err(), "user_names[0]", "\"a b\""),
+        (
+            c.list_desktops_connect_status().user_name("x".repeat(65)).send().unwrap_err(),
+            "user_names[0]",
+            "65 characters",
+        ),
+        (c.list_desktops_connect_status().user_name("_admin").send().unwrap_err(), "user_names[0]", "\"_admin\""),
+        (c.list_desktops_connect_status().user_name("张三").send().unwrap_err(), "user_names[0]", "\"张三\""),
+        (
+            c.list_desktops_connect_status().user_name("a\r\nX-Evil: 1").send().unwrap_err(),
+            "user_names[0]",
+            r#""a\r\nX-Evil: 1""#,
+        ),
+        (c.list_desktops_connect_status().user_name("a\0b").send().unwrap_err(), "user_names[0]", r#""a\0b""#),
+        (c.list_desktops_connect_status().user_name("a%2Cb").send().unwrap_err(), "user_names[0]", "\"a%2Cb\""),
+    ];
+    for (err, field, value) in cases {
+        let Error::InvalidRequest(v) = &err else { panic!("{err:?}") };
+        assert_eq!(v.field(), field, "{err}");
+        assert!(err.to_string().contains(value), "{err} should show {value}");
+        assert!(!v.rule().is_empty());
+    }
+    assert_eq!(sent.load(Ordering::SeqCst), 0, "nothing was sent");
+}
+
+#[test]
+fn invalid_project_ids_are_refused_when_the_client_is_built() {
+    let sent = Arc::new(AtomicUsize::new(0));
+    for bad in ["", "a/b", "a?b", "a%2F", "a\r\nX-Evil: 1", "проект", "a b", "..", "a#b"] {
+        let err = client(&sent).project_id(bad).build().unwrap_err();
+        let Error::InvalidRequest(v) = &err else { panic!("{bad:?}: {err:?}") };
+        assert_eq!(v.field(), "project_id");
+        assert!(err.to_string().contains("a project id is 1 to 64 characters"), "{err}");
+    }
+    assert_eq!(sent.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn header_injection_is_refused() {
+    let sent = Arc::new(AtomicUsize::new(0));
+    let err = client(&sent).user_agent_suffix("app\r\nX-Evil: 1").build().unwrap_err();
+    assert!(err.to_string().contains("user agent suffix"), "{err}");
+    for creds in [
+        Credentials::ak_sk("AK\r\nX-Evil: 1", "SK"),
+        Credentials::ak_sk("AK", "S\nK"),
+        Credentials::temporary("AK", "SK", "tok\r\nen"),
+        Credentials::token("tok en"),
+        Credentials::ak_sk("", "SK"),
+    ] {
+        let err = creds.unwrap_err();
+        assert!(err.to_string().starts_with("invalid configuration:"), "{err}");
+    }
+}
+
+#[test]
+fn odd_endpoints_are_refused() {
+    let sent = Arc::new(AtomicUsize::new(0));
+    for (bad, why) in [
+        ("https://user:secret@workspace.example.com", "user info"),
+        ("ftp://workspace.example.com", "must use https"),
+        ("file:///etc/passwd", ""),
+        ("http://workspace.example.com", "loopback"),
+        ("https://workspace.example.com/v2", "path"),
+        ("workspace.example.com", "no scheme"),
+        ("", ""),
+    ] {
+        let err = client(&sent).endpoint(bad).build().unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::Config(_)), "{bad}: {err:?}");
+        assert!(text.contains(why), "{bad}: {text}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+    assert_eq!(sent.load(Ordering::SeqCst), 0);
+}

@@ -1,0 +1,124 @@
+//! The fault matrix and a load test, with the blocking client against the emulator.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../../../tests/shared/fault_matrix.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod fault_matrix;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use fault_matrix::{ATTEMPT_TIMEOUT, arm, check, dead_url, rows};
+use workspace_blocking::{Client, Credentials, RetryPolicy};
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+
+#[test]
+fn every_row_of_the_fault_matrix() {
+    let mut failures = Vec::new();
+    for row in rows() {
+        let emu = Emulator::start(EmulatorConfig::default().desktops(50)).unwrap();
+        arm(&row, &emu);
+        let behind = Duration::from_secs(row.client.clock_behind_secs);
+        let mut b = Client::builder()
+            .project_id(emu.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+            .timeout(ATTEMPT_TIMEOUT)
+            .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5)))
+            .clock(move || SystemTime::now() - behind);
+        b = if row.client.dead_endpoint_first {
+            b.endpoint(dead_url()).fallback_endpoints([emu.base_url()])
+        } else {
+            b.endpoint(emu.base_url())
+        };
+        let client = b.build().unwrap();
+        if row.client.stopped {
+            emu.stop();
+            let outcome = client.list_desktops_connect_status().limit(10).send().map(|p| p.desktops().len() as u64);
+            failures.extend(check(&row, outcome, 0).err());
+            continue;
+        }
+        let outcome = client.list_desktops_connect_status().limit(10).send().map(|p| p.desktops().len() as u64);
+        failures.extend(check(&row, outcome, emu.stats().requests).err());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(300)).unwrap();
+    let client = Client::builder()
+        .endpoint(emu.base_url())
+        .project_id(emu.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+        .build()
+        .unwrap();
+    let original = emu.desktops();
+    // Insertions at the front shift items onto the next page: no item twice, the end is reached.
+    let mut seen = Vec::new();
+    for (i, page) in client.list_desktops_connect_status().limit(50).pages().enumerate() {
+        seen.extend(page.unwrap().desktops().iter().map(|d| d.desktop_id.clone().unwrap()));
+        if i == 1 {
+            let mut grown = original[..10]
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.desktop_id = Some(format!("new-{}", d.desktop_id.unwrap()));
+                    d
+                })
+                .collect::<Vec<_>>();
+            grown.extend(original.iter().cloned());
+            emu.replace_fleet(grown);
+        }
+        assert!(i < 20, "paging ends");
+    }
+    assert_eq!(seen.len(), seen.iter().collect::<HashSet<_>>().len(), "no desktop twice");
+    // Removals shift items back: paging still ends, without a crash or a repeat.
+    emu.replace_fleet(original.clone());
+    let mut seen = Vec::new();
+    for (i, page) in client.list_desktops_connect_status().limit(50).pages().enumerate() {
+        seen.extend(page.unwrap().desktops().iter().map(|d| d.desktop_id.clone().unwrap()));
+        if i == 1 {
+            emu.replace_fleet(original[20..].to_vec());
+        }
+        assert!(i < 20, "paging ends");
+    }
+    assert_eq!(seen.len(), seen.iter().collect::<HashSet<_>>().len());
+}
+
+#[test]
+fn load_many_concurrent_readers_lose_and_repeat_nothing() {
+    let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap());
+    let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let client = Client::builder()
+        .endpoint(emu.base_url())
+        .project_id(emu.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+        .build()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(2);
+    let readers: Vec<_> = (0..6)
+        .map(|i| {
+            let (client, expected) = (client.clone(), expected.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0u64;
+                // Bounded in time and count.
+                while Instant::now() < end && reads < 200 {
+                    let ids: Vec<String> = client
+                        .list_desktops_connect_status()
+                        .limit([50, 100, 333, 2000][i % 4])
+                        .items()
+                        .map(|d| d.unwrap().desktop_id.unwrap())
+                        .collect();
+                    assert_eq!(ids.len(), expected.len(), "nothing lost or repeated");
+                    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), expected);
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    let reads: u64 = readers.into_iter().map(|r| r.join().expect("no panic")).sum();
+    assert!(reads >= 6);
+    eprintln!("load: {reads} full reads of 1,500 desktops by 6 threads, {} requests", emu.stats().requests);
+}

@@ -1,0 +1,192 @@
+//! The fault matrix: each row a fault the emulator makes and what a client with the standard
+//! retry policy must do about it. Both clients' tests run every row (included with `#[path]`).
+
+use std::time::Duration;
+
+use workspace_core::{Error, GiveUpReason, TransportErrorKind};
+use workspace_emulator::{Emulator, Fault, FaultRule};
+
+/// How the client of a row is set up.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientSetup {
+    /// Stop the emulator before the call: nothing listens.
+    pub stopped: bool,
+    /// The client's clock is this many seconds behind.
+    pub clock_behind_secs: u64,
+    /// The first endpoint is a dead one; the emulator is the fallback.
+    pub dead_endpoint_first: bool,
+}
+
+/// What must come of the call.
+#[derive(Clone, Copy, Debug)]
+pub enum Expect {
+    /// A page, after this many requests reached the emulator.
+    Success { requests: u64 },
+    /// An error, after this many requests reached the emulator, that passes the check.
+    Failure { requests: u64, check: fn(&Error) -> bool, what: &'static str },
+}
+
+/// One row of the matrix.
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    pub name: &'static str,
+    pub faults: &'static [(Fault, u32)],
+    pub client: ClientSetup,
+    pub expect: Expect,
+}
+
+/// The limit of each attempt in the matrix.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(400);
+
+fn transport(kind: TransportErrorKind) -> impl Fn(&Error) -> bool {
+    move |e| matches!(e.last_error(), Error::Transport(t) if t.kind() == kind)
+}
+
+pub fn rows() -> Vec<Row> {
+    const NONE: &[(Fault, u32)] = &[];
+    let plain = ClientSetup::default();
+    vec![
+        Row {
+            name: "connection refused (retried, then the last error)",
+            faults: NONE,
+            client: ClientSetup { stopped: true, ..plain },
+            expect: Expect::Failure {
+                requests: 0,
+                check: |e| transport(TransportErrorKind::Connect)(e) && e.attempts() == 3,
+                what: "a connect error after 3 attempts",
+            },
+        },
+        Row {
+            name: "connection reset mid-response",
+            faults: &[(Fault::Reset, 1)],
+            client: plain,
+            expect: Expect::Success { requests: 2 },
+        },
+        Row {
+            name: "truncated body",
+            faults: &[(Fault::Truncate, 1)],
+            client: plain,
+            expect: Expect::Success { requests: 2 },
+        },
+        Row {
+            name: "malformed JSON in a 200 (not retried)",
+            faults: &[(Fault::Malformed, 1)],
+            client: plain,
+            expect: Expect::Failure {
+                requests: 1,
+                check: |e| matches!(e, Error::InvalidResponse(r) if r.status() == 200 && !r.snippet().as_str().is_empty()),
+                what: "an invalid response with its status and a snippet",
+            },
+        },
+        Row {
+            name: "a body that stalls (ended by the timeout, retried)",
+            faults: &[(Fault::Stall { ms: 3_600_000 }, 1)],
+            client: plain,
+            expect: Expect::Success { requests: 2 },
+        },
+        Row {
+            name: "latency past the timeout (retried)",
+            faults: &[(Fault::Delay { ms: 3000 }, 1)],
+            client: plain,
+            expect: Expect::Success { requests: 2 },
+        },
+        Row {
+            name: "429 with Retry-After: 1",
+            faults: &[(Fault::Status { status: 429, retry_after: Some(1) }, 1)],
+            client: plain,
+            expect: Expect::Success { requests: 2 },
+        },
+        Row {
+            name: "429 without Retry-After",
+            faults: &[(Fault::Status { status: 429, retry_after: None }, 1)],
+            client: plain,
+            expect: Expect::Success { requests: 2 },
+        },
+        Row {
+            name: "500 burst shorter than the policy",
+            faults: &[(Fault::Status { status: 500, retry_after: None }, 2)],
+            client: plain,
+            expect: Expect::Success { requests: 3 },
+        },
+        Row {
+            name: "502 burst shorter than the policy",
+            faults: &[(Fault::Status { status: 502, retry_after: None }, 2)],
+            client: plain,
+            expect: Expect::Success { requests: 3 },
+        },
+        Row {
+            name: "503 burst shorter than the policy",
+            faults: &[(Fault::Status { status: 503, retry_after: None }, 2)],
+            client: plain,
+            expect: Expect::Success { requests: 3 },
+        },
+        Row {
+            name: "504 burst shorter than the policy",
+            faults: &[(Fault::Status { status: 504, retry_after: None }, 2)],
+            client: plain,
+            expect: Expect::Success { requests: 3 },
+        },
+        Row {
+            name: "503 burst longer than the policy",
+            faults: &[(Fault::Status { status: 503, retry_after: None }, 5)],
+            client: plain,
+            expect: Expect::Failure {
+                requests: 3,
+                check: |e| {
+                    e.status().map(|s| s.as_u16()) == Some(503)
+                        && matches!(e, Error::Retry(r) if *r.reason() == GiveUpReason::AttemptsExhausted)
+                },
+                what: "the last 503 after 3 attempts",
+            },
+        },
+        Row {
+            name: "401 (never retried)",
+            faults: &[(Fault::Status { status: 401, retry_after: None }, 1)],
+            client: plain,
+            expect: Expect::Failure {
+                requests: 1,
+                check: |e| e.status().map(|s| s.as_u16()) == Some(401) && e.attempts() == 1,
+                what: "the 401 after 1 attempt",
+            },
+        },
+        Row {
+            name: "clock 1 hour behind (corrected once)",
+            faults: NONE,
+            client: ClientSetup { clock_behind_secs: 3600, ..plain },
+            expect: Expect::Success { requests: 2 },
+        },
+        Row {
+            name: "unreachable first endpoint (fails over)",
+            faults: NONE,
+            client: ClientSetup { dead_endpoint_first: true, ..plain },
+            expect: Expect::Success { requests: 1 },
+        },
+    ]
+}
+
+/// Applies a row's faults to the emulator.
+pub fn arm(row: &Row, emu: &Emulator) {
+    emu.push_faults(row.faults.iter().map(|(f, n)| FaultRule::new(f.clone(), *n)));
+}
+
+/// A URL where nothing listens.
+pub fn dead_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", l.local_addr().expect("addr"));
+    drop(l);
+    url
+}
+
+/// Checks the outcome of a row; `requests` is what reached the emulator.
+pub fn check(row: &Row, outcome: Result<u64, Error>, requests: u64) -> Result<(), String> {
+    match (row.expect, outcome) {
+        (Expect::Success { requests: want }, Ok(_)) if want == requests => Ok(()),
+        (Expect::Failure { requests: want, check, .. }, Err(e)) if want == requests && check(&e) => Ok(()),
+        (Expect::Success { requests: want }, got) => {
+            Err(format!("{}: expected a page after {want} requests, got {got:?} after {requests}", row.name))
+        }
+        (Expect::Failure { requests: want, what, .. }, got) => {
+            Err(format!("{}: expected {what} after {want} requests, got {got:?} after {requests}", row.name))
+        }
+    }
+}
