@@ -154,7 +154,40 @@ fn test() -> Result {
 /// Every publishable crate packages, and builds from its package (internal dependencies are
 /// resolved from the packages made in the same run).
 fn package() -> Result {
-    cargo(&["package", "--quiet", "--workspace", "--exclude", "xtask", "--exclude", "workspace-bench", "--allow-dirty"])
+    forget_packaged_sources();
+    // Packaged crates have the version of the last run: build them in a target directory of their
+    // own, emptied first, so that no artifact of an earlier package is taken for theirs.
+    let dir = project_root().join("target").join("package-check");
+    let _ = std::fs::remove_dir_all(&dir);
+    run(Command::new(cargo_bin())
+        .args([
+            "package",
+            "--quiet",
+            "--workspace",
+            "--exclude",
+            "xtask",
+            "--exclude",
+            "workspace-bench",
+            "--allow-dirty",
+        ])
+        .env("CARGO_TARGET_DIR", &dir))
+}
+
+/// Cargo unpacks the packages it verifies against into `$CARGO_HOME/registry/src/-<hash>/` and
+/// reuses an unpacked `name-version` as it is: after a change without a version bump it would
+/// verify against the old sources. Those directories (named with a leading `-`; registries' own
+/// start with their host) hold nothing else, so they are removed first.
+fn forget_packaged_sources() {
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry").join("src")) else { return };
+    let Ok(entries) = std::fs::read_dir(&src) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with('-') {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn doc() -> Result {

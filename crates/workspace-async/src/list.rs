@@ -74,7 +74,7 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     /// at a time; items still come in a stable order. The limit set is the page size (100 when
     /// unset); an offset is not allowed.
     pub fn read_fleet(self) -> FleetItems {
-        let read = fleet_read(self.request, self.max_items);
+        let read = FleetRead::from_request(self.request, self.max_items);
         FleetItems {
             client: self.client.clone(),
             read: read.map_err(Some),
@@ -120,29 +120,6 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     pub fn watch(self, interval: Duration) -> Watcher {
         Watcher::new(self.client.clone(), self.request, interval, self.concurrency)
     }
-}
-
-/// A full read of the desktops a request builder matches.
-pub(crate) fn fleet_read(
-    request: ListDesktopsConnectStatusRequestBuilder,
-    max_items: Option<u64>,
-) -> Result<FleetRead, Error> {
-    let batches = request.build_batches()?;
-    if let Some(offset) = batches.first().and_then(|b| b.offset()).filter(|o| *o > 0) {
-        return Err(workspace_core::types::ValidationError::new(
-            workspace_core::types::ValidationErrorKind::OutOfRange,
-            "offset",
-            offset,
-            "a full read starts at 0; use pages() to start elsewhere",
-        )
-        .into());
-    }
-    let page_size = batches.first().and_then(|b| b.limit()).unwrap_or(0);
-    let read = FleetRead::new(batches, page_size);
-    Ok(match max_items {
-        Some(n) => read.max_items(n),
-        None => read,
-    })
 }
 
 /// Every matching desktop of a full read, once each, as an async iterator and a `Stream`; an

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use futures_core::Stream;
 use workspace_core::types::{ConnectDesktopsInfo, ListDesktopsConnectStatusRequestBuilder};
-use workspace_core::{ConfigError, Error, Transition, Watch};
+use workspace_core::{ConfigError, Error, FleetRead, Transition, Watch};
 
 use crate::client::AsyncClient;
-use crate::list::{FleetItems, fleet_read};
+use crate::list::FleetItems;
 
 type Snapshot = Pin<Box<dyn Future<Output = Result<Vec<ConnectDesktopsInfo>, Error>> + Send>>;
 type Nap = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -73,7 +73,7 @@ impl Watcher {
     }
 
     fn snapshot(&self) -> Snapshot {
-        let read = fleet_read(self.request.clone(), None);
+        let read = FleetRead::from_request(self.request.clone(), None);
         let (client, concurrency) = (self.client.clone(), self.concurrency);
         Box::pin(async move {
             let mut items = FleetItems::new(client, read?, concurrency);

@@ -54,7 +54,7 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     /// by connection status and then by user names, and each desktop comes once. The limit set is
     /// the page size (100 when unset); an offset is not allowed.
     pub fn read_fleet(self) -> FleetItems<'c> {
-        FleetItems { client: self.client, read: fleet_read(self.request, self.max_items).map_err(Some) }
+        FleetItems { client: self.client, read: FleetRead::from_request(self.request, self.max_items).map_err(Some) }
     }
 
     /// How many desktops match, in all and per connection status, without fetching any (five
@@ -73,29 +73,6 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     pub fn watch(self, interval: Duration) -> Watcher<'c> {
         Watcher::new(self.client, self.request, interval)
     }
-}
-
-/// A full read of the desktops a request builder matches.
-pub(crate) fn fleet_read(
-    request: ListDesktopsConnectStatusRequestBuilder,
-    max_items: Option<u64>,
-) -> Result<FleetRead, Error> {
-    let batches = request.build_batches()?;
-    if let Some(offset) = batches.first().and_then(|b| b.offset()).filter(|o| *o > 0) {
-        return Err(workspace_core::types::ValidationError::new(
-            workspace_core::types::ValidationErrorKind::OutOfRange,
-            "offset",
-            offset,
-            "a full read starts at 0; use pages() to start elsewhere",
-        )
-        .into());
-    }
-    let page_size = batches.first().and_then(|b| b.limit()).unwrap_or(0);
-    let read = FleetRead::new(batches, page_size);
-    Ok(match max_items {
-        Some(n) => read.max_items(n),
-        None => read,
-    })
 }
 
 /// Every matching desktop of a full read, once each; an error ends the iteration.

@@ -4,10 +4,10 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use workspace_core::types::ListDesktopsConnectStatusRequestBuilder;
-use workspace_core::{Error, Transition, Watch};
+use workspace_core::{Error, FleetRead, Transition, Watch};
 
 use crate::client::Client;
-use crate::list::{FleetItems, fleet_read};
+use crate::list::FleetItems;
 
 /// Yields the transitions of the watched desktops, poll after poll; see
 /// `ListDesktopsConnectStatus::watch`.
@@ -43,7 +43,7 @@ impl<'c> Watcher<'c> {
     }
 
     fn poll_once(&mut self) -> Result<(), Error> {
-        let read = fleet_read(self.request.clone(), None)?;
+        let read = FleetRead::from_request(self.request.clone(), None)?;
         let items = FleetItems::new(self.client, read);
         let desktops = items.collect::<Result<Vec<_>, _>>()?;
         self.queue.extend(self.watch.observe(desktops, self.client.now()));

@@ -4,7 +4,9 @@
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
-use workspace_blocking::types::{ConnectStatus, ListDesktopsConnectStatusRequest};
+use workspace_blocking::types::{
+    ConnectStatus, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder,
+};
 use workspace_blocking::{Client, Error};
 
 use crate::args::{Format, List, Status, Summary, Watch};
@@ -45,9 +47,8 @@ fn format(asked: Option<Format>, fallback: Format) -> Format {
     asked.unwrap_or(if io::stdout().is_terminal() { Format::Table } else { fallback })
 }
 
-/// The query of `connections list`, checked before anything else: bad input is reported
-/// (exit code 2) even when the configuration is missing too.
-pub(crate) fn check_list(args: &List) -> Result<(), Error> {
+/// The query of `connections list`, as the flags give it.
+fn query(args: &List) -> ListDesktopsConnectStatusRequestBuilder {
     let mut b = ListDesktopsConnectStatusRequest::builder().user_names(args.users.iter().cloned());
     if let Some(s) = args.status {
         b = b.connect_status(status(s));
@@ -58,22 +59,19 @@ pub(crate) fn check_list(args: &List) -> Result<(), Error> {
     if let Some(l) = args.limit {
         b = b.limit(l);
     }
-    b.build_batches()?;
+    b
+}
+
+/// Checks the query of `connections list` before anything else: bad input is reported (exit code
+/// 2) even when the configuration is missing too.
+pub(crate) fn check_list(args: &List) -> Result<(), Error> {
+    query(args).build_batches()?;
     Ok(())
 }
 
 /// `connections list`.
 pub(crate) fn list(client: &Client, args: &List) -> Result<(), Failure> {
-    let mut call = client.list_desktops_connect_status().user_names(args.users.iter().cloned());
-    if let Some(s) = args.status {
-        call = call.connect_status(status(s));
-    }
-    if let Some(o) = args.offset {
-        call = call.offset(o);
-    }
-    if let Some(l) = args.limit {
-        call = call.limit(l);
-    }
+    let call = client.list_desktops_connect_status().query(query(args));
     let mut out = DesktopWriter::new(format(args.output, Format::Json), io::stdout().lock())?;
     if !args.all && args.users.len() <= 100 {
         let page = call.send()?;

@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use workspace_types::limits::{MAX_LIMIT, QUERY_WINDOW};
-use workspace_types::{ConnectDesktopsInfo, ConnectStatus, ListDesktopsConnectStatusRequest};
+use workspace_types::{
+    ConnectDesktopsInfo, ConnectStatus, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder,
+    ValidationError, ValidationErrorKind,
+};
 
 use crate::error::{Error, PagingError};
 use crate::pager::window_limit;
@@ -103,6 +106,26 @@ impl FleetRead {
             requests: 0,
             failed: false,
         }
+    }
+
+    /// The full read of what `request` matches (any number of user names), stopping after
+    /// `max_items` when given. The request's limit is the page size; an offset is refused, since
+    /// a full read starts at 0.
+    pub fn from_request(
+        request: ListDesktopsConnectStatusRequestBuilder,
+        max_items: Option<u64>,
+    ) -> Result<Self, Error> {
+        let batches = request.build_batches()?;
+        if let Some(offset) = batches.first().and_then(|b| b.offset()).filter(|o| *o > 0) {
+            let rule = "a full read starts at 0; page with an offset instead";
+            return Err(ValidationError::new(ValidationErrorKind::OutOfRange, "offset", offset, rule).into());
+        }
+        let page_size = batches.first().and_then(|b| b.limit()).unwrap_or(0);
+        let read = Self::new(batches, page_size);
+        Ok(match max_items {
+            Some(n) => read.max_items(n),
+            None => read,
+        })
     }
 
     /// Stops after `n` desktops.

@@ -129,6 +129,12 @@ macro_rules! list_request_setters {
             self
         }
 
+        /// Replaces every filter with those of a prepared request builder.
+        pub fn query(mut self, request: $crate::types::ListDesktopsConnectStatusRequestBuilder) -> Self {
+            self.request = request;
+            self
+        }
+
         /// When paging, stops after this many desktops in all.
         pub fn max_items(mut self, n: u64) -> Self {
             self.max_items = Some(n);

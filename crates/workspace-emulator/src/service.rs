@@ -111,16 +111,9 @@ fn api(parts: &Parts, body: &[u8], shared: &Shared) -> Result<Vec<u8>, ApiError>
     let path = parts.uri.path().trim_end_matches('/');
     let project = path.strip_prefix("/v2/").and_then(|rest| rest.strip_suffix("/connect-desktops"));
     let (Some(project), true) = (project, parts.method == Method::GET) else {
-        return Err(ApiError::gateway(
-            404,
-            "APIGW.0101",
-            "The API does not exist or has not been published in the environment.",
-        ));
+        return Err(no_such_api());
     };
-    if let Err(e) = authenticate(&shared.config, parts, body, SystemTime::now()) {
-        shared.count(Count::AuthFailure);
-        return Err(e);
-    }
+    gateway_auth(parts, body, shared)?;
     if project.contains('/') || project != shared.config.project_id {
         return Err(ApiError::gateway(403, "APIGW.0310", "The project is unavailable."));
     }
@@ -132,19 +125,22 @@ fn api(parts: &Parts, body: &[u8], shared: &Shared) -> Result<Vec<u8>, ApiError>
     Ok(shared.page(&query))
 }
 
+/// The gateway's answer to a path or method it does not serve.
+fn no_such_api() -> ApiError {
+    ApiError::gateway(404, "APIGW.0101", "The API does not exist or has not been published in the environment.")
+}
+
+/// The gateway's authentication, counted when it fails.
+fn gateway_auth(parts: &Parts, body: &[u8], shared: &Shared) -> Result<(), ApiError> {
+    authenticate(&shared.config, parts, body, SystemTime::now()).inspect_err(|_| shared.count(Count::AuthFailure))
+}
+
 /// IAM's `GET /v3/projects?name={region}`: the emulator's project when the name is its region.
 fn projects(parts: &Parts, body: &[u8], shared: &Shared) -> Result<Vec<u8>, ApiError> {
     if parts.method != Method::GET {
-        return Err(ApiError::gateway(
-            404,
-            "APIGW.0101",
-            "The API does not exist or has not been published in the environment.",
-        ));
+        return Err(no_such_api());
     }
-    if let Err(e) = authenticate(&shared.config, parts, body, SystemTime::now()) {
-        shared.count(Count::AuthFailure);
-        return Err(e);
-    }
+    gateway_auth(parts, body, shared)?;
     let name = parse_query(parts.uri.query().unwrap_or(""))
         .into_iter()
         .find(|(k, _)| k == "name")
