@@ -19,7 +19,8 @@ pub(crate) struct Session {
 pub(crate) fn session(global: &Global) -> Result<Session, Error> {
     let mut emulator = None;
     let mut builder = if global.emulator {
-        let emu = Emulator::start(EmulatorConfig::default())
+        // The demo fleet changes about one status a second, so that `watch` has something to show.
+        let emu = Emulator::start(EmulatorConfig::default().churn(1.0))
             .map_err(|e| TransportError::connect(format!("cannot start the emulator: {e}")))?;
         eprintln!(
             "wks: using a local emulator at {} (project {}, {} demo desktops, demo credentials)",
