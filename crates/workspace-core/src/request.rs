@@ -143,7 +143,7 @@ pub(crate) fn build_list_request(
     signed_get(config, endpoint, &path, &query, Some(project), now)
 }
 
-/// A signed `GET` of `path?query` on `endpoint`, with the SDK's headers.
+/// A signed `GET` of `path?query` on `endpoint`, with the SDK's headers; `query` is canonical.
 pub(crate) fn signed_get(
     config: &Config,
     endpoint: &Endpoint,
@@ -172,7 +172,7 @@ pub(crate) fn signed_get(
             let date = HeaderValue::from_str(&format_sdk_date(now)).map_err(|_| SigningError::new("bad date"))?;
             h.insert(X_SDK_DATE, date);
             h.insert(HOST, host);
-            sign::sign(&mut request, creds)?;
+            sign::sign_with_query(&mut request, creds, Some(query))?;
         }
         Credentials::Token(token) => {
             h.insert(HOST, host);

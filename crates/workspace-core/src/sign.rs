@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::credentials::AkSk;
 use crate::error::SigningError;
-use crate::query::{canonical_query, canonical_uri, parse_query};
+use crate::query::{canonical_query as canonical_query_of, canonical_uri, parse_query};
 
 /// The algorithm's name, as it appears in the `Authorization` header.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -41,6 +41,15 @@ pub struct Signature {
 /// header values, and sets `Authorization`. The request must already carry `X-Sdk-Date`, and
 /// `X-Security-Token` when the credentials are temporary.
 pub fn sign(req: &mut Request<Vec<u8>>, creds: &AkSk) -> Result<Signature, SigningError> {
+    sign_with_query(req, creds, None)
+}
+
+/// [`sign`], given the canonical query when the caller already has it (the request builder does).
+pub(crate) fn sign_with_query(
+    req: &mut Request<Vec<u8>>,
+    creds: &AkSk,
+    canonical_query: Option<&str>,
+) -> Result<Signature, SigningError> {
     req.headers_mut().remove(AUTHORIZATION);
     if !req.headers().contains_key(HOST) {
         let host = req
@@ -52,7 +61,7 @@ pub fn sign(req: &mut Request<Vec<u8>>, creds: &AkSk) -> Result<Signature, Signi
         req.headers_mut().insert(HOST, value);
     }
     trim_header_values(req)?;
-    let sig = signature_of(req, creds.secret_access_key().expose_secret())?;
+    let sig = compute(req, &signed_names(req), creds.secret_access_key().expose_secret(), canonical_query)?;
     let auth = authorization(creds.access_key_id().as_str(), &sig.signed_headers, &sig.signature);
     let value =
         HeaderValue::from_str(&auth).map_err(|_| SigningError::new("the access key id is not a valid header value"))?;
@@ -62,34 +71,50 @@ pub fn sign(req: &mut Request<Vec<u8>>, creds: &AkSk) -> Result<Signature, Signi
 
 /// Computes the signature of `req` as it stands, signing every header whose name has no `_`.
 pub fn signature_of(req: &Request<Vec<u8>>, secret_key: &str) -> Result<Signature, SigningError> {
+    signature_with(req, &signed_names(req), secret_key)
+}
+
+/// The names of the headers that are signed: every one without `_`, sorted.
+fn signed_names(req: &Request<Vec<u8>>) -> Vec<&str> {
     let mut names: Vec<&str> = req.headers().keys().map(|n| n.as_str()).filter(|n| !n.contains('_')).collect();
     names.sort_unstable();
     names.dedup();
-    signature_with(req, &names, secret_key)
+    names
 }
 
 /// Computes the signature of `req` signing exactly the headers named in `signed` (lower-case,
 /// in the order given), as a verifier does with the `SignedHeaders` it received.
 pub fn signature_with(req: &Request<Vec<u8>>, signed: &[&str], secret_key: &str) -> Result<Signature, SigningError> {
+    compute(req, signed, secret_key, None)
+}
+
+fn compute(
+    req: &Request<Vec<u8>>,
+    signed: &[&str],
+    secret_key: &str,
+    canonical_query: Option<&str>,
+) -> Result<Signature, SigningError> {
     let sdk_date =
         header_text(req, X_SDK_DATE)?.ok_or_else(|| SigningError::new("the request has no X-Sdk-Date header"))?;
-    let mut headers = String::new();
+    let mut headers = String::with_capacity(256);
     for name in signed {
-        let value = header_text(req, name)?.unwrap_or_default();
         headers.push_str(name);
         headers.push(':');
-        headers.push_str(value.trim());
+        push_header_value(&mut headers, req, name)?;
         headers.push('\n');
     }
     let signed_headers = signed.join(";");
-    let query = canonical_query(&parse_query(req.uri().query().unwrap_or("")));
+    let query = match canonical_query {
+        Some(q) => std::borrow::Cow::Borrowed(q),
+        None => std::borrow::Cow::Owned(canonical_query_of(&parse_query(req.uri().query().unwrap_or("")))),
+    };
     let canonical_request = [
         req.method().as_str(),
         &canonical_uri(req.uri().path()),
         &query,
         &headers,
         &signed_headers,
-        &hex::encode(Sha256::digest(req.body())),
+        &payload_hash(req.body()),
     ]
     .join("\n");
     let string_to_sign =
@@ -147,6 +172,26 @@ fn hmac_hex(key: &str, data: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The hex SHA-256 of the empty body, which every GET signs.
+const EMPTY_BODY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+fn payload_hash(body: &[u8]) -> std::borrow::Cow<'static, str> {
+    if body.is_empty() { EMPTY_BODY_SHA256.into() } else { hex::encode(Sha256::digest(body)).into() }
+}
+
+/// Appends the trimmed values of header `name` to `out`, joined with `,` (nothing when absent).
+fn push_header_value(out: &mut String, req: &Request<Vec<u8>>, name: &str) -> Result<(), SigningError> {
+    for (i, v) in req.headers().get_all(name).iter().enumerate() {
+        let s =
+            std::str::from_utf8(v.as_bytes()).map_err(|_| SigningError::new(format!("header {name} is not UTF-8")))?;
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(s.trim());
+    }
+    Ok(())
+}
+
 /// All values of header `name` as UTF-8, joined with `,`; `None` when absent.
 fn header_text(req: &Request<Vec<u8>>, name: &str) -> Result<Option<String>, SigningError> {
     let mut out: Option<String> = None;
@@ -199,6 +244,11 @@ mod tests {
         ] {
             assert_eq!(parse_authorization(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_empty_body_hash_is_sha256_of_nothing() {
+        assert_eq!(EMPTY_BODY_SHA256, hex::encode(Sha256::digest(b"")));
     }
 
     #[test]
