@@ -42,8 +42,6 @@
 
 mod client;
 mod list;
-#[cfg(feature = "test-util")]
-mod replay;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 mod transport;
@@ -52,9 +50,6 @@ mod watch;
 pub use async_trait::async_trait;
 pub use client::{AsyncClient, AsyncClientBuilder, Clock};
 pub use list::{DEFAULT_CONCURRENCY, FleetItems, Items, ListDesktopsConnectStatus, Pages};
-#[cfg(feature = "test-util")]
-#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub use replay::ReplayTransport;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use reqwest_transport::{DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport};
@@ -62,6 +57,9 @@ pub use reqwest_transport::{DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport};
 pub use transport::TokioSleep;
 pub use transport::{AsyncSleep, AsyncTransport};
 pub use watch::Watcher;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use workspace_core::test_util::Replay as ReplayTransport;
 pub use workspace_core::types;
 pub use workspace_core::{
     Change, Credentials, Endpoint, Error, GiveUpReason, Page, PagingError, RetryBudget, RetryPolicy, ServiceError,

@@ -41,3 +41,12 @@ impl AsyncSleep for TokioSleep {
         tokio::time::sleep(duration).await;
     }
 }
+
+/// Replays scripted responses in order and records every request (feature `test-util`).
+#[cfg(feature = "test-util")]
+#[async_trait]
+impl AsyncTransport for workspace_core::test_util::Replay {
+    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        self.respond(request)
+    }
+}

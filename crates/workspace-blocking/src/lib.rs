@@ -33,8 +33,6 @@
 
 mod client;
 mod list;
-#[cfg(feature = "test-util")]
-mod replay;
 mod transport;
 #[cfg(feature = "ureq")]
 mod ureq_transport;
@@ -42,14 +40,14 @@ mod watch;
 
 pub use client::{Client, ClientBuilder, Clock, Sleep};
 pub use list::{FleetItems, Items, ListDesktopsConnectStatus, Pages};
-#[cfg(feature = "test-util")]
-#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub use replay::ReplayTransport;
 pub use transport::{FnTransport, Transport, transport_fn};
 #[cfg(feature = "ureq")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 pub use ureq_transport::{DEFAULT_MAX_RESPONSE_BYTES, UreqTransport};
 pub use watch::Watcher;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use workspace_core::test_util::Replay as ReplayTransport;
 pub use workspace_core::types;
 pub use workspace_core::{
     Change, Credentials, Endpoint, Error, GiveUpReason, Page, PagingError, RetryBudget, RetryPolicy, ServiceError,

@@ -51,3 +51,29 @@ impl<F> fmt::Debug for FnTransport<F> {
         f.write_str("FnTransport")
     }
 }
+
+/// Replays scripted responses in order and records every request (feature `test-util`).
+///
+/// ```
+/// use workspace_blocking::{Client, Credentials, ReplayTransport};
+/// use workspace_core::test_util::Scripted;
+///
+/// let replay = ReplayTransport::new([Scripted::error(503, "APIGW.0201"), Scripted::page(0, 2, 2)]);
+/// let client = Client::builder()
+///     .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+///     .project_id("p")
+///     .credentials(Credentials::ak_sk("ak", "sk")?)
+///     .transport(replay.clone())
+///     .sleep(|_| {})
+///     .build()?;
+/// let page = client.list_desktops_connect_status().send()?;
+/// assert_eq!(page.desktops().len(), 2);
+/// assert_eq!(replay.requests().len(), 2); // the 503 was retried
+/// # Ok::<(), workspace_blocking::Error>(())
+/// ```
+#[cfg(feature = "test-util")]
+impl Transport for workspace_core::test_util::Replay {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        self.respond(request)
+    }
+}
