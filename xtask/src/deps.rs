@@ -74,6 +74,7 @@ pub(crate) fn check() -> Result {
     check_driver_source(&mut failures)?;
     check_internal_dependencies(&mut failures)?;
     check_forbid_unsafe(&mut failures)?;
+    check_msrv(&mut failures)?;
     if failures.is_empty() {
         eprintln!("deps: every architecture invariant holds");
         Ok(())
@@ -127,6 +128,50 @@ fn check_internal_dependencies(failures: &mut Vec<String>) -> Result {
     Ok(())
 }
 
+/// No dependency may declare a `rust-version` newer than the workspace's: the MSRV is only
+/// claimed where every crate in the lock file claims it too.
+fn check_msrv(failures: &mut Vec<String>) -> Result {
+    let manifest = fs::read_to_string(project_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let ours = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .map(|v| v.trim_matches('"').to_owned())
+        .ok_or("no rust-version in Cargo.toml")?;
+    let metadata = cargo_output(&["metadata", "--format-version", "1", "--locked"])?;
+    for (name, wanted) in declared_rust_versions(&metadata) {
+        if version(&wanted) > version(&ours) {
+            failures.push(format!(
+                "a dependency (near {name} in cargo metadata) needs Rust {wanted}, newer than the workspace's rust-version {ours}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `(name, rust_version)` of every package in `cargo metadata` output that declares one.
+fn declared_rust_versions(metadata: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    // A package's "rust_version" comes after its own "name" and those of its dependencies and
+    // targets; the last name seen is one of them (a target's is usually the crate's own).
+    let mut name = String::new();
+    for part in metadata.split("\"name\":\"").skip(1) {
+        if let Some(n) = part.split('"').next() {
+            name = n.to_owned();
+        }
+        if let Some(rest) = part.split("\"rust_version\":\"").nth(1) {
+            if let Some(v) = rest.split('"').next() {
+                out.push((name.clone(), v.to_owned()));
+            }
+        }
+    }
+    out
+}
+
+fn version(v: &str) -> (u64, u64, u64) {
+    let mut it = v.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0))
+}
+
 fn check_forbid_unsafe(failures: &mut Vec<String>) -> Result {
     let crates = project_root().join("crates");
     for entry in fs::read_dir(&crates).map_err(|e| e.to_string())? {
@@ -141,4 +186,21 @@ fn check_forbid_unsafe(failures: &mut Vec<String>) -> Result {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_declared_rust_versions_and_compares_them() {
+        let metadata = r#"{"packages":[{"name":"a","dependencies":[{"name":"b"}],"targets":[{"name":"a"}],"rust_version":"1.86"},{"name":"c","rust_version":null},{"name":"d","targets":[{"name":"d"}],"rust_version":"1.70.1"}]}"#;
+        assert_eq!(
+            declared_rust_versions(metadata),
+            [("a".to_owned(), "1.86".to_owned()), ("d".to_owned(), "1.70.1".to_owned())]
+        );
+        assert!(version("1.86") > version("1.85"));
+        assert!(version("1.85.1") > version("1.85"));
+        assert!(version("1.70.1") < version("1.85"));
+    }
 }
