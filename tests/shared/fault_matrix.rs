@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use workspace_core::{Error, GiveUpReason, TransportErrorKind};
-use workspace_emulator::{Emulator, Fault, FaultRule};
+use workspace_core::{ClientOptions, Credentials, Error, GiveUpReason, RetryPolicy, TransportErrorKind};
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, Fault, FaultRule};
 
 /// How the client of a row is set up.
 #[derive(Clone, Copy, Debug, Default)]
@@ -167,6 +167,31 @@ pub fn rows() -> Vec<Row> {
 /// Applies a row's faults to the emulator.
 pub fn arm(row: &Row, emu: &Emulator) {
     emu.push_faults(row.faults.iter().map(|(f, n)| FaultRule::new(f.clone(), *n)));
+}
+
+/// The client options of a row against `emu`: the standard policy with short waits, the
+/// attempt timeout, and the endpoints the row asks for. (Its clock is set on the client.)
+pub fn options(row: &Row, emu: &Emulator) -> ClientOptions {
+    let options = ClientOptions::new()
+        .project_id(emu.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).expect("demo keys"))
+        .timeout(ATTEMPT_TIMEOUT)
+        .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5)));
+    if row.client.dead_endpoint_first {
+        options.endpoint(dead_url()).fallback_endpoints([emu.base_url()])
+    } else {
+        options.endpoint(emu.base_url())
+    }
+}
+
+/// The emulator of a row, stopped when the row asks for nothing listening.
+pub fn serving(row: &Row, emu: Emulator) -> Option<Emulator> {
+    if row.client.stopped {
+        emu.stop();
+        None
+    } else {
+        Some(emu)
+    }
 }
 
 /// A URL where nothing listens.

@@ -31,17 +31,7 @@ async fn the_async_client_passes_every_scenario() {
             .jitter_seed(JITTER_SEED)
             .build()
             .unwrap();
-        let request = s.request();
-        let list = || {
-            let mut l = client.list_desktops_connect_status();
-            if let Some(limit) = request.limit() {
-                l = l.limit(limit);
-            }
-            if let Some(offset) = request.offset() {
-                l = l.offset(offset);
-            }
-            l
-        };
+        let list = || client.list_desktops_connect_status().query(s.request().to_builder());
         let (pages, error): (Vec<Page>, Option<workspace_async::Error>) = match s.operation {
             Operation::Send { .. } => match list().send().await {
                 Ok(p) => (vec![p], None),

@@ -18,17 +18,7 @@ fn the_blocking_client_passes_every_scenario() {
             .jitter_seed(JITTER_SEED)
             .build()
             .unwrap();
-        let request = s.request();
-        let list = || {
-            let mut l = client.list_desktops_connect_status();
-            if let Some(limit) = request.limit() {
-                l = l.limit(limit);
-            }
-            if let Some(offset) = request.offset() {
-                l = l.offset(offset);
-            }
-            l
-        };
+        let list = || client.list_desktops_connect_status().query(s.request().to_builder());
         let (pages, error): (Vec<Page>, Option<workspace_blocking::Error>) = match s.operation {
             Operation::Send { .. } => match list().send() {
                 Ok(p) => (vec![p], None),

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use fault_matrix::{ATTEMPT_TIMEOUT, arm, check, dead_url, rows};
-use workspace_blocking::{Client, Credentials, RetryPolicy};
+use fault_matrix::{arm, check, options, rows, serving};
+use workspace_blocking::{Client, Credentials};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 
 #[test]
@@ -20,26 +20,11 @@ fn every_row_of_the_fault_matrix() {
         let emu = Emulator::start(EmulatorConfig::default().desktops(50)).unwrap();
         arm(&row, &emu);
         let behind = Duration::from_secs(row.client.clock_behind_secs);
-        let mut b = Client::builder()
-            .project_id(emu.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-            .timeout(ATTEMPT_TIMEOUT)
-            .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5)))
-            .clock(move || SystemTime::now() - behind);
-        b = if row.client.dead_endpoint_first {
-            b.endpoint(dead_url()).fallback_endpoints([emu.base_url()])
-        } else {
-            b.endpoint(emu.base_url())
-        };
-        let client = b.build().unwrap();
-        if row.client.stopped {
-            emu.stop();
-            let outcome = client.list_desktops_connect_status().limit(10).send().map(|p| p.desktops().len() as u64);
-            failures.extend(check(&row, outcome, 0).err());
-            continue;
-        }
+        let client =
+            Client::builder().options(options(&row, &emu)).clock(move || SystemTime::now() - behind).build().unwrap();
+        let emu = serving(&row, emu);
         let outcome = client.list_desktops_connect_status().limit(10).send().map(|p| p.desktops().len() as u64);
-        failures.extend(check(&row, outcome, emu.stats().requests).err());
+        failures.extend(check(&row, outcome, emu.map_or(0, |e| e.stats().requests)).err());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
