@@ -66,6 +66,7 @@ impl Endpoint {
         if authority.host().is_empty() {
             return Err(bad("has no host"));
         }
+        check_host_and_port(&authority).map_err(|why| bad(&why))?;
         if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
             return Err(bad("must not have a path or query (give only scheme, host and port)"));
         }
@@ -87,6 +88,11 @@ impl Endpoint {
     /// The host, without a port.
     pub fn host(&self) -> &str {
         self.authority.host()
+    }
+
+    /// The port the URL gave, if any (always in 1..=65535).
+    pub fn port(&self) -> Option<u16> {
+        self.authority.port_u16()
     }
 
     /// The `Host` header: the host, with the port when the URL gave one.
@@ -129,6 +135,33 @@ impl std::str::FromStr for Endpoint {
     }
 }
 
+/// Refuses an authority that could not be taken exactly as written: a port out of range, empty or
+/// not a number (an HTTP library would silently send to the default port instead), or a host
+/// with characters no DNS name or IP literal has.
+fn check_host_and_port(authority: &Authority) -> Result<(), String> {
+    let host = authority.host();
+    let port = authority.as_str().strip_prefix(host).ok_or("has a host that cannot be read exactly")?;
+    let ip_literal = host.starts_with('[');
+    let valid_host = if ip_literal {
+        host.ends_with(']') && host[1..host.len() - 1].parse::<std::net::Ipv6Addr>().is_ok()
+    } else {
+        host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    };
+    if !valid_host {
+        return Err(format!("has a host ({host:?}) that is not a DNS name or an IP address"));
+    }
+    match port.strip_prefix(':') {
+        None if port.is_empty() => Ok(()),
+        Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            match digits.parse::<u32>() {
+                Ok(1..=65535) => Ok(()),
+                _ => Err(format!("has port {digits}, which is not between 1 and 65535")),
+            }
+        }
+        _ => Err(format!("has a port ({port:?}) that is not a number between 1 and 65535")),
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -137,6 +170,31 @@ fn is_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_parsed_endpoint_is_exactly_what_was_written(s in "(https?|ftp|HTTPS)://[a-z0-9.:\\[\\]_%-]{0,24}(:[0-9]{0,7})?/?") {
+            if let Ok(e) = Endpoint::parse(&s) {
+                prop_assert!(s.contains(e.host_header()), "{} not in {}", e.host_header(), s);
+                prop_assert_eq!(Endpoint::parse(&e.base_url()).ok(), Some(e.clone()));
+                let written = s.trim_end_matches('/').rsplit_once(':').map(|(_, p)| p).unwrap_or("");
+                if let Some(port) = e.port() {
+                    prop_assert_eq!(written, port.to_string());
+                }
+            }
+        }
+
+        #[test]
+        fn ports_are_taken_exactly_or_refused(port in 0u32..200_000) {
+            let parsed = Endpoint::parse(&format!("http://127.0.0.1:{port}"));
+            if (1..=65535).contains(&port) {
+                prop_assert_eq!(parsed.unwrap().port(), Some(port as u16));
+            } else {
+                prop_assert!(parsed.is_err());
+            }
+        }
+    }
 
     #[test]
     fn every_region_has_its_endpoint() {
@@ -164,6 +222,12 @@ mod tests {
             ("https://example.com/?a=b", "must not have a path"),
             ("example.com", "has no scheme"),
             ("https://exa mple.com", "not a valid URL"),
+            ("http://127.0.0.1:99999", "port 99999, which is not between 1 and 65535"),
+            ("http://localhost:65536", "port 65536"),
+            ("https://127.0.0.1:70000", "port 70000"),
+            ("https://example.com:0", "port 0"),
+            ("https://example.com:", "not a number"),
+            ("https://exa_mple.com", "not a DNS name"),
         ] {
             let err = Endpoint::parse(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad}: {err}");

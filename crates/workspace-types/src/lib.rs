@@ -9,7 +9,8 @@
 //! - [`ListDesktopsConnectStatusRequest`]: the query, validated by its builder;
 //!   bad input is a [`ValidationError`] naming the field, the value and the rule.
 //! - [`ListDesktopsConnectStatusResponse`], [`ConnectDesktopsInfo`], [`AttachUsersInfo`]: the
-//!   response; absent fields are `None` and fields added later are ignored.
+//!   response; absent and `null` fields are `None`, `null` entries in lists are skipped, and
+//!   fields added later are ignored.
 //! - [`ConnectStatus`], [`UserGroup`], [`AttachType`]: open enumerations; a value the service adds
 //!   later is kept as `Unknown` and serializes back unchanged.
 //! - [`ErrorBody`]: an error response's body, read with the official SDKs' fallbacks.
@@ -44,5 +45,5 @@ pub use enums::{AttachType, ConnectStatus, UnknownValue, UserGroup};
 pub use error_body::ErrorBody;
 pub use models::{AttachUsersInfo, ConnectDesktopsInfo, ListDesktopsConnectStatusResponse};
 pub use project_id::ProjectId;
-pub use request::{ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder, validate_user_name};
+pub use request::{ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder};
 pub use validation::{ValidationError, ValidationErrorKind};

@@ -20,8 +20,6 @@ pub enum ValidationErrorKind {
     OutOfRange,
     /// A list held more entries than allowed.
     TooMany,
-    /// A value is not one of those the service documents.
-    UnknownValue,
     /// A value could not be read at all (for example a non-numeric offset).
     Malformed,
 }
