@@ -52,13 +52,8 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     /// [`Pages::next`]`.await`, or use it as a `Stream`. It owns a clone of the client, so it
     /// can be moved into a task.
     pub fn pages(self) -> Pages {
-        let pager = self.request.build().map(|r| {
-            let pager = Pager::new(r);
-            match self.max_items {
-                Some(n) => pager.max_items(n),
-                None => pager,
-            }
-        });
+        let profile = self.client.core().profile().clone();
+        let pager = self.request.build().map(|r| Pager::new(r, profile).max_items(self.max_items));
         Pages { client: self.client.clone(), pager: pager.map_err(Error::from).map_err(Some), in_flight: None }
     }
 
@@ -71,10 +66,10 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     /// queried in batches, a query with more matches than one query can reach (4,000) is split
     /// by connection status and then by user names, and each desktop comes once. Once a query's
     /// first page gives its total, its other pages are fetched [`concurrency`](Self::concurrency)
-    /// at a time; items still come in a stable order. The limit set is the page size (100 when
+    /// at a time; items still come in a stable order. The limit set is the page size (2000 when
     /// unset); an offset is not allowed.
     pub fn read_fleet(self) -> FleetItems {
-        let read = FleetRead::from_request(self.request, self.max_items);
+        let read = FleetRead::from_request(self.request, self.max_items, self.client.core().profile().clone());
         FleetItems {
             client: self.client.clone(),
             read: read.map_err(Some),
@@ -83,10 +78,13 @@ impl<'c> ListDesktopsConnectStatus<'c> {
         }
     }
 
-    /// How many desktops match, in all and per connection status, without fetching any (five
-    /// `limit=0` requests, sent together). At most 100 user names.
+    /// How many desktops match the user names set (if any), in all and per connection status:
+    /// from five `limit=0` requests sent together when their totals follow the filters, else by
+    /// reading the desktops (the documentation does not say what `total_count` counts). At most
+    /// 100 user names.
     pub async fn count_by_status(self) -> Result<StatusCounts, Error> {
-        let requests = StatusCounts::requests(&self.request.build()?)?;
+        let base = self.request.build()?;
+        let requests = StatusCounts::requests(&base)?;
         let client = self.client;
         let mut calls: Vec<PageFuture> = requests
             .into_iter()
@@ -111,12 +109,24 @@ impl<'c> ListDesktopsConnectStatus<'c> {
             if waiting { Poll::Pending } else { Poll::Ready(Ok(())) }
         })
         .await?;
-        StatusCounts::from_pages(&pages.into_iter().flatten().collect::<Vec<_>>())
+        let pages: Vec<Page> = pages.into_iter().flatten().collect();
+        if let Some(counts) = StatusCounts::from_pages(&pages, client.core().profile())? {
+            return Ok(counts);
+        }
+        let names = ListDesktopsConnectStatusRequestBuilder::default().user_names(base.user_names().iter().cloned());
+        let read = FleetRead::from_request(names, None, client.core().profile().clone())?;
+        let mut items = FleetItems::new(client.clone(), read, self.concurrency);
+        let mut desktops = Vec::new();
+        while let Some(d) = items.next().await {
+            desktops.push(d?);
+        }
+        Ok(StatusCounts::from_desktops(&desktops))
     }
 
     /// Watches the matching desktops: reads them all every `interval` and yields each change
     /// (appeared, disappeared, status changed) once, as an async iterator and a `Stream`. A
-    /// failed poll is yielded as an error and the watch goes on at the next tick.
+    /// failed poll is yielded as an error; the watch goes on at the next tick unless the error
+    /// is permanent (such as a 401 or 403, which polling again would only repeat), which ends it.
     pub fn watch(self, interval: Duration) -> Watcher {
         Watcher::new(self.client.clone(), self.request, interval, self.concurrency)
     }

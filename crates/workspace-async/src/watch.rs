@@ -34,6 +34,7 @@ pub struct Watcher {
     watch: Watch,
     queue: VecDeque<Transition>,
     step: Step,
+    stopped: bool,
 }
 
 impl Watcher {
@@ -53,6 +54,7 @@ impl Watcher {
             watch: Watch::new(),
             queue: VecDeque::new(),
             step: Step::Start,
+            stopped: false,
         }
     }
 
@@ -72,8 +74,16 @@ impl Watcher {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
+    /// Reads the desktops once, now, and returns the changes since the previous read (none for
+    /// the first, which is the baseline). For callers that wait between polls themselves.
+    pub async fn poll(&mut self) -> Result<Vec<Transition>, Error> {
+        self.polls += 1;
+        let desktops = self.snapshot().await?;
+        Ok(self.watch.observe(desktops, self.client.now()))
+    }
+
     fn snapshot(&self) -> Snapshot {
-        let read = FleetRead::from_request(self.request.clone(), None);
+        let read = FleetRead::from_request(self.request.clone(), None, self.client.core().profile().clone());
         let (client, concurrency) = (self.client.clone(), self.concurrency);
         Box::pin(async move {
             let mut items = FleetItems::new(client, read?, concurrency);
@@ -97,7 +107,7 @@ impl Stream for Watcher {
             }
             match &mut this.step {
                 Step::Start => {
-                    if this.max_polls.is_some_and(|m| this.polls >= m) {
+                    if this.stopped || this.max_polls.is_some_and(|m| this.polls >= m) {
                         return Poll::Ready(None);
                     }
                     this.step = if this.polls == 0 {
@@ -132,7 +142,10 @@ impl Stream for Watcher {
                     this.step = Step::Start;
                     match result {
                         Ok(desktops) => this.queue.extend(this.watch.observe(desktops, this.client.now())),
-                        Err(e) => return Poll::Ready(Some(Err(e))),
+                        Err(e) => {
+                            this.stopped = e.is_permanent();
+                            return Poll::Ready(Some(Err(e)));
+                        }
                     }
                 }
             }

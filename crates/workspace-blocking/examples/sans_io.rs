@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
 
-    let mut pager = Pager::new(ListDesktopsConnectStatusRequest::builder().limit(100).build()?);
+    let mut pager = Pager::new(ListDesktopsConnectStatusRequest::builder().limit(100).build()?, core.profile().clone());
     while let Some(request) = pager.next_request() {
         let mut call = core.call(request?, 1);
         let result = loop {

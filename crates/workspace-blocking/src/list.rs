@@ -32,15 +32,11 @@ impl<'c> ListDesktopsConnectStatus<'c> {
         self.client.execute(self.request.build()?)
     }
 
-    /// Every page, one request each, from the offset set (0 by default).
+    /// Every page, one request each, from the offset set (0 by default), in pages of the limit set
+    /// (2000, the largest the API allows, when unset).
     pub fn pages(self) -> Pages<'c> {
-        let pager = self.request.build().map(|r| {
-            let pager = Pager::new(r);
-            match self.max_items {
-                Some(n) => pager.max_items(n),
-                None => pager,
-            }
-        });
+        let profile = self.client.core().profile().clone();
+        let pager = self.request.build().map(|r| Pager::new(r, profile).max_items(self.max_items));
         Pages { client: self.client, pager: pager.map_err(Error::from).map_err(Some) }
     }
 
@@ -52,24 +48,36 @@ impl<'c> ListDesktopsConnectStatus<'c> {
     /// Every matching desktop, whatever the size of the fleet: more than 100 user names are
     /// queried in batches, a query with more matches than one query can reach (4,000) is split
     /// by connection status and then by user names, and each desktop comes once. The limit set is
-    /// the page size (100 when unset); an offset is not allowed.
+    /// the page size (2000 when unset); an offset is not allowed.
     pub fn read_fleet(self) -> FleetItems<'c> {
-        FleetItems { client: self.client, read: FleetRead::from_request(self.request, self.max_items).map_err(Some) }
+        let read = FleetRead::from_request(self.request, self.max_items, self.client.core().profile().clone());
+        FleetItems { client: self.client, read: read.map_err(Some) }
     }
 
-    /// How many desktops match, in all and per connection status, without fetching any (five
-    /// `limit=0` requests). At most 100 user names.
+    /// How many desktops match the user names set (if any), in all and per connection status:
+    /// from five `limit=0` requests when their totals follow the filters, else by reading the
+    /// desktops (the documentation does not say what `total_count` counts). At most 100 user
+    /// names.
     pub fn count_by_status(self) -> Result<StatusCounts, Error> {
-        let pages = StatusCounts::requests(&self.request.build()?)?
+        let base = self.request.build()?;
+        let pages = StatusCounts::requests(&base)?
             .into_iter()
             .map(|r| self.client.execute(r))
             .collect::<Result<Vec<_>, _>>()?;
-        StatusCounts::from_pages(&pages)
+        if let Some(counts) = StatusCounts::from_pages(&pages, self.client.core().profile())? {
+            return Ok(counts);
+        }
+        let names = ListDesktopsConnectStatusRequestBuilder::default().user_names(base.user_names().iter().cloned());
+        let read = FleetRead::from_request(names, None, self.client.core().profile().clone())?;
+        let desktops = FleetItems::new(self.client, read).collect::<Result<Vec<_>, _>>()?;
+        Ok(StatusCounts::from_desktops(&desktops))
     }
 
     /// Watches the matching desktops: reads them all every `interval` and yields each change
-    /// (appeared, disappeared, status changed) once. A failed poll is yielded as an error and
-    /// the watch goes on at the next tick. It never ends unless [`Watcher::max_polls`] is set.
+    /// (appeared, disappeared, status changed) once. A failed poll is yielded as an error; the
+    /// watch goes on at the next tick unless the error is permanent (such as a 401 or 403,
+    /// which polling again would only repeat), which ends it. It never ends otherwise unless
+    /// [`Watcher::max_polls`] is set.
     pub fn watch(self, interval: Duration) -> Watcher<'c> {
         Watcher::new(self.client, self.request, interval)
     }

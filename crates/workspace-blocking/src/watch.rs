@@ -20,6 +20,7 @@ pub struct Watcher<'c> {
     polls: u64,
     watch: Watch,
     queue: VecDeque<Transition>,
+    stopped: bool,
 }
 
 impl<'c> Watcher<'c> {
@@ -28,7 +29,16 @@ impl<'c> Watcher<'c> {
         request: ListDesktopsConnectStatusRequestBuilder,
         interval: Duration,
     ) -> Self {
-        Self { client, request, interval, max_polls: None, polls: 0, watch: Watch::new(), queue: VecDeque::new() }
+        Self {
+            client,
+            request,
+            interval,
+            max_polls: None,
+            polls: 0,
+            watch: Watch::new(),
+            queue: VecDeque::new(),
+            stopped: false,
+        }
     }
 
     /// Stops after `n` polls (the first one is the baseline).
@@ -42,12 +52,13 @@ impl<'c> Watcher<'c> {
         self.polls
     }
 
-    fn poll_once(&mut self) -> Result<(), Error> {
-        let read = FleetRead::from_request(self.request.clone(), None)?;
-        let items = FleetItems::new(self.client, read);
-        let desktops = items.collect::<Result<Vec<_>, _>>()?;
-        self.queue.extend(self.watch.observe(desktops, self.client.now()));
-        Ok(())
+    /// Reads the desktops once, now, and returns the changes since the previous read (none for
+    /// the first, which is the baseline). For callers that wait between polls themselves.
+    pub fn poll(&mut self) -> Result<Vec<Transition>, Error> {
+        self.polls += 1;
+        let read = FleetRead::from_request(self.request.clone(), None, self.client.core().profile().clone())?;
+        let desktops = FleetItems::new(self.client, read).collect::<Result<Vec<_>, _>>()?;
+        Ok(self.watch.observe(desktops, self.client.now()))
     }
 }
 
@@ -59,15 +70,18 @@ impl Iterator for Watcher<'_> {
             if let Some(t) = self.queue.pop_front() {
                 return Some(Ok(t));
             }
-            if self.max_polls.is_some_and(|m| self.polls >= m) {
+            if self.stopped || self.max_polls.is_some_and(|m| self.polls >= m) {
                 return None;
             }
             if self.polls > 0 {
                 self.client.wait(self.interval);
             }
-            self.polls += 1;
-            if let Err(e) = self.poll_once() {
-                return Some(Err(e));
+            match self.poll() {
+                Ok(changes) => self.queue.extend(changes),
+                Err(e) => {
+                    self.stopped = e.is_permanent();
+                    return Some(Err(e));
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::error::{ConfigError, Error, GiveUpReason, RetryError, TransportError,
 use crate::iam::{parse_projects, projects_request};
 use crate::request::{ProjectSource, build_list_request};
 use crate::response::{Page, parse_response};
-use crate::retry::{Jitter, RetryBudget, RetryClass, RetryPolicy, classify, retry_after};
+use crate::retry::{CLOCK_SKEW_EVIDENCE, Jitter, RetryBudget, RetryClass, RetryPolicy, classify, retry_after};
 use crate::time::{parse_http_date, parse_sdk_date};
 
 /// The most time one attempt may take, set by the call on each request it hands out when the
@@ -80,6 +80,7 @@ pub struct Call {
     endpoint: usize,
     failovers: usize,
     sent_at: Option<SystemTime>,
+    signed_at: Option<SystemTime>,
     state: State,
     #[cfg(feature = "tracing")]
     span: tracing::Span,
@@ -111,6 +112,7 @@ impl Call {
             endpoint: core.preferred_endpoint(),
             failovers: 0,
             sent_at: None,
+            signed_at: None,
             state: State::Ready,
             #[cfg(feature = "tracing")]
             span: tracing::info_span!("workspace.call", operation = "ListDesktopsConnectStatus"),
@@ -154,6 +156,7 @@ impl Call {
         self.attempts += 1;
         self.sent_at = Some(now);
         let signed_at = self.core.skew().adjust(now);
+        self.signed_at = Some(signed_at);
         let config = self.core.config();
         let built = match (self.core.project_id(), config.project()) {
             (Some(project), _) => {
@@ -256,8 +259,14 @@ impl Call {
             Some(class) => class,
         };
         if class == RetryClass::ClockSkew {
-            return match (self.skew_corrected, server_time(&error)) {
+            let signed_at = self.signed_at.unwrap_or(now);
+            let skewed = server_time(&error).filter(|server| {
+                let off = server.duration_since(signed_at).unwrap_or_else(|e| e.duration());
+                off > CLOCK_SKEW_EVIDENCE
+            });
+            return match (self.skew_corrected, skewed) {
                 (false, Some(server)) => {
+                    // The gateway's clock is far from ours: sign again with its time.
                     self.skew_corrected = true;
                     self.core.skew().learn(server, now);
                     State::Ready

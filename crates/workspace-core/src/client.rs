@@ -1,9 +1,8 @@
 //! What a client is made of, decided once for both drivers: its options, and the shared core
 //! that starts calls and pagers.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
@@ -13,6 +12,7 @@ use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{ConfigError, Error};
 use crate::iam::iam_endpoint;
+use crate::profile::ServiceProfile;
 use crate::request::{Config, ProjectSource};
 use crate::retry::{ClockSkew, RetryBudget, RetryPolicy};
 
@@ -199,17 +199,9 @@ struct Inner {
     policy: RetryPolicy,
     budget: Option<RetryBudget>,
     skew: ClockSkew,
+    profile: ServiceProfile,
     project: OnceLock<ProjectId>,
     preferred_endpoint: AtomicUsize,
-}
-
-/// The key of a discovered project id: IAM endpoint, access key id, region.
-type DiscoveryKey = (String, String, String);
-
-/// Project ids discovered in this process.
-fn discovered() -> &'static Mutex<HashMap<DiscoveryKey, ProjectId>> {
-    static CACHE: OnceLock<Mutex<HashMap<DiscoveryKey, ProjectId>>> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
 }
 
 impl ClientCore {
@@ -218,14 +210,13 @@ impl ClientCore {
         let project = OnceLock::new();
         if let Some(id) = config.project_id() {
             let _ = project.set(id.clone());
-        } else if let Some(id) = Self::cache_key(&config).and_then(|k| discovered().lock().ok()?.get(&k).cloned()) {
-            let _ = project.set(id);
         }
         let inner = Inner {
             config,
             policy,
             budget,
             skew: ClockSkew::default(),
+            profile: ServiceProfile::default(),
             project,
             preferred_endpoint: AtomicUsize::new(0),
         };
@@ -237,23 +228,10 @@ impl ClientCore {
         self.inner.project.get()
     }
 
-    /// Records a discovered project id, for this client and (per key and region) this process.
+    /// Records a discovered project id, for this client and its clones (nothing is shared
+    /// between clients: to reuse a discovered id, give it to the next client's options).
     pub(crate) fn set_project_id(&self, id: ProjectId) {
-        if let (Some(key), Ok(mut cache)) = (Self::cache_key(&self.inner.config), discovered().lock()) {
-            cache.insert(key, id.clone());
-        }
         let _ = self.inner.project.set(id);
-    }
-
-    /// The discovery cache key: IAM endpoint, access key id, region. Tokens are not cached
-    /// across clients.
-    fn cache_key(config: &Config) -> Option<DiscoveryKey> {
-        match (config.project(), config.credentials()) {
-            (ProjectSource::Discover { region, iam }, Credentials::AkSk(k)) => {
-                Some((iam.to_string(), k.access_key_id().as_str().to_owned(), region.clone()))
-            }
-            _ => None,
-        }
     }
 
     /// The index of the endpoint calls start with: the last one that could be reached.
@@ -288,6 +266,11 @@ impl ClientCore {
     /// The learnt clock skew.
     pub fn skew(&self) -> &ClockSkew {
         &self.inner.skew
+    }
+
+    /// What this client has learnt of the service's page cap and totals.
+    pub fn profile(&self) -> &ServiceProfile {
+        &self.inner.profile
     }
 }
 

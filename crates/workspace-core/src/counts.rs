@@ -1,8 +1,10 @@
-//! Desktops per connection status, without fetching desktops: `limit=0` reads `total_count`.
+//! Desktops per connection status, from `total_count` where it can be trusted, else by reading.
 
-use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest};
+use http::StatusCode;
+use workspace_types::{ConnectDesktopsInfo, ConnectStatus, ListDesktopsConnectStatusRequest};
 
-use crate::error::{ConfigError, Error};
+use crate::error::{Error, InvalidResponse};
+use crate::profile::{ServiceProfile, TotalsMeaning};
 use crate::response::Page;
 
 /// How many desktops match, in all and per documented status.
@@ -22,14 +24,15 @@ pub struct StatusCounts {
 }
 
 impl StatusCounts {
-    /// The five requests to send, in this order: all statuses, then each documented status;
-    /// each with `limit=0`, keeping the user-name filter of `base`.
+    /// The five requests to send together, in this order: all statuses, then each documented
+    /// status; each with `limit=0` (no desktops, only `total_count`), keeping the user-name filter
+    /// of `base`.
     pub fn requests(base: &ListDesktopsConnectStatusRequest) -> Result<Vec<ListDesktopsConnectStatusRequest>, Error> {
-        let mut b = base.to_builder();
-        b = b.offset(0).limit(0);
-        let all = ListDesktopsConnectStatusRequest::from_query_pairs(
-            b.build()?.query_pairs().into_iter().filter(|(k, _)| *k != "connect_status"),
-        )?;
+        let all = ListDesktopsConnectStatusRequest::builder()
+            .user_names(base.user_names().iter().cloned())
+            .offset(0)
+            .limit(0)
+            .build()?;
         let mut out = vec![all.clone()];
         for s in ConnectStatus::KNOWN {
             out.push(all.with_connect_status(s.clone())?);
@@ -37,22 +40,47 @@ impl StatusCounts {
         Ok(out)
     }
 
-    /// The counts from the pages answering [`requests`](Self::requests), in the same order.
-    pub fn from_pages(pages: &[Page]) -> Result<Self, Error> {
+    /// The counts from the pages answering [`requests`](Self::requests), in the same order, or
+    /// `None` when the totals cannot be trusted to count each status (they ignore the filters,
+    /// or contradict each other): then count by reading ([`from_desktops`](Self::from_desktops)).
+    /// What the totals showed is recorded in `profile`. A page without `total_count` breaks the
+    /// service's contract.
+    pub fn from_pages(pages: &[Page], profile: &ServiceProfile) -> Result<Option<Self>, Error> {
         let totals: Vec<u64> = pages
             .iter()
-            .map(|p| p.total_count().ok_or_else(|| ConfigError::new("the service gave no total_count").into()))
+            .map(|p| {
+                p.total_count().ok_or_else(|| {
+                    let why = "the service gave no total_count, so desktops cannot be counted without reading them";
+                    InvalidResponse::contract(StatusCode::OK, why, p.request_id()).into()
+                })
+            })
             .collect::<Result<_, Error>>()?;
-        match totals.as_slice() {
-            [total, unregister, registered, connected, disconnected] => Ok(Self {
-                total: *total,
-                unregister: *unregister,
-                registered: *registered,
-                connected: *connected,
-                disconnected: *disconnected,
-            }),
-            _ => Err(ConfigError::new(format!("expected 5 counts, got {}", totals.len())).into()),
+        let [total, unregister, registered, connected, disconnected] = totals[..] else {
+            let why = format!("expected 5 counts, got {}", totals.len());
+            return Err(InvalidResponse::contract(StatusCode::OK, why, None).into());
+        };
+        let meaning = TotalsMeaning::from_split(total, &totals[1..]);
+        profile.learn_totals(meaning);
+        let unfiltered_query = pages.first().is_some();
+        let trusted = meaning == TotalsMeaning::Filtered
+            || (total == 0 && unfiltered_query && profile.totals() != TotalsMeaning::Unfiltered);
+        Ok(trusted.then_some(Self { total, unregister, registered, connected, disconnected }))
+    }
+
+    /// The counts of desktops that were read.
+    pub fn from_desktops<'a>(desktops: impl IntoIterator<Item = &'a ConnectDesktopsInfo>) -> Self {
+        let mut c = Self::default();
+        for d in desktops {
+            c.total += 1;
+            match d.status() {
+                Some(ConnectStatus::Unregister) => c.unregister += 1,
+                Some(ConnectStatus::Registered) => c.registered += 1,
+                Some(ConnectStatus::Connected) => c.connected += 1,
+                Some(ConnectStatus::Disconnected) => c.disconnected += 1,
+                _ => {}
+            }
         }
+        c
     }
 
     /// The count of one documented status.
@@ -66,7 +94,7 @@ impl StatusCounts {
         }
     }
 
-    /// Desktops with a status outside the documented four.
+    /// Desktops with a status outside the documented four (or none).
     pub fn other(&self) -> u64 {
         self.total.saturating_sub(self.unregister + self.registered + self.connected + self.disconnected)
     }
@@ -75,10 +103,15 @@ impl StatusCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use workspace_types::ListDesktopsConnectStatusResponse;
+    use crate::sim::Service;
+
+    fn counts(service: &Service, profile: &ServiceProfile) -> Result<Option<StatusCounts>, Error> {
+        let pages: Vec<Page> = StatusCounts::requests(&Default::default())?.iter().map(|r| service.serve(r)).collect();
+        StatusCounts::from_pages(&pages, profile)
+    }
 
     #[test]
-    fn five_limit_zero_requests_and_their_counts() {
+    fn five_limit_zero_requests_keep_the_user_names() {
         let base = ListDesktopsConnectStatusRequest::builder()
             .user_name("alice")
             .connect_status(ConnectStatus::Connected)
@@ -90,9 +123,41 @@ mod tests {
         assert!(reqs.iter().all(|r| r.limit() == Some(0) && r.user_names() == ["alice"]));
         assert_eq!(reqs[0].connect_status(), None);
         assert_eq!(reqs[3].connect_status(), Some(&ConnectStatus::Connected));
-        let page = |n| Page::new(ListDesktopsConnectStatusResponse::new(vec![], Some(n)), None);
-        let c = StatusCounts::from_pages(&[page(11), page(1), page(2), page(3), page(4)]).unwrap();
-        assert_eq!((c.total, c.connected, c.other()), (11, 3, 1));
-        assert_eq!(c.get(&ConnectStatus::Disconnected), Some(4));
+    }
+
+    #[test]
+    fn totals_that_follow_filters_are_the_counts() {
+        let service =
+            Service::fleet(11, |i| if i == 0 { ConnectStatus::from("X") } else { ConnectStatus::KNOWN[i % 4].clone() });
+        let profile = ServiceProfile::default();
+        let c = counts(&service, &profile).unwrap().unwrap();
+        assert_eq!((c.total, c.unregister, c.connected, c.other()), (11, 2, 3, 1));
+        assert_eq!(profile.totals(), TotalsMeaning::Filtered);
+        assert_eq!(c.get(&ConnectStatus::Disconnected), Some(2));
+    }
+
+    #[test]
+    fn totals_that_ignore_filters_mean_counting_by_reading() {
+        let service = Service::fleet(12, |i| ConnectStatus::KNOWN[i % 4].clone()).unfiltered_totals(true);
+        let profile = ServiceProfile::default();
+        assert_eq!(counts(&service, &profile).unwrap(), None);
+        assert_eq!(profile.totals(), TotalsMeaning::Unfiltered);
+        let read = service.serve(&ListDesktopsConnectStatusRequest::builder().limit(2000).build().unwrap());
+        let c = StatusCounts::from_desktops(read.desktops());
+        assert_eq!((c.total, c.registered, c.other()), (12, 3, 0));
+    }
+
+    #[test]
+    fn a_missing_total_breaks_the_contract() {
+        let page =
+            Page::new(workspace_types::ListDesktopsConnectStatusResponse::new(vec![], None), http::HeaderMap::new());
+        let err = StatusCounts::from_pages(&[page], &ServiceProfile::default()).unwrap_err();
+        assert!(matches!(err, Error::InvalidResponse(_)), "{err:?}");
+    }
+
+    #[test]
+    fn an_empty_fleet_counts_zero() {
+        let c = counts(&Service::fleet(0, |_| ConnectStatus::Connected), &ServiceProfile::default()).unwrap();
+        assert_eq!(c, Some(StatusCounts::default()));
     }
 }

@@ -152,7 +152,9 @@ fn check_host_and_port(authority: &Authority) -> Result<(), String> {
     }
     match port.strip_prefix(':') {
         None if port.is_empty() => Ok(()),
-        Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+        Some(digits)
+            if !digits.is_empty() && !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             match digits.parse::<u32>() {
                 Ok(1..=65535) => Ok(()),
                 _ => Err(format!("has port {digits}, which is not between 1 and 65535")),
@@ -225,7 +227,8 @@ mod tests {
             ("http://127.0.0.1:99999", "port 99999, which is not between 1 and 65535"),
             ("http://localhost:65536", "port 65536"),
             ("https://127.0.0.1:70000", "port 70000"),
-            ("https://example.com:0", "port 0"),
+            ("https://example.com:0", "not a number between 1 and 65535"),
+            ("https://example.com:080", "not a number between 1 and 65535"),
             ("https://example.com:", "not a number"),
             ("https://exa_mple.com", "not a DNS name"),
         ] {

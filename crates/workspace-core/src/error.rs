@@ -79,6 +79,18 @@ impl Error {
         }
     }
 
+    /// Whether asking again with the same request and credentials cannot succeed: bad options or
+    /// input, a 4xx other than 429 (such as 401 or 403: never poll those again, five AK/SK
+    /// failures in a row lock the key), or a query the API cannot serve whole. Transport errors,
+    /// 5xx, 429 and invalid responses may pass.
+    pub fn is_permanent(&self) -> bool {
+        match self.last_error() {
+            Error::InvalidRequest(_) | Error::Signing(_) | Error::Config(_) | Error::Paging(_) => true,
+            Error::Service(e) => e.status().is_client_error() && e.status() != StatusCode::TOO_MANY_REQUESTS,
+            _ => false,
+        }
+    }
+
     /// The service error, when this is one.
     pub fn as_service_error(&self) -> Option<&ServiceError> {
         match self.last_error() {
@@ -168,15 +180,9 @@ impl fmt::Display for GiveUpReason {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PagingError {
-    /// The service returned the same page again for a later offset.
-    #[error("paging made no progress at offset {offset}: the service returned the same page again")]
-    NoProgress {
-        /// The offset of the repeated page.
-        offset: u32,
-    },
-    /// More desktops match than one query can reach (offset and limit are at most 2000 each).
+    /// More desktops match than one query can reach (offset at most 2000, plus one page).
     #[error(
-        "{} desktops match, but one query reaches only the first {reachable} (offset and limit are at most 2000 each); {read} were read. Narrow the query, by connect status or user names, to read the rest",
+        "{} desktops match, but one query reaches only the first {reachable} (offset at most 2000, plus one page); {read} were read. Narrow the query, by connect status or user names, or read the whole fleet, to read the rest",
         total.map_or_else(|| "more".to_owned(), |t| t.to_string())
     )]
     WindowExceeded {
@@ -190,20 +196,23 @@ pub enum PagingError {
     /// A part of a full read cannot be split further and still has more matches than one query
     /// can reach.
     #[error(
-        "{part} has {total} matching desktops, but one query reaches only {reachable} (offset and limit are at most 2000 each) and the part cannot be split further"
+        "{part} has {} matching desktops, but one query reaches only {reachable} (offset at most 2000, plus one page) and the part cannot be split further",
+        if *at_least { format!("at least {total}") } else { total.to_string() }
     )]
     PartTooLarge {
         /// The part, described without user names (for example `connect_status=CONNECTED, 1 user name`).
         part: String,
-        /// Its matches.
+        /// Its matches (a lower bound when `at_least`).
         total: u64,
+        /// Whether `total` is only a lower bound (the service's totals could not be trusted).
+        at_least: bool,
         /// How many one query can reach.
         reachable: u64,
     },
     /// Splitting by connection status found fewer desktops than the whole: some have a status
-    /// outside the documented four, or changed status while they were counted.
+    /// that was not seen, or changed status while they were counted.
     #[error(
-        "{total} desktops match, but the four documented statuses hold only {found}; the rest have another status (or changed status during the read) and cannot be read past the 4,000-desktop window"
+        "{total} desktops match, but the statuses seen hold only {found}; the rest have another status (or changed status during the read) and cannot be read past the window of one query"
     )]
     StatusesIncomplete {
         /// Matches of the query.
@@ -263,26 +272,68 @@ impl ServiceError {
 }
 
 impl fmt::Display for ServiceError {
+    // The code, message, detail and request id are the server's text: they are shown escaped and
+    // cut, so that they can neither flood nor forge a line of a log or a terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {} {}: {}", self.status.as_u16(), self.code, self.message)?;
+        write!(f, "HTTP {} ", self.status.as_u16())?;
+        untrusted(f, &self.code, 64)?;
+        f.write_str(": ")?;
+        untrusted(f, &self.message, MAX_SHOWN_CHARS)?;
         if let Some(d) = &self.detail {
-            write!(f, " ({d})")?;
+            f.write_str(" (")?;
+            untrusted(f, d, MAX_SHOWN_CHARS)?;
+            f.write_str(")")?;
         }
         match &self.request_id {
-            Some(id) => write!(f, " [request id {id}]"),
+            Some(id) => {
+                f.write_str(" [request id ")?;
+                untrusted(f, id, 128)?;
+                f.write_str("]")
+            }
             None => f.write_str(" [no request id]"),
         }
     }
 }
 
+/// How many characters of a server's message an error shows.
+const MAX_SHOWN_CHARS: usize = 300;
+
+/// Writes a server's `text` for a person: control characters (C0, DEL, C1) and the invisible
+/// characters that reorder or hide text (BiDi controls, zero-width characters, line separators)
+/// are escaped as `\u{..}`, and text past `max` characters is cut with the cut marked.
+pub(crate) fn untrusted(f: &mut impl fmt::Write, text: &str, max: usize) -> fmt::Result {
+    let mut shown = 0;
+    for (i, c) in text.char_indices() {
+        if shown == max {
+            let rest = text[i..].chars().count();
+            return write!(f, "… ({rest} more characters)");
+        }
+        if is_unsafe_char(c) {
+            write!(f, "\\u{{{:x}}}", c as u32)?;
+        } else {
+            f.write_char(c)?;
+        }
+        shown += 1;
+    }
+    Ok(())
+}
+
+/// Whether a terminal or log would act on `c` rather than show it.
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
 impl std::error::Error for ServiceError {}
 
-/// A success status whose body is not the documented JSON.
+/// An answer that breaks the service's contract: a success status whose body is not the
+/// documented JSON, a count that is missing, pages that contradict their totals, IAM naming no
+/// project. Retrying the same request is unlikely to help.
 #[derive(Clone, Debug)]
 pub struct InvalidResponse {
     pub(crate) status: StatusCode,
     pub(crate) reason: String,
-    pub(crate) snippet: BodySnippet,
+    pub(crate) snippet: Option<BodySnippet>,
     pub(crate) request_id: Option<String>,
 }
 
@@ -297,9 +348,9 @@ impl InvalidResponse {
         &self.reason
     }
 
-    /// The start of the body.
-    pub fn snippet(&self) -> &BodySnippet {
-        &self.snippet
+    /// The start of the body, when the body itself was the problem.
+    pub fn snippet(&self) -> Option<&BodySnippet> {
+        self.snippet.as_ref()
     }
 
     /// The request id, from the `X-Request-Id` header.
@@ -310,15 +361,28 @@ impl InvalidResponse {
 
 impl fmt::Display for InvalidResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid response (HTTP {}): {}; body: {}", self.status.as_u16(), self.reason, self.snippet)?;
+        write!(f, "invalid response (HTTP {}): {}", self.status.as_u16(), self.reason)?;
+        if let Some(snippet) = &self.snippet {
+            write!(f, "; body: {snippet}")?;
+        }
         if let Some(id) = &self.request_id {
-            write!(f, " [request id {id}]")?;
+            f.write_str(" [request id ")?;
+            untrusted(f, id, 128)?;
+            f.write_str("]")?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for InvalidResponse {}
+
+impl InvalidResponse {
+    /// A broken contract found in answers that were each well-formed (a missing count, pages
+    /// that contradict their totals).
+    pub(crate) fn contract(status: StatusCode, reason: impl Into<String>, request_id: Option<&str>) -> Self {
+        Self { status, reason: reason.into(), snippet: None, request_id: request_id.map(str::to_owned) }
+    }
+}
 
 /// The start of a response body, made safe to print: at most [`BodySnippet::MAX_BYTES`] bytes,
 /// invalid UTF-8 replaced; `Display` quotes it with control characters escaped, so a body can
@@ -479,17 +543,24 @@ impl TransportError {
 }
 
 impl fmt::Display for TransportError {
+    // The backend's message and every cause under it are printed here (some backends keep the
+    // root cause, such as "connection refused", only in their chain), so `source()` is `None`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The backend's message is printed here, so `source()` skips to what caused it.
-        write!(f, "{}: {}", self.kind, self.source)
+        let mut shown = format!("{}: {}", self.kind, self.source);
+        let mut cause = self.source.source();
+        while let Some(c) = cause {
+            let text = c.to_string();
+            if !shown.contains(&text) {
+                shown.push_str(": ");
+                shown.push_str(&text);
+            }
+            cause = c.source();
+        }
+        untrusted(f, &shown, 2 * MAX_SHOWN_CHARS)
     }
 }
 
-impl std::error::Error for TransportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.source()
-    }
-}
+impl std::error::Error for TransportError {}
 
 #[cfg(test)]
 mod tests {
@@ -511,6 +582,21 @@ mod tests {
     }
 
     #[test]
+    fn a_service_error_can_neither_flood_nor_steer_a_terminal() {
+        let body = format!(
+            r#"{{"error_code":"X\u001b]0;t\u0007","error_msg":"bad\r\nwks: success \u202e\u009b {}"}}"#,
+            "y".repeat(10_000)
+        );
+        let e = crate::response::service_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body.as_bytes());
+        let shown = e.to_string();
+        assert!(shown.len() < 1_000, "{}", shown.len());
+        assert!(!shown.chars().any(is_unsafe_char), "{shown:?}");
+        assert!(shown.contains(r"bad\u{d}\u{a}wks: success \u{202e}\u{9b}"), "{shown}");
+        assert!(shown.contains(" more characters)"), "{shown}");
+        assert!(e.message().chars().count() > 10_000, "the whole message is kept");
+    }
+
+    #[test]
     fn transport_error_prints_kind_and_cause_once() {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
         let e = Error::from(TransportError::connect(io));
@@ -518,5 +604,20 @@ mod tests {
         assert!(std::error::Error::source(&e).is_none());
         let Error::Transport(t) = e else { unreachable!() };
         assert!(t.get_ref().downcast_ref::<std::io::Error>().is_some());
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("error sending request")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let e = Error::from(TransportError::connect(Outer(inner)));
+        assert_eq!(e.to_string(), "connection failed: error sending request: Connection refused");
     }
 }

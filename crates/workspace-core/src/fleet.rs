@@ -1,32 +1,93 @@
-//! Reading every matching desktop, whatever the size of the fleet: batches of user names,
-//! partitions past the 4,000-desktop window, de-duplication, and pages a driver may fetch
-//! concurrently while items still come out in a stable order.
+//! Reading every matching desktop, whatever the size of the fleet and whatever the service does
+//! where its documentation is silent: batches of user names, partitions past the window of one
+//! query, pages shorter than asked, totals that may not count what they seem to, de-duplication,
+//! and pages a driver may fetch concurrently while items still come out in a stable order.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
-use workspace_types::limits::{MAX_LIMIT, QUERY_WINDOW};
+use http::StatusCode;
+use workspace_types::limits::{MAX_LIMIT, MAX_OFFSET};
 use workspace_types::{
     ConnectDesktopsInfo, ConnectStatus, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder,
     ValidationError, ValidationErrorKind,
 };
 
-use crate::error::{Error, PagingError};
+use crate::error::{Error, InvalidResponse, PagingError};
 use crate::pager::window_limit;
+use crate::profile::{ServiceProfile, TotalsMeaning};
 use crate::response::Page;
+
+/// Beyond the part being released, at most this many pages are out and this many entries wait to
+/// be released, so that memory stays bounded whatever the order answers come in.
+const MAX_PAGES_OUT: usize = 16;
+const MAX_ENTRIES_WAITING: u64 = 32_000;
 
 /// Identifies a request handed out by [`FleetRead::next_request`]; give it back with the result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ticket(u64);
 
-/// One query of the read: a batch of user names (or none) and maybe a status.
-#[derive(Clone, Debug)]
+/// Where a part of the read stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Not asked yet.
+    Queued,
+    /// Its first page is out.
+    Probing,
+    /// Its first page is in; its status group is not complete yet.
+    Held,
+    /// Its pages are being read.
+    Reading,
+    /// Split into smaller parts, which read its desktops instead.
+    Replaced,
+}
+
+/// One query of the read (a batch of user names, maybe a status) and its pages by offset.
+#[derive(Debug)]
 struct Part {
     request: ListDesktopsConnectStatusRequest,
-    /// The status group this part belongs to, when it came from splitting by status.
     group: Option<usize>,
+    phase: Phase,
+    /// Whether its `total_count` is its number of matches (else only an upper bound).
+    trusted: bool,
+    /// Whether it is known to fit in one query's window: only then are its items released, so
+    /// that what comes out never depends on how far it got before it had to be split.
+    committed: bool,
+    total: Option<u64>,
+    probe: Option<(u32, bool)>,
+    planned: BTreeMap<u64, u32>,
+    inflight: BTreeMap<u64, u32>,
+    arrived: BTreeMap<u64, (u64, Vec<ConnectDesktopsInfo>)>,
+    /// Offsets below this are planned, out or arrived.
+    frontier: u64,
+    end: Option<u64>,
+    /// The offset of the next entries to release.
+    cursor: u64,
+    /// Short pages by the offset where they ended: a page arriving there with entries proves a cap.
+    short_ends: BTreeMap<u64, u64>,
+    unknown_statuses: BTreeSet<ConnectStatus>,
 }
 
 impl Part {
+    fn new(request: ListDesktopsConnectStatusRequest, group: Option<usize>) -> Self {
+        Self {
+            request,
+            group,
+            phase: Phase::Queued,
+            trusted: false,
+            committed: false,
+            total: None,
+            probe: None,
+            planned: BTreeMap::new(),
+            inflight: BTreeMap::new(),
+            arrived: BTreeMap::new(),
+            frontier: 0,
+            end: None,
+            cursor: 0,
+            short_ends: BTreeMap::new(),
+            unknown_statuses: BTreeSet::new(),
+        }
+    }
+
     /// Says what the part is without its user names (they are personal data).
     fn describe(&self) -> String {
         let status =
@@ -37,47 +98,88 @@ impl Part {
             n => format!("the part with {status} and {n} user names"),
         }
     }
+
+    /// Plans pages of `step` from the frontier up to `bound`, within the window, leaving out the
+    /// pages already out.
+    fn plan_up_to(&mut self, bound: u64, step: u32) {
+        while self.frontier < bound && self.frontier <= u64::from(MAX_OFFSET) {
+            if let Some(out) = self.inflight.get(&self.frontier) {
+                self.frontier += u64::from(*out);
+                continue;
+            }
+            // Offsets stay within the window, so they fit in u32.
+            let o = u32::try_from(self.frontier).unwrap_or(MAX_OFFSET);
+            let limit = window_limit(o, step);
+            self.planned.insert(self.frontier, limit);
+            self.frontier += u64::from(limit);
+        }
+    }
+
+    /// Plans `[from, to)` again in pages of `step` (after a short page, or a cap was learnt).
+    fn cover(&mut self, from: u64, to: u64, step: u32) {
+        let later: Vec<u64> = self.planned.range(from..).map(|(o, _)| *o).collect();
+        for o in later {
+            self.planned.remove(&o);
+        }
+        let bound = self.frontier.max(to);
+        self.frontier = from;
+        self.plan_up_to(bound, step);
+    }
+
+    fn set_end(&mut self, end: u64) {
+        let end = self.end.map_or(end, |e| e.min(end));
+        self.end = Some(end);
+        self.committed = true;
+        self.planned.retain(|o, _| *o < end);
+        self.arrived.retain(|o, _| *o < end);
+    }
+
+    fn finished(&self) -> bool {
+        self.end.is_some_and(|e| self.cursor >= e) || self.total.is_some_and(|t| self.cursor >= t)
+    }
 }
 
-/// The children of a part split by status: their totals must add up to the parent's.
+/// The children of a part split by status: their totals tell what `total_count` counts.
 #[derive(Debug)]
 struct Group {
-    parent_total: u64,
+    parent_total: Option<u64>,
+    parent_trusted: bool,
+    members: Vec<usize>,
     waiting: usize,
-    found: u64,
-}
-
-#[derive(Debug)]
-enum Pending {
-    Probe(Part),
-    Page,
 }
 
 /// Reads every desktop that matches a query, as a state machine a driver runs.
 ///
 /// - More than 100 user names are split into batches of 100; each batch is a part.
-/// - Each part is probed with its first page. When its `total_count` exceeds what one query can
-///   reach (4,000: offset 2000 plus one page of 2000), it is split: by connection status first,
-///   then by halving its user names. A part that still cannot be read is an error that names it
-///   and its counts, never a silent truncation.
-/// - Once a part's total is known, its remaining pages are all known:
-///   [`next_request`](Self::next_request) hands them out one after the other, so a driver may fetch several at
-///   once. A new part is probed only after the previous part's pages are handed out.
-/// - Items come out of [`next_item`](Self::next_item) in the order requests were handed out,
-///   which does not depend on timing, and each `desktop_id` only once (the set of ids seen is
-///   kept: about 40 bytes per desktop, much less than the desktops themselves).
+/// - Each part is probed with its first page. A part with more matches than one query can reach
+///   (offset at most 2000, plus one page) is split: by connection status first (the four
+///   documented ones and any other seen in its pages), then by halving its user names. A part
+///   that still cannot be read is an error that names it and its counts, never a silent
+///   truncation.
+/// - Paging advances by what arrived: a page shorter than asked while more follow proves a page
+///   cap, and the missing range is asked again in pages of that size (the cap is remembered by
+///   the client's [`ServiceProfile`]).
+/// - A part's `total_count` is trusted as its number of matches only when it has no filters or
+///   the totals were found to follow filters; otherwise it is an upper bound, and the part ends
+///   on an empty page (or a page shorter than the service fills). The totals of a split by
+///   status show which it is.
+/// - Once a part's extent is known, its pages are planned: [`next_request`](Self::next_request)
+///   hands them out (and the probes of later parts) one after the other, so a driver may fetch
+///   several at once; at most 16 pages are out or waiting at a time.
+/// - Items come out of [`next_item`](Self::next_item) in query and offset order, which does not
+///   depend on timing, and each `desktop_id` only once (the set of ids seen is kept: about 40
+///   bytes per desktop, much less than the desktops themselves).
 #[derive(Debug)]
 pub struct FleetRead {
     page_size: u32,
-    queue: VecDeque<Part>,
-    planned: VecDeque<ListDesktopsConnectStatusRequest>,
-    pending: BTreeMap<Ticket, Pending>,
-    completed: BTreeMap<Ticket, Vec<ConnectDesktopsInfo>>,
+    profile: ServiceProfile,
+    parts: Vec<Part>,
+    order: VecDeque<usize>,
+    tickets: BTreeMap<Ticket, (usize, u64)>,
+    groups: Vec<Group>,
     next_ticket: u64,
-    next_release: u64,
     ready: VecDeque<ConnectDesktopsInfo>,
     seen: HashSet<String>,
-    groups: Vec<Group>,
     max_items: Option<u64>,
     delivered: u64,
     requests: u64,
@@ -86,21 +188,21 @@ pub struct FleetRead {
 
 impl FleetRead {
     /// A read of the desktops matching any of `batches` (as made by
-    /// `ListDesktopsConnectStatusRequestBuilder::build_batches`), in pages of `page_size` (the
-    /// service's 100 when 0).
-    pub fn new(batches: Vec<ListDesktopsConnectStatusRequest>, page_size: u32) -> Self {
-        let page_size = if page_size == 0 { 100 } else { page_size.min(MAX_LIMIT) };
+    /// `ListDesktopsConnectStatusRequestBuilder::build_batches`), in pages of `page_size` (2000,
+    /// the largest the API documents, when 0), with what `profile` knows of the service.
+    pub fn new(batches: Vec<ListDesktopsConnectStatusRequest>, page_size: u32, profile: ServiceProfile) -> Self {
+        let page_size = if page_size == 0 { MAX_LIMIT } else { page_size.min(MAX_LIMIT) };
+        let parts: Vec<Part> = batches.into_iter().map(|r| Part::new(r, None)).collect();
         Self {
             page_size,
-            queue: batches.into_iter().map(|request| Part { request, group: None }).collect(),
-            planned: VecDeque::new(),
-            pending: BTreeMap::new(),
-            completed: BTreeMap::new(),
+            profile,
+            order: (0..parts.len()).collect(),
+            parts,
+            tickets: BTreeMap::new(),
+            groups: Vec::new(),
             next_ticket: 0,
-            next_release: 0,
             ready: VecDeque::new(),
             seen: HashSet::new(),
-            groups: Vec::new(),
             max_items: None,
             delivered: 0,
             requests: 0,
@@ -109,11 +211,12 @@ impl FleetRead {
     }
 
     /// The full read of what `request` matches (any number of user names), stopping after
-    /// `max_items` when given. The request's limit is the page size; an offset is refused, since
-    /// a full read starts at 0.
+    /// `max_items` when given. The request's limit, when set, is the page size; an offset is
+    /// refused, since a full read starts at 0.
     pub fn from_request(
         request: ListDesktopsConnectStatusRequestBuilder,
         max_items: Option<u64>,
+        profile: ServiceProfile,
     ) -> Result<Self, Error> {
         let batches = request.build_batches()?;
         if let Some(offset) = batches.first().and_then(|b| b.offset()).filter(|o| *o > 0) {
@@ -121,17 +224,9 @@ impl FleetRead {
             return Err(ValidationError::new(ValidationErrorKind::OutOfRange, "offset", offset, rule).into());
         }
         let page_size = batches.first().and_then(|b| b.limit()).unwrap_or(0);
-        let read = Self::new(batches, page_size);
-        Ok(match max_items {
-            Some(n) => read.max_items(n),
-            None => read,
-        })
-    }
-
-    /// Stops after `n` desktops.
-    pub fn max_items(mut self, n: u64) -> Self {
-        self.max_items = Some(n);
-        self
+        let mut read = Self::new(batches, page_size, profile);
+        read.max_items = max_items;
+        Ok(read)
     }
 
     /// How many requests were handed out so far.
@@ -139,83 +234,109 @@ impl FleetRead {
         self.requests
     }
 
-    /// How many requests are out and not yet answered.
-    pub fn in_flight(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// Whether the read is over: nothing more will be handed out, nothing is out, and every item
-    /// was taken.
+    /// Whether the read is over: nothing more will be handed out and every item was taken.
     pub fn is_finished(&self) -> bool {
-        self.ready.is_empty()
-            && (self.failed
-                || self.capped()
-                || (self.pending.is_empty() && self.planned.is_empty() && self.queue.is_empty()))
+        self.ready.is_empty() && (self.failed || self.capped() || self.order.is_empty())
     }
 
     fn capped(&self) -> bool {
         self.max_items.is_some_and(|m| self.delivered >= m)
     }
 
-    /// The next request to send, or `None` when the read must wait for an answer (or is over).
+    /// The page size asked: the read's, or the service's cap when it is smaller.
+    fn step(&self) -> u32 {
+        self.profile.page_cap().map_or(self.page_size, |c| c.min(self.page_size))
+    }
+
+    /// The next request to send, or `None` when the read must wait for answers (or is over).
     pub fn next_request(&mut self) -> Option<(Ticket, ListDesktopsConnectStatusRequest)> {
         if self.failed || self.capped() {
             return None;
         }
-        if let Some(request) = self.planned.pop_front() {
-            return Some(self.hand_out(Pending::Page, request));
-        }
-        if self.pending.values().any(|p| matches!(p, Pending::Probe(_))) {
-            return None;
-        }
-        let part = self.queue.pop_front()?;
-        match part.request.with_offset(0).and_then(|r| r.with_limit(self.page_size)) {
-            Ok(request) => Some(self.hand_out(Pending::Probe(part), request)),
-            Err(_) => {
-                // Offsets and limits here are always within range.
-                self.failed = true;
-                None
+        let step = self.step();
+        let front = self.order.front().copied();
+        let full = self.tickets.len() >= MAX_PAGES_OUT || self.waiting_entries() >= MAX_ENTRIES_WAITING;
+        let (i, offset, limit) = self.order.iter().find_map(|&i| {
+            let part = &self.parts[i];
+            if full && Some(i) != front {
+                // The part being released may always go on, so the read never waits on itself.
+                return None;
             }
+            match part.phase {
+                Phase::Queued => Some((i, 0, step)),
+                Phase::Reading => part.planned.first_key_value().map(|(o, l)| (i, *o, *l)),
+                _ => None,
+            }
+        })?;
+        let part = &mut self.parts[i];
+        if part.phase == Phase::Queued {
+            part.phase = Phase::Probing;
+            part.probe = Some((limit, false));
+        } else {
+            part.planned.remove(&offset);
         }
-    }
-
-    fn hand_out(
-        &mut self,
-        pending: Pending,
-        request: ListDesktopsConnectStatusRequest,
-    ) -> (Ticket, ListDesktopsConnectStatusRequest) {
+        part.inflight.insert(offset, limit);
+        // Offsets and limits handed out are always within the documented bounds.
+        let o = u32::try_from(offset).unwrap_or(MAX_OFFSET);
+        let request = part.request.with_offset(o).and_then(|r| r.with_limit(limit)).unwrap_or_default();
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         self.requests += 1;
-        self.pending.insert(ticket, pending);
-        (ticket, request)
+        self.tickets.insert(ticket, (i, offset));
+        Some((ticket, request))
+    }
+
+    fn waiting_entries(&self) -> u64 {
+        self.order.iter().flat_map(|&i| self.parts[i].arrived.values()).map(|(n, _)| *n).sum()
     }
 
     /// Takes the outcome of the request with `ticket`. An error ends the read.
     pub fn on_result(&mut self, ticket: Ticket, result: Result<Page, Error>) -> Result<(), Error> {
-        let Some(pending) = self.pending.remove(&ticket) else {
+        let Some((i, offset)) = self.tickets.remove(&ticket) else {
             return Ok(());
         };
+        let part = &mut self.parts[i];
+        let asked = part.inflight.remove(&offset).unwrap_or(0);
+        if part.phase == Phase::Replaced || part.end.is_some_and(|e| offset >= e) || self.failed {
+            // Answers for desktops other parts now read, or past the end, change nothing.
+            return Ok(());
+        }
         let page = match result {
             Ok(page) => page,
             Err(e) => return Err(self.fail(e)),
         };
-        let received = page.desktops().len() as u64;
+        let entries = page.entries();
         let total = page.total_count();
-        let mut items = page.into_response().desktops;
-        if let Pending::Probe(part) = pending {
-            let total = total.unwrap_or(if received < u64::from(self.page_size) { received } else { QUERY_WINDOW });
-            if let Some(g) = part.group {
-                self.report_to_group(g, total)?;
+        let request_id = page.request_id().map(str::to_owned);
+        let items = page.into_response().desktops;
+        let ends_data = self.profile.ends_data(asked, entries);
+        self.profile.served(entries);
+        let part = &mut self.parts[i];
+        part.unknown_statuses.extend(items.iter().filter_map(|d| d.status().filter(|s| !s.is_known()).cloned()));
+        part.arrived.insert(offset, (entries, items));
+        let outcome = if part.phase == Phase::Probing {
+            part.total = total;
+            part.probe = Some((asked, ends_data));
+            match part.group {
+                Some(g) => {
+                    part.phase = Phase::Held;
+                    self.groups[g].waiting -= 1;
+                    if self.groups[g].waiting == 0 { self.resolve_group(g) } else { Ok(()) }
+                }
+                None => {
+                    part.trusted = total.is_some() && self.profile.trusts_total_of(&part.request);
+                    self.after_probe(i)
+                }
             }
-            if total > QUERY_WINDOW {
-                items.clear();
-                self.split(part, total)?;
-            } else {
-                self.plan(&part, received, total);
+        } else {
+            self.after_page(i, offset, asked, entries, ends_data)
+        };
+        outcome.map_err(|why| match why {
+            Stop::Contract(reason) => {
+                self.fail(InvalidResponse::contract(StatusCode::OK, reason, request_id.as_deref()).into())
             }
-        }
-        self.completed.insert(ticket, items);
+            Stop::Error(e) => self.fail(e),
+        })?;
         self.release();
         Ok(())
     }
@@ -227,131 +348,242 @@ impl FleetRead {
 
     fn fail(&mut self, e: Error) -> Error {
         self.failed = true;
-        self.planned.clear();
-        self.queue.clear();
+        self.order.clear();
         e
     }
 
-    /// The remaining pages of a part whose total is known.
-    fn plan(&mut self, part: &Part, received: u64, total: u64) {
-        let end = total.min(QUERY_WINDOW);
-        let mut offset = received;
-        while offset < end {
-            // Offsets stay within the window, so they fit in u32.
-            let o = u32::try_from(offset).unwrap_or(u32::MAX);
-            let limit = window_limit(o, self.page_size);
-            if let Ok(request) = part.request.with_offset(o).and_then(|r| r.with_limit(limit)) {
-                self.planned.push_back(request);
+    /// Plans a part from its first page.
+    fn after_probe(&mut self, i: usize) -> Result<(), Stop> {
+        let part = &mut self.parts[i];
+        part.phase = Phase::Reading;
+        let (asked, ends_data) = part.probe.unwrap_or((0, false));
+        let entries = part.arrived.get(&0).map_or(0, |(n, _)| *n);
+        part.frontier = entries;
+        let (total, trusted) = (part.total, part.trusted);
+        if entries == 0 {
+            if trusted && total.is_some_and(|t| t > 0) {
+                return Err(Stop::Contract(format!(
+                    "the service counts {} matching desktops but returned none for {}",
+                    total.unwrap_or_default(),
+                    part.describe()
+                )));
             }
-            offset += u64::from(limit);
+            part.set_end(0);
+            return Ok(());
         }
+        let short = entries < u64::from(asked);
+        if short && trusted && total.is_some_and(|t| t > entries) {
+            // More remain although the page was short: the service caps its pages.
+            self.profile.learn_cap(u32::try_from(entries).unwrap_or(u32::MAX));
+        }
+        let step = self.step();
+        let reach = u64::from(MAX_OFFSET) + u64::from(step);
+        let part = &mut self.parts[i];
+        part.committed = trusted;
+        match total {
+            Some(t) if trusted && t > reach => return self.overflow(i, t, false),
+            Some(t) if entries >= t => part.set_end(entries),
+            _ if short && !trusted && ends_data => part.set_end(entries),
+            // A short first page under an untrusted total: one more page tells a cap from the end.
+            _ if short && !trusted => {
+                part.short_ends.insert(entries, entries);
+                part.plan_up_to(entries + u64::from(step), step);
+            }
+            Some(t) => part.plan_up_to(t.min(reach), step),
+            None => part.plan_up_to(entries + u64::from(step), step),
+        }
+        Ok(())
     }
 
-    /// Splits a part too large for one query: by status, then by halving its user names.
-    fn split(&mut self, part: Part, total: u64) -> Result<(), Error> {
+    /// Takes a page after the first: ends the part, covers a short page's missing range, plans on.
+    fn after_page(&mut self, i: usize, offset: u64, asked: u32, entries: u64, ends_data: bool) -> Result<(), Stop> {
+        if let Some(cap) = self.parts[i].short_ends.remove(&offset).filter(|_| entries > 0) {
+            // A short page was followed by more: it was the service's page cap.
+            self.profile.learn_cap(u32::try_from(cap).unwrap_or(u32::MAX));
+        }
+        let step = self.step();
+        let part = &mut self.parts[i];
+        let (total, trusted) = (part.total, part.trusted);
+        let next = offset + entries;
+        if entries == 0 {
+            if trusted && total.is_some_and(|t| t > offset) {
+                return Err(Stop::Contract(format!(
+                    "the service counts {} matching desktops but returned none at offset {offset} for {}",
+                    total.unwrap_or_default(),
+                    part.describe()
+                )));
+            }
+            part.set_end(offset);
+            return Ok(());
+        }
+        if total.is_some_and(|t| next >= t) {
+            part.set_end(next);
+            return Ok(());
+        }
+        let short = entries < u64::from(asked);
+        if short && !trusted && ends_data {
+            part.set_end(next);
+            return Ok(());
+        }
+        if short {
+            part.short_ends.insert(next, entries);
+        }
+        if short && trusted {
+            self.profile.learn_cap(u32::try_from(entries).unwrap_or(u32::MAX));
+        }
+        if next > u64::from(MAX_OFFSET) {
+            // The last page of the window came back with more to come (or maybe more).
+            let (t, at_least) = match total {
+                Some(t) if trusted => (t, false),
+                _ => (next, true),
+            };
+            return self.overflow(i, t, at_least);
+        }
+        let step = if short { self.step() } else { step };
+        let reach = u64::from(MAX_OFFSET) + u64::from(step);
+        let part = &mut self.parts[i];
+        if short {
+            // Ask again for what the page did not hold, and plan the rest in pages of the cap.
+            part.cover(next, offset + u64::from(asked), step);
+        } else if part.planned.is_empty() && part.inflight.range(next..).next().is_none() {
+            let bound = total.map_or(next + u64::from(step), |t| t.min(reach));
+            part.plan_up_to(bound, step);
+        }
+        Ok(())
+    }
+
+    /// A part with more matches than one query reaches: split it, or fail saying so.
+    fn overflow(&mut self, i: usize, total: u64, at_least: bool) -> Result<(), Stop> {
+        let reachable = u64::from(MAX_OFFSET) + u64::from(self.step());
+        let part = &self.parts[i];
         let children: Vec<Part> = if part.request.connect_status().is_none() {
             let group = self.groups.len();
-            self.groups.push(Group { parent_total: total, waiting: ConnectStatus::KNOWN.len(), found: 0 });
-            ConnectStatus::KNOWN
-                .iter()
-                .filter_map(|s| part.request.with_connect_status(s.clone()).ok())
-                .map(|request| Part { request, group: Some(group) })
-                .collect()
+            let statuses: Vec<ConnectStatus> =
+                ConnectStatus::KNOWN.iter().cloned().chain(part.unknown_statuses.iter().cloned()).collect();
+            let children: Vec<Part> = statuses
+                .into_iter()
+                .filter_map(|s| part.request.with_connect_status(s).ok())
+                .map(|r| Part::new(r, Some(group)))
+                .collect();
+            let first = self.parts.len();
+            self.groups.push(Group {
+                parent_total: part.total,
+                parent_trusted: part.trusted,
+                members: (first..first + children.len()).collect(),
+                waiting: children.len(),
+            });
+            children
         } else if part.request.user_names().len() > 1 {
             let names = part.request.user_names();
             let (a, b) = names.split_at(names.len() / 2);
             [a, b]
                 .iter()
                 .filter_map(|half| part.request.with_user_names(half.to_vec()).ok())
-                .map(|request| Part { request, group: None })
+                .map(|r| Part::new(r, None))
                 .collect()
         } else {
-            let err = PagingError::PartTooLarge { part: part.describe(), total, reachable: QUERY_WINDOW };
-            return Err(self.fail(err.into()));
+            let err = PagingError::PartTooLarge { part: part.describe(), total, at_least, reachable };
+            return Err(Stop::Error(err.into()));
         };
-        for child in children.into_iter().rev() {
-            self.queue.push_front(child);
+        let part = &mut self.parts[i];
+        part.phase = Phase::Replaced;
+        part.planned.clear();
+        part.arrived.clear();
+        let first = self.parts.len();
+        let ids: Vec<usize> = (first..first + children.len()).collect();
+        self.parts.extend(children);
+        let at = self.order.iter().position(|&p| p == i).unwrap_or(0);
+        self.order.remove(at);
+        for (k, id) in ids.into_iter().enumerate() {
+            self.order.insert(at + k, id);
         }
         Ok(())
     }
 
-    fn report_to_group(&mut self, group: usize, total: u64) -> Result<(), Error> {
-        let Some(g) = self.groups.get_mut(group) else { return Ok(()) };
-        g.found += total;
-        g.waiting -= 1;
-        if g.waiting == 0 && g.found < g.parent_total {
-            let err = PagingError::StatusesIncomplete { total: g.parent_total, found: g.found };
-            return Err(self.fail(err.into()));
+    /// All parts of a split by status have their first page: learn what the totals count, check
+    /// that the statuses hold every desktop, and plan each part.
+    fn resolve_group(&mut self, g: usize) -> Result<(), Stop> {
+        let group = &self.groups[g];
+        let totals: Option<Vec<u64>> = group.members.iter().map(|&m| self.parts[m].total).collect();
+        if let (Some(parent), Some(totals)) = (group.parent_total, &totals) {
+            self.profile.learn_totals(TotalsMeaning::from_split(parent, totals));
+        }
+        let filtered = self.profile.totals() == TotalsMeaning::Filtered;
+        let (members, parent_total, parent_trusted) = (group.members.clone(), group.parent_total, group.parent_trusted);
+        for &m in &members {
+            self.parts[m].trusted = filtered && self.parts[m].total.is_some();
+        }
+        if let (true, true, Some(parent), Some(totals)) = (filtered, parent_trusted, parent_total, totals) {
+            let found: u64 = totals.iter().sum();
+            if found < parent {
+                return Err(Stop::Error(PagingError::StatusesIncomplete { total: parent, found }.into()));
+            }
+        }
+        for m in members {
+            self.after_probe(m)?;
         }
         Ok(())
     }
 
-    /// Moves completed pages to the ready items, in ticket order, without repeats.
+    /// Moves arrived pages to the ready items, part after part and offset after offset, without
+    /// repeats.
     fn release(&mut self) {
-        while let Some(items) = self.completed.remove(&Ticket(self.next_release)) {
-            self.next_release += 1;
-            for d in items {
-                if self.capped() {
-                    return;
+        while let Some(&i) = self.order.front() {
+            let part = &mut self.parts[i];
+            match part.phase {
+                Phase::Replaced => {
+                    self.order.pop_front();
+                    continue;
                 }
-                let fresh = d.desktop_id.as_ref().is_none_or(|id| self.seen.insert(id.clone()));
-                if fresh {
+                Phase::Reading if part.committed => {}
+                _ => return,
+            }
+            let mut items = Vec::new();
+            while let Some((entries, page)) = part.arrived.remove(&part.cursor) {
+                part.cursor += entries;
+                items.extend(page);
+                if entries == 0 {
+                    break;
+                }
+            }
+            let finished = part.finished();
+            for d in items {
+                if self.max_items.is_some_and(|m| self.delivered >= m) {
+                    break;
+                }
+                if d.desktop_id.as_ref().is_none_or(|id| self.seen.insert(id.clone())) {
                     self.delivered += 1;
                     self.ready.push_back(d);
                 }
             }
+            if !finished {
+                return;
+            }
+            self.order.pop_front();
         }
     }
+}
+
+/// Why a part cannot go on.
+enum Stop {
+    /// The service contradicts itself.
+    Contract(String),
+    /// Any other error.
+    Error(Error),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use workspace_types::{AttachType, AttachUsersInfo, ListDesktopsConnectStatusResponse, UserGroup};
-
-    /// A fleet served by filters, offset and limit, as the service does.
-    struct Fleet(Vec<ConnectDesktopsInfo>);
-
-    impl Fleet {
-        fn new(n: usize, status: impl Fn(usize) -> ConnectStatus) -> Self {
-            Self(
-                (0..n)
-                    .map(|i| {
-                        let users = vec![
-                            AttachUsersInfo::new("u", format!("user{}", i % 300), UserGroup::Users, AttachType::User),
-                            AttachUsersInfo::new(
-                                "u",
-                                format!("user{}", (i + 1) % 300),
-                                UserGroup::Users,
-                                AttachType::User,
-                            ),
-                        ];
-                        ConnectDesktopsInfo::new(format!("d{i:05}"), format!("desk{i}"), status(i), users)
-                    })
-                    .collect(),
-            )
-        }
-
-        fn serve(&self, r: &ListDesktopsConnectStatusRequest) -> Page {
-            let matching: Vec<&ConnectDesktopsInfo> = self
-                .0
-                .iter()
-                .filter(|d| r.connect_status().is_none_or(|s| d.connect_status.as_ref() == Some(s)))
-                .filter(|d| r.user_names().is_empty() || d.user_names().any(|n| r.user_names().iter().any(|x| x == n)))
-                .collect();
-            let offset = r.offset().unwrap_or(0) as usize;
-            let limit = r.limit().unwrap_or(100) as usize;
-            let page = matching.iter().skip(offset).take(limit).map(|d| (*d).clone()).collect();
-            Page::new(ListDesktopsConnectStatusResponse::new(page, Some(matching.len() as u64)), None)
-        }
-    }
+    use crate::sim::Service;
+    use proptest::prelude::*;
 
     /// Runs a read sequentially, or with `k` requests answered in reverse order of handing out.
-    fn run(mut read: FleetRead, fleet: &Fleet, k: usize) -> (Vec<String>, Option<Error>) {
+    fn run(mut read: FleetRead, service: &Service, k: usize) -> (Vec<String>, Option<Error>) {
         let mut ids = Vec::new();
         loop {
             while let Some(d) = read.next_item() {
-                ids.push(d.desktop_id.unwrap());
+                ids.push(d.id().to_owned());
             }
             if read.is_finished() {
                 return (ids, None);
@@ -364,8 +596,9 @@ mod tests {
                 }
             }
             assert!(!batch.is_empty(), "a read that is not finished hands out a request");
+            assert!(read.requests() < 20_000, "the read ends");
             for (ticket, req) in batch.into_iter().rev() {
-                if let Err(e) = read.on_result(ticket, Ok(fleet.serve(&req))) {
+                if let Err(e) = read.on_result(ticket, Ok(service.serve(&req))) {
                     return (ids, Some(e));
                 }
             }
@@ -376,35 +609,86 @@ mod tests {
         vec![ListDesktopsConnectStatusRequest::default()]
     }
 
+    fn read(batches: Vec<ListDesktopsConnectStatusRequest>) -> FleetRead {
+        FleetRead::new(batches, 0, ServiceProfile::default())
+    }
+
+    fn by_status(i: usize) -> ConnectStatus {
+        ConnectStatus::KNOWN[i % 4].clone()
+    }
+
     #[test]
     fn a_12000_fleet_is_read_once_by_status_in_the_same_order_at_any_concurrency() {
-        let statuses = ConnectStatus::KNOWN;
-        let fleet = Fleet::new(12_000, |i| statuses[i % 4].clone());
-        let (seq, err) = run(FleetRead::new(all(), 2000), &fleet, 1);
+        let service = Service::fleet(12_000, by_status);
+        let (seq, err) = run(read(all()), &service, 1);
         assert!(err.is_none(), "{err:?}");
         assert_eq!(seq.len(), 12_000);
         assert_eq!(seq.iter().collect::<HashSet<_>>().len(), 12_000);
         for k in [2, 8] {
-            let (conc, _) = run(FleetRead::new(all(), 2000), &fleet, k);
+            let mut r = read(all());
+            let (conc, _) = {
+                let out = run_counting(&mut r, &service, k);
+                (out, ())
+            };
             assert_eq!(conc, seq, "same order with {k} in flight");
+            assert_eq!(r.requests(), 9, "a probe, then two pages of 2000 per status");
         }
+    }
+
+    fn run_counting(read: &mut FleetRead, service: &Service, k: usize) -> Vec<String> {
+        let r = std::mem::replace(read, FleetRead::new(vec![], 0, ServiceProfile::default()));
+        let requests_before = r.requests();
+        let mut r = r;
+        let mut ids = Vec::new();
+        loop {
+            while let Some(d) = r.next_item() {
+                ids.push(d.id().to_owned());
+            }
+            if r.is_finished() {
+                break;
+            }
+            let mut batch = Vec::new();
+            while batch.len() < k {
+                match r.next_request() {
+                    Some(t) => batch.push(t),
+                    None => break,
+                }
+            }
+            for (ticket, req) in batch.into_iter().rev() {
+                r.on_result(ticket, Ok(service.serve(&req))).unwrap();
+            }
+        }
+        assert_eq!(requests_before, 0);
+        *read = r;
+        ids
+    }
+
+    #[test]
+    fn a_capped_service_with_totals_that_ignore_filters_is_read_whole() {
+        let service = Service::fleet(9_000, by_status).cap(Some(500)).unfiltered_totals(true).nulls(97);
+        let profile = ServiceProfile::default();
+        let (ids, err) = run(FleetRead::new(all(), 0, profile.clone()), &service, 8);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 9_000);
+        assert_eq!(ids.len(), 9_000);
+        assert_eq!((profile.page_cap(), profile.totals()), (Some(500), TotalsMeaning::Unfiltered));
     }
 
     #[test]
     fn a_part_that_cannot_be_split_is_a_clear_error() {
-        let fleet = Fleet::new(5000, |_| ConnectStatus::Connected);
-        let (ids, err) = run(FleetRead::new(all(), 2000), &fleet, 1);
+        let service = Service::fleet(5000, |_| ConnectStatus::Connected);
+        let (ids, err) = run(read(all()), &service, 1);
         let err = err.unwrap();
         assert!(ids.len() < 5000);
         assert_eq!(
             err.to_string(),
-            "the query (connect_status=CONNECTED) has 5000 matching desktops, but one query reaches only 4000 (offset and limit are at most 2000 each) and the part cannot be split further"
+            "the query (connect_status=CONNECTED) has 5000 matching desktops, but one query reaches only 4000 (offset at most 2000, plus one page) and the part cannot be split further"
         );
     }
 
     #[test]
     fn user_batches_are_merged_without_duplicates_and_halved_when_too_large() {
-        let fleet = Fleet::new(9000, |_| ConnectStatus::Registered);
+        let service = Service::fleet(9000, |_| ConnectStatus::Registered);
         let names: Vec<String> = (0..300).map(|i| format!("user{i}")).collect();
         let batches = ListDesktopsConnectStatusRequest::builder()
             .user_names(names)
@@ -412,18 +696,25 @@ mod tests {
             .build_batches()
             .unwrap();
         assert_eq!(batches.len(), 3);
-        let (ids, err) = run(FleetRead::new(batches, 500), &fleet, 3);
+        let (ids, err) = run(FleetRead::new(batches, 500, ServiceProfile::default()), &service, 3);
         assert!(err.is_none(), "{err:?}");
         assert_eq!(ids.len(), 9000);
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 9000);
     }
 
     #[test]
-    fn an_undocumented_status_is_not_silently_lost() {
-        let fleet = Fleet::new(4500, |i| {
-            if i < 10 { ConnectStatus::from("HIBERNATED") } else { ConnectStatus::KNOWN[i % 4].clone() }
-        });
-        let (_, err) = run(FleetRead::new(all(), 2000), &fleet, 1);
+    fn a_status_seen_in_the_data_gets_its_own_part() {
+        let service = Service::fleet(4500, |i| if i < 10 { ConnectStatus::from("HIBERNATED") } else { by_status(i) });
+        let (ids, err) = run(read(all()), &service, 4);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(ids.len(), 4500);
+    }
+
+    #[test]
+    fn an_unseen_status_is_not_silently_lost() {
+        let service =
+            Service::fleet(4500, |i| if i >= 4490 { ConnectStatus::from("HIBERNATED") } else { by_status(i) });
+        let (_, err) = run(read(all()), &service, 1);
         assert!(
             matches!(err, Some(Error::Paging(PagingError::StatusesIncomplete { total: 4500, found: 4490 }))),
             "{err:?}"
@@ -432,28 +723,73 @@ mod tests {
 
     #[test]
     fn small_reads_and_caps() {
-        let fleet = Fleet::new(250, |_| ConnectStatus::Connected);
-        let mut read = FleetRead::new(all(), 100);
-        let (ids, _) = run(FleetRead::new(all(), 100), &fleet, 1);
+        let service = Service::fleet(250, |_| ConnectStatus::Connected);
+        let (ids, _) = run(FleetRead::new(all(), 100, ServiceProfile::default()), &service, 1);
         assert_eq!(ids.len(), 250);
-        let (t, _) = read.next_request().unwrap();
-        assert!(read.next_request().is_none(), "the probe comes first");
-        read.on_result(t, Ok(fleet.serve(&ListDesktopsConnectStatusRequest::builder().limit(100).build().unwrap())))
-            .unwrap();
-        assert_eq!(read.requests(), 1);
-        assert_eq!(read.next_request().unwrap().1.offset(), Some(100));
-        let (ids, _) = run(FleetRead::new(all(), 100).max_items(120), &fleet, 1);
-        assert_eq!(ids.len(), 120);
-        let empty = Fleet::new(0, |_| ConnectStatus::Connected);
-        assert_eq!(run(FleetRead::new(all(), 100), &empty, 1).0.len(), 0);
+        let mut r = FleetRead::new(all(), 100, ServiceProfile::default());
+        let (t, req) = r.next_request().unwrap();
+        assert!(r.next_request().is_none(), "the probe comes first");
+        r.on_result(t, Ok(service.serve(&req))).unwrap();
+        assert_eq!(r.next_request().unwrap().1.offset(), Some(100));
+        let mut capped = FleetRead::new(all(), 100, ServiceProfile::default());
+        capped.max_items = Some(120);
+        assert_eq!(run(capped, &service, 1).0.len(), 120);
+        assert_eq!(run(read(all()), &Service::fleet(0, by_status), 1).0.len(), 0);
+        let (ids, err) = run(read(all()), &Service::fleet(700, by_status).cap(Some(1)), 3);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(ids.len(), 700, "a cap of one desktop a page still reads everything");
     }
 
     #[test]
     fn an_error_ends_the_read() {
-        let mut read = FleetRead::new(all(), 100);
-        let (t, _) = read.next_request().unwrap();
-        assert!(read.on_result(t, Err(crate::TransportError::timeout("t").into())).is_err());
-        assert!(read.next_request().is_none());
-        assert!(read.is_finished());
+        let mut r = read(all());
+        let (t, _) = r.next_request().unwrap();
+        assert!(r.on_result(t, Err(crate::TransportError::timeout("t").into())).is_err());
+        assert!(r.next_request().is_none());
+        assert!(r.is_finished());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn every_desktop_once_in_a_stable_order_or_a_clear_error(
+            n in 0usize..9000,
+            cap in proptest::option::of(40u32..=2000),
+            unfiltered_totals in any::<bool>(),
+            nulls in proptest::option::of(5usize..200),
+            statuses in 1usize..=4,
+            users in proptest::option::of(1usize..250),
+            k in 1usize..8,
+        ) {
+            let mut service = Service::fleet(n, |i| ConnectStatus::KNOWN[i % statuses].clone())
+                .cap(cap)
+                .unfiltered_totals(unfiltered_totals);
+            if let Some(every) = nulls {
+                service = service.nulls(every);
+            }
+            let mut b = ListDesktopsConnectStatusRequest::builder();
+            if let Some(u) = users {
+                b = b.user_names((0..u).map(|i| format!("user{i}")));
+            }
+            let mut truth = HashSet::new();
+            let batches = b.build_batches().unwrap();
+            for batch in &batches {
+                truth.extend(service.ids(batch));
+            }
+            let (seq, err) = run(FleetRead::new(batches.clone(), 0, ServiceProfile::default()), &service, 1);
+            let (conc, err_k) = run(FleetRead::new(batches, 0, ServiceProfile::default()), &service, k);
+            match err {
+                None => {
+                    prop_assert_eq!(seq.len(), truth.len(), "every desktop once");
+                    prop_assert_eq!(seq.iter().cloned().collect::<HashSet<_>>(), truth);
+                    prop_assert!(err_k.is_none());
+                    prop_assert_eq!(conc, seq, "the order does not depend on concurrency");
+                }
+                Some(e) => {
+                    prop_assert!(matches!(e, Error::Paging(_)), "{}", e);
+                    prop_assert!(truth.len() > 2000, "{} for {} desktops", e, truth.len());
+                }
+            }
+        }
     }
 }

@@ -73,12 +73,13 @@ pub fn parse_projects(status: StatusCode, headers: &HeaderMap, body: &[u8], regi
     if !status.is_success() {
         return Err(service_error(status, headers, body).into());
     }
+    let request_id = headers.get(crate::X_REQUEST_ID).and_then(|v| v.to_str().ok());
     let invalid = |reason: String| -> Error {
         InvalidResponse {
             status,
             reason,
-            snippet: BodySnippet::new(body),
-            request_id: headers.get(crate::X_REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            snippet: Some(BodySnippet::new(body)),
+            request_id: request_id.map(str::to_owned),
         }
         .into()
     };
@@ -87,15 +88,21 @@ pub fn parse_projects(status: StatusCode, headers: &HeaderMap, body: &[u8], regi
     let ids: Vec<&str> = projects.iter().filter_map(|p| p["id"].as_str()).collect();
     match ids.as_slice() {
         [one] => Ok(ProjectId::new(*one)?),
-        [] => Err(ConfigError::new(format!(
-            "no project named {region:?} is visible to these credentials; give the project id explicitly"
-        ))
+        [] => Err(InvalidResponse::contract(
+            status,
+            format!("IAM names no project {region:?} visible to these credentials; give the project id explicitly"),
+            request_id,
+        )
         .into()),
-        many => Err(ConfigError::new(format!(
-            "{} projects are named {region:?} ({}); give the project id explicitly",
-            many.len(),
-            many.join(", ")
-        ))
+        many => Err(InvalidResponse::contract(
+            status,
+            format!(
+                "IAM names {} projects {region:?} ({}); give the project id explicitly",
+                many.len(),
+                many.join(", ")
+            ),
+            request_id,
+        )
         .into()),
     }
 }
@@ -143,9 +150,10 @@ mod tests {
             parse_projects(StatusCode::OK, &h, br#"{"projects":[{"id":"abc123","name":"cn-north-4"}]}"#, "cn-north-4");
         assert_eq!(ok.unwrap().as_str(), "abc123");
         let none = parse_projects(StatusCode::OK, &h, br#"{"projects":[]}"#, "cn-north-4").unwrap_err();
-        assert!(none.to_string().contains("no project named \"cn-north-4\""), "{none}");
+        assert!(none.to_string().contains("IAM names no project \"cn-north-4\""), "{none}");
+        assert!(matches!(none, Error::InvalidResponse(_)) && none.attempts() == 1, "{none:?}");
         let two = parse_projects(StatusCode::OK, &h, br#"{"projects":[{"id":"a"},{"id":"b"}]}"#, "r").unwrap_err();
-        assert!(two.to_string().contains("2 projects are named \"r\" (a, b)"), "{two}");
+        assert!(two.to_string().contains("IAM names 2 projects \"r\" (a, b)"), "{two}");
         let denied = parse_projects(StatusCode::FORBIDDEN, &h, br#"{"error":{"code":403,"message":"denied"}}"#, "r")
             .unwrap_err();
         assert_eq!(denied.status(), Some(StatusCode::FORBIDDEN));

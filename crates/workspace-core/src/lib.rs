@@ -40,12 +40,15 @@ mod error;
 mod fleet;
 pub mod iam;
 mod pager;
+mod profile;
 pub mod query;
 mod request;
 mod response;
 pub mod retry;
 mod setters;
 pub mod sign;
+#[cfg(test)]
+mod sim;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
@@ -63,6 +66,7 @@ pub use error::{
 };
 pub use fleet::{FleetRead, Ticket};
 pub use pager::Pager;
+pub use profile::{ServiceProfile, TotalsMeaning};
 pub use request::{Config, ProjectSource, SDK_USER_AGENT, build_request};
 pub use response::{Page, X_REQUEST_ID, parse_response, service_error};
 pub use retry::{ClockSkew, RetryBudget, RetryClass, RetryPolicy};

@@ -2,24 +2,33 @@
 
 use std::collections::HashSet;
 
-use workspace_types::limits::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, QUERY_WINDOW};
+use http::StatusCode;
+use workspace_types::limits::{MAX_LIMIT, MAX_OFFSET};
 use workspace_types::{ConnectDesktopsInfo, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusResponse};
 
-use crate::error::{Error, PagingError};
+use crate::error::{Error, InvalidResponse, PagingError};
+use crate::profile::ServiceProfile;
 use crate::response::Page;
 
 /// Pages through the desktops that match a request.
 ///
-/// - Each request starts where the items received so far end (`offset += items received`).
-/// - Paging stops on an empty page, a page shorter than asked, at `total_count`, or at the
-///   caller's item cap ([`max_items`](Self::max_items)).
-/// - It never asks for an offset beyond 2000, but uses the whole reachable window: the page that
-///   would cross offset 2000 is shortened to end there, and the last page asks for up to 2000
-///   items from offset 2000, so one query reaches 4,000 items. When more remain past that, the
-///   request after the last page is [`PagingError::WindowExceeded`] instead of a silent stop.
-/// - A page that repeats the previous one fails with [`PagingError::NoProgress`].
-/// - Items of a page that were already on the previous page (the fleet changed between
-///   requests and shifted them) are dropped, so they are not seen twice.
+/// - Each request starts where the entries received so far end (`offset += entries received`,
+///   `null` entries included): paging advances by what arrived, never by what was asked.
+/// - A page shorter than asked does not end paging by itself: the service may cap its pages.
+///   Paging ends on an empty page; when `total_count` is reached (a query's total is an upper
+///   bound of its matches whatever it counts); when the total is known to count this query's
+///   matches and the page ends there; on a short page that is also shorter than a page the
+///   service served before (a capped service fills pages up to its cap); or at the caller's
+///   item cap ([`max_items`](Self::max_items)).
+/// - An empty page while a trusted total says more remain is an [`InvalidResponse`]: the
+///   service contradicts itself, and stopping quietly would lose desktops.
+/// - It never asks for an offset beyond 2000 but uses the whole reachable window (the page that
+///   would cross offset 2000 ends there; the page at 2000 asks for 2000). When more may remain
+///   past that, the request after the last page is [`PagingError::WindowExceeded`], never a
+///   silent stop.
+/// - A page that repeats the previous one is an [`InvalidResponse`] (no progress); items of a
+///   page that were already on the previous page (the fleet changed and shifted them) are
+///   dropped, so they are not seen twice.
 /// - [`offset`](Self::offset) tells where it stands, so paging can resume later.
 #[derive(Clone, Debug)]
 pub struct Pager {
@@ -29,24 +38,31 @@ pub struct Pager {
     max_items: Option<u64>,
     read: u64,
     total: Option<u64>,
+    trust_total: bool,
+    profile: ServiceProfile,
     asked: u32,
+    short_page: Option<u32>,
     previous: HashSet<String>,
     window_exceeded: bool,
     done: bool,
 }
 
 impl Pager {
-    /// A pager for `request`, starting at its offset (0 when unset) with its limit as page size
-    /// (the service's 100 when unset).
-    pub fn new(request: ListDesktopsConnectStatusRequest) -> Self {
+    /// A pager for `request`, starting at its offset (0 when unset), in pages of its limit (2000,
+    /// the largest the API documents, when unset). What `profile` has learnt of the service
+    /// decides whether the query's `total_count` is trusted as its number of matches.
+    pub fn new(request: ListDesktopsConnectStatusRequest, profile: ServiceProfile) -> Self {
         Self {
             offset: request.offset().unwrap_or(0),
-            page_limit: request.limit().unwrap_or(DEFAULT_LIMIT),
+            page_limit: request.limit().unwrap_or(MAX_LIMIT),
+            trust_total: profile.trusts_total_of(&request),
+            profile,
             request,
             max_items: None,
             read: 0,
             total: None,
             asked: 0,
+            short_page: None,
             previous: HashSet::new(),
             window_exceeded: false,
             done: false,
@@ -54,8 +70,8 @@ impl Pager {
     }
 
     /// Stops after `n` items in all.
-    pub fn max_items(mut self, n: u64) -> Self {
-        self.max_items = Some(n);
+    pub fn max_items(mut self, n: Option<u64>) -> Self {
+        self.max_items = n;
         self
     }
 
@@ -64,19 +80,9 @@ impl Pager {
         self.offset
     }
 
-    /// How many items were read so far.
-    pub fn items_read(&self) -> u64 {
-        self.read
-    }
-
     /// The `total_count` of the last page.
     pub fn total_count(&self) -> Option<u64> {
         self.total
-    }
-
-    /// Whether paging is over.
-    pub fn is_done(&self) -> bool {
-        self.done
     }
 
     /// The request for the next page, or `None` when paging is over.
@@ -86,7 +92,8 @@ impl Pager {
         }
         if self.window_exceeded {
             self.done = true;
-            let err = PagingError::WindowExceeded { total: self.total, reachable: QUERY_WINDOW, read: self.read };
+            let reachable = u64::from(self.offset);
+            let err = PagingError::WindowExceeded { total: self.total, reachable, read: self.read };
             return Some(Err(err.into()));
         }
         let left = self.max_items.map_or(u64::MAX, |m| m.saturating_sub(self.read));
@@ -109,31 +116,57 @@ impl Pager {
                 return Err(e);
             }
         };
-        let received = page.desktops().len() as u64;
+        let entries = page.entries();
         let ids: HashSet<String> = page.desktops().iter().filter_map(|d| d.desktop_id.clone()).collect();
-        if received > 0 && self.read > 0 && ids.len() as u64 == received && ids == self.previous {
+        if entries > 0 && self.read > 0 && ids.len() == page.desktops().len() && ids == self.previous {
             self.done = true;
-            return Err(PagingError::NoProgress { offset: self.offset }.into());
+            let why =
+                format!("paging made no progress at offset {}: the service returned the same page again", self.offset);
+            return Err(InvalidResponse::contract(StatusCode::OK, why, page.request_id()).into());
         }
-        let request_id = page.request_id().map(str::to_owned);
+        let ends_data = self.profile.ends_data(self.asked, entries);
+        self.profile.served(entries);
+        let total = page.total_count().or(self.total);
+        let offset = u64::from(self.offset);
+        if entries == 0 && self.trust_total && total.is_some_and(|t| t > offset) {
+            self.done = true;
+            let why = format!(
+                "the service counts {} matching desktops but returned none at offset {offset}",
+                total.unwrap_or_default()
+            );
+            return Err(InvalidResponse::contract(StatusCode::OK, why, page.request_id()).into());
+        }
+        let headers = page.headers().clone();
         let mut response = page.into_response();
         let previous = std::mem::replace(&mut self.previous, ids);
         response
             .desktops
             .retain(|d: &ConnectDesktopsInfo| d.desktop_id.as_ref().is_none_or(|id| !previous.contains(id)));
-        self.total = response.total_count.or(self.total);
+        self.total = total;
         self.read += response.desktops.len() as u64;
-        self.offset = self.offset.saturating_add(u32::try_from(received).unwrap_or(u32::MAX));
-        let reached_total = self.total.is_some_and(|t| u64::from(self.offset) >= t);
+        self.offset = self.offset.saturating_add(u32::try_from(entries).unwrap_or(u32::MAX));
+        let next = u64::from(self.offset);
+        let short = entries < u64::from(self.asked);
+        let trusted = self.trust_total && total.is_some();
+        // A short page followed by more data proves that the service caps its pages.
+        if let Some(cap) = self.short_page.take().filter(|_| entries > 0) {
+            self.profile.learn_cap(cap);
+        }
+        if short && entries > 0 {
+            self.short_page = Some(u32::try_from(entries).unwrap_or(u32::MAX));
+        }
+        let reached_total = total.is_some_and(|t| next >= t);
+        // A trusted total decides alone; otherwise a short page ends paging only when it is
+        // shorter than pages served before, else the next request finds out.
+        let ended = entries == 0 || (!trusted && ends_data);
         let capped = self.max_items.is_some_and(|m| self.read >= m);
-        let short = received == 0 || received < u64::from(self.asked);
-        if reached_total || capped || short {
+        if reached_total || ended || capped {
             self.done = true;
         } else if self.offset > MAX_OFFSET {
             // This page is delivered; the next request reports what could not be reached.
             self.window_exceeded = true;
         }
-        Ok(Page::new(ListDesktopsConnectStatusResponse::new(response.desktops, response.total_count), request_id))
+        Ok(Page::new(ListDesktopsConnectStatusResponse::new(response.desktops, response.total_count), headers))
     }
 }
 
@@ -153,24 +186,12 @@ pub(crate) fn window_limit(offset: u32, page_limit: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::Service;
     use proptest::prelude::*;
+    use workspace_types::ConnectStatus;
 
-    fn desktop(id: &str) -> ConnectDesktopsInfo {
-        let mut d = ConnectDesktopsInfo::default();
-        d.desktop_id = Some(id.to_owned());
-        d
-    }
-
-    /// A fleet of `n` desktops served by offset and limit, as the service does.
-    fn serve(n: u64, req: &ListDesktopsConnectStatusRequest) -> Page {
-        let offset = u64::from(req.offset().unwrap_or(0));
-        let limit = u64::from(req.limit().unwrap_or(100));
-        let desktops = (offset..n.min(offset + limit)).map(|i| desktop(&format!("d{i}"))).collect();
-        Page::new(ListDesktopsConnectStatusResponse::new(desktops, Some(n)), None)
-    }
-
-    /// Runs a pager against a fleet of `n`, returning the requests made and the ids read.
-    fn run(mut pager: Pager, n: u64) -> (Vec<(u32, u32)>, Vec<String>, Option<Error>) {
+    /// Runs a pager against `service`, returning the requests made and the ids read.
+    fn run(mut pager: Pager, service: &Service) -> (Vec<(u32, u32)>, Vec<String>, Option<Error>) {
         let (mut asked, mut ids) = (Vec::new(), Vec::new());
         while let Some(req) = pager.next_request() {
             let req = match req {
@@ -178,8 +199,9 @@ mod tests {
                 Err(e) => return (asked, ids, Some(e)),
             };
             asked.push((req.offset().unwrap(), req.limit().unwrap()));
-            match pager.on_result(Ok(serve(n, &req))) {
-                Ok(page) => ids.extend(page.desktops().iter().map(|d| d.desktop_id.clone().unwrap())),
+            assert!(asked.len() < 10_000, "paging ends");
+            match pager.on_result(Ok(service.serve(&req))) {
+                Ok(page) => ids.extend(page.desktops().iter().map(|d| d.id().to_owned())),
                 Err(e) => return (asked, ids, Some(e)),
             }
         }
@@ -190,33 +212,80 @@ mod tests {
         ListDesktopsConnectStatusRequest::builder().limit(limit).build().unwrap()
     }
 
+    fn fleet(n: usize) -> Service {
+        Service::fleet(n, |_| ConnectStatus::Connected)
+    }
+
+    fn pager(r: ListDesktopsConnectStatusRequest) -> Pager {
+        Pager::new(r, ServiceProfile::default())
+    }
+
     #[test]
     fn pages_of_100_100_37() {
-        let (asked, ids, err) = run(Pager::new(req(100)), 237);
+        let (asked, ids, err) = run(pager(req(100)), &fleet(237));
         assert_eq!(asked, [(0, 100), (100, 100), (200, 100)]);
         assert_eq!((ids.len(), err.is_none()), (237, true));
     }
 
     #[test]
     fn stops_at_total_count_without_an_extra_request() {
-        let (asked, ids, _) = run(Pager::new(req(100)), 200);
+        let (asked, ids, _) = run(pager(req(100)), &fleet(200));
         assert_eq!(asked, [(0, 100), (100, 100)]);
         assert_eq!(ids.len(), 200);
     }
 
     #[test]
+    fn bulk_pages_are_as_large_as_the_api_allows() {
+        let (asked, ids, _) = run(pager(ListDesktopsConnectStatusRequest::default()), &fleet(3000));
+        assert_eq!(asked, [(0, 2000), (2000, 2000)]);
+        assert_eq!(ids.len(), 3000);
+    }
+
+    #[test]
     fn empty_first_page() {
-        let (asked, ids, err) = run(Pager::new(req(100)), 0);
+        let (asked, ids, err) = run(pager(req(100)), &fleet(0));
         assert_eq!((asked.len(), ids.len(), err.is_none()), (1, 0, true));
     }
 
     #[test]
+    fn a_capped_service_is_read_whole_and_its_cap_learnt() {
+        let profile = ServiceProfile::default();
+        let service = fleet(2400).cap(Some(500));
+        let (asked, ids, err) = run(Pager::new(ListDesktopsConnectStatusRequest::default(), profile.clone()), &service);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(ids, service.ids(&Default::default()));
+        assert_eq!(asked.len(), 5, "{asked:?}");
+        assert_eq!(profile.page_cap(), Some(500));
+    }
+
+    #[test]
+    fn a_filtered_query_is_not_ended_by_an_untrusted_total() {
+        let service =
+            Service::fleet(3000, |i| ConnectStatus::KNOWN[i % 2].clone()).unfiltered_totals(true).cap(Some(400));
+        let r = ListDesktopsConnectStatusRequest::builder().connect_status(ConnectStatus::Registered).build().unwrap();
+        let (asked, ids, err) = run(pager(r.clone()), &service);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(ids, service.ids(&r));
+        assert_eq!(asked.len(), 4, "a page shorter than those served before ends it: {asked:?}");
+    }
+
+    #[test]
+    fn an_empty_page_before_a_trusted_total_is_an_error() {
+        let mut p = pager(req(100));
+        p.next_request().unwrap().unwrap();
+        let lying = Page::new(ListDesktopsConnectStatusResponse::new(vec![], Some(500)), http::HeaderMap::new());
+        let err = p.on_result(Ok(lying)).unwrap_err();
+        assert!(matches!(err, Error::InvalidResponse(_)), "{err:?}");
+        assert!(err.to_string().contains("counts 500 matching desktops but returned none at offset 0"), "{err}");
+    }
+
+    #[test]
     fn uses_the_whole_window_then_says_what_is_left() {
-        let (asked, ids, err) = run(Pager::new(req(300)), 4000);
+        let (asked, ids, err) = run(pager(req(300)), &fleet(4000));
         assert_eq!(asked.last(), Some(&(2000, 2000)));
         assert!(asked.contains(&(1800, 200)), "{asked:?}");
         assert_eq!((ids.len(), err.is_none()), (4000, true));
-        let (_, ids, err) = run(Pager::new(req(2000)), 5000);
+        let (_, ids, err) = run(pager(req(2000)), &fleet(5000));
         assert_eq!(ids.len(), 4000);
         let err = err.unwrap();
         assert!(matches!(
@@ -228,7 +297,7 @@ mod tests {
 
     #[test]
     fn max_items_caps_and_shrinks_the_last_request() {
-        let (asked, ids, _) = run(Pager::new(req(100)).max_items(250), 1000);
+        let (asked, ids, _) = run(pager(req(100)).max_items(Some(250)), &fleet(1000));
         assert_eq!(asked, [(0, 100), (100, 100), (200, 50)]);
         assert_eq!(ids.len(), 250);
     }
@@ -236,42 +305,47 @@ mod tests {
     #[test]
     fn resumes_from_its_offset() {
         let base = ListDesktopsConnectStatusRequest::builder().limit(100).offset(150).build().unwrap();
-        let (asked, ids, _) = run(Pager::new(base), 300);
+        let (asked, ids, _) = run(pager(base), &fleet(300));
         assert_eq!(asked, [(150, 100), (250, 100)]);
-        assert_eq!(ids.first().unwrap(), "d150");
+        assert_eq!(ids.first().unwrap(), "d00150");
     }
 
     #[test]
     fn a_repeated_page_is_no_progress() {
-        let mut p = Pager::new(req(2));
-        let first = serve(10, &p.next_request().unwrap().unwrap());
+        let service = fleet(10);
+        let mut p = pager(req(2));
+        let first = service.serve(&p.next_request().unwrap().unwrap());
         p.on_result(Ok(first.clone())).unwrap();
         p.next_request().unwrap().unwrap();
         let err = p.on_result(Ok(first)).unwrap_err();
-        assert!(matches!(err, Error::Paging(PagingError::NoProgress { offset: 2 })), "{err}");
+        assert!(err.to_string().contains("no progress at offset 2"), "{err}");
+        assert!(matches!(err, Error::InvalidResponse(_)));
         assert!(p.next_request().is_none());
     }
 
     #[test]
     fn items_shifted_into_the_next_page_are_not_seen_twice() {
-        let mut p = Pager::new(req(3));
+        let service = fleet(10);
+        let mut p = pager(req(3));
         let r = p.next_request().unwrap().unwrap();
-        p.on_result(Ok(serve(10, &r))).unwrap(); // d0 d1 d2
+        p.on_result(Ok(service.serve(&r))).unwrap(); // d0 d1 d2
         p.next_request().unwrap().unwrap();
-        // d0 was deleted: the service now lists d1.. so offset 3 starts at d4; an insertion
-        // before the page instead shifts d2 into it.
+        // An insertion before the page shifts d2 into it.
         let shifted = Page::new(
-            ListDesktopsConnectStatusResponse::new(["d2", "d3", "d4"].iter().map(|i| desktop(i)).collect(), Some(11)),
-            None,
+            ListDesktopsConnectStatusResponse::new(
+                service.serve(&req(3).with_offset(2).unwrap()).desktops().to_vec(),
+                Some(11),
+            ),
+            http::HeaderMap::new(),
         );
         let page = p.on_result(Ok(shifted)).unwrap();
-        assert_eq!(page.desktops().iter().map(|d| d.desktop_id.clone().unwrap()).collect::<Vec<_>>(), ["d3", "d4"]);
+        assert_eq!(page.desktops().iter().map(|d| d.id()).collect::<Vec<_>>(), ["d00003", "d00004"]);
         assert_eq!(p.offset(), 6);
     }
 
     #[test]
     fn an_error_ends_paging() {
-        let mut p = Pager::new(req(3));
+        let mut p = pager(req(3));
         p.next_request().unwrap().unwrap();
         assert!(p.on_result(Err(crate::TransportError::timeout("t").into())).is_err());
         assert!(p.next_request().is_none());
@@ -279,17 +353,37 @@ mod tests {
 
     proptest! {
         #[test]
-        fn every_item_once_within_the_window(n in 0u64..4500, limit in 1u32..=2000, cap in proptest::option::of(1u64..5000)) {
-            let mut pager = Pager::new(req(limit));
-            if let Some(c) = cap { pager = pager.max_items(c); }
-            let (asked, ids, err) = run(pager, n);
-            let reachable = n.min(4000).min(cap.unwrap_or(u64::MAX));
-            prop_assert_eq!(ids.len() as u64, reachable);
-            let unique: HashSet<_> = ids.iter().collect();
-            prop_assert_eq!(unique.len(), ids.len());
-            prop_assert!(asked.windows(2).all(|w| w[1].0 > w[0].0), "offsets strictly increase");
+        fn every_desktop_once_or_a_clear_error(
+            n in 0usize..2600,
+            limit in 1u32..=2000,
+            cap in proptest::option::of(1u32..=2000),
+            filtered in any::<bool>(),
+            unfiltered_totals in any::<bool>(),
+            nulls in proptest::option::of(2usize..50),
+        ) {
+            let mut service = Service::fleet(n, |i| ConnectStatus::KNOWN[usize::from(i % 7 == 0)].clone())
+                .cap(cap)
+                .unfiltered_totals(unfiltered_totals);
+            if let Some(every) = nulls {
+                service = service.nulls(every);
+            }
+            let mut b = ListDesktopsConnectStatusRequest::builder().limit(limit);
+            if filtered {
+                b = b.connect_status(ConnectStatus::KNOWN[0].clone());
+            }
+            let r = b.build().unwrap();
+            let truth = service.ids(&r);
+            let (asked, ids, err) = run(pager(r), &service);
             prop_assert!(asked.iter().all(|(o, l)| *o <= 2000 && *l <= 2000));
-            prop_assert_eq!(err.is_some(), n > 4000 && cap.is_none_or(|c| c > 4000));
+            prop_assert!(asked.windows(2).all(|w| w[1].0 > w[0].0), "offsets strictly increase");
+            match err {
+                None => prop_assert_eq!(ids, truth),
+                Some(e) => {
+                    prop_assert!(matches!(e, Error::Paging(PagingError::WindowExceeded { .. })), "{}", e);
+                    prop_assert!(truth.len() > 2000, "{} for {} desktops", e, truth.len());
+                    prop_assert_eq!(&ids[..], &truth[..ids.len()]);
+                }
+            }
         }
     }
 }

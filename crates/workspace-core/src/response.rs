@@ -8,17 +8,25 @@ use crate::error::{BodySnippet, Error, InvalidResponse, ServiceError};
 /// The response header that carries the service's request id.
 pub const X_REQUEST_ID: &str = "x-request-id";
 
-/// One page of desktops, with the request id of the response that carried it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One page of desktops, with the headers of the response that carried it.
+#[derive(Clone, Debug)]
 pub struct Page {
     response: ListDesktopsConnectStatusResponse,
-    request_id: Option<String>,
+    headers: HeaderMap,
 }
 
+impl PartialEq for Page {
+    fn eq(&self, other: &Self) -> bool {
+        self.response == other.response && self.request_id() == other.request_id()
+    }
+}
+
+impl Eq for Page {}
+
 impl Page {
-    /// A page holding `response`, as received with `request_id`.
-    pub fn new(response: ListDesktopsConnectStatusResponse, request_id: Option<String>) -> Self {
-        Self { response, request_id }
+    /// A page holding `response`, as received with `headers`.
+    pub fn new(response: ListDesktopsConnectStatusResponse, headers: HeaderMap) -> Self {
+        Self { response, headers }
     }
 
     /// The desktops of this page.
@@ -26,14 +34,25 @@ impl Page {
         &self.response.desktops
     }
 
-    /// How many desktops match the query in all, when the service said.
+    /// How many entries the page held, `null` ones included: what the service's offset counts.
+    pub fn entries(&self) -> u64 {
+        self.response.entries() as u64
+    }
+
+    /// The service's `total_count`, when it gave one. What it counts (the filtered matches or
+    /// every desktop) is not documented; the SDK's readers find out before they rely on it.
     pub fn total_count(&self) -> Option<u64> {
         self.response.total_count
     }
 
-    /// The request id of the response.
+    /// The request id of the response (`X-Request-Id`).
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        request_id(&self.headers)
+    }
+
+    /// The response's headers (such as `Date`).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
     }
 
     /// The response body.
@@ -50,17 +69,22 @@ impl Page {
 /// Reads a response of `ListDesktopsConnectStatus`: a 2xx becomes a [`Page`], anything else an
 /// error. It never panics, whatever the bytes.
 pub fn parse_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Page, Error> {
-    let request_id = request_id(headers);
     if !status.is_success() {
         return Err(service_error(status, headers, body).into());
     }
     match serde_json::from_slice::<ListDesktopsConnectStatusResponse>(body) {
-        Ok(response) => Ok(Page { response, request_id }),
+        Ok(response) => {
+            #[cfg(feature = "tracing")]
+            if response.null_entries() > 0 {
+                tracing::debug!(skipped = response.null_entries(), "null entries in desktops skipped");
+            }
+            Ok(Page { response, headers: headers.clone() })
+        }
         Err(e) => Err(InvalidResponse {
             status,
             reason: format!("the body is not the documented JSON ({e})"),
-            snippet: BodySnippet::new(body),
-            request_id,
+            snippet: Some(BodySnippet::new(body)),
+            request_id: request_id(headers).map(str::to_owned),
         }
         .into()),
     }
@@ -80,13 +104,13 @@ pub fn service_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Se
         message,
         detail: parsed.error_detail,
         encoded_authorization_message: parsed.encoded_authorization_message,
-        request_id: request_id(headers).or(parsed.request_id),
+        request_id: request_id(headers).map(str::to_owned).or(parsed.request_id),
         headers: headers.clone(),
     }
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers.get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|s| !s.is_empty()).map(str::to_owned)
+fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|s| !s.is_empty())
 }
 
 #[cfg(test)]

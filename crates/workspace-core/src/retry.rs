@@ -114,7 +114,10 @@ pub enum RetryClass {
     Transient,
     /// Throttling: 429 or a throttling code.
     Throttling,
-    /// The gateway refused the request's time (`APIGW.0303`): retry once with corrected time.
+    /// The gateway refused the request's authentication (401 `APIGW.0301` or `APIGW.0303`, or
+    /// `APIG.` for either): retried once, with the time corrected, only when the response shows
+    /// that the clocks differ by more than [`CLOCK_SKEW_EVIDENCE`]; never otherwise (five
+    /// failures in a row lock an AK/SK for five minutes).
     ClockSkew,
 }
 
@@ -132,7 +135,7 @@ pub fn classify(error: &Error) -> Option<RetryClass> {
             let code = e.code();
             if e.status() == StatusCode::TOO_MANY_REQUESTS || is_code(code, "0308") {
                 Some(RetryClass::Throttling)
-            } else if is_code(code, "0303") {
+            } else if e.status() == StatusCode::UNAUTHORIZED && (is_code(code, "0303") || is_code(code, "0301")) {
                 Some(RetryClass::ClockSkew)
             } else if matches!(e.status().as_u16(), 500 | 502 | 503 | 504) {
                 Some(RetryClass::Transient)
@@ -143,6 +146,11 @@ pub fn classify(error: &Error) -> Option<RetryClass> {
         _ => None,
     }
 }
+
+/// How far the gateway's clock must be from the time a request was signed with before a 401 is
+/// taken for a clock problem. The gateway refuses times more than 15 minutes off, so a real skew
+/// is always more than this; an ordinary authentication failure shows clocks within seconds.
+pub const CLOCK_SKEW_EVIDENCE: Duration = Duration::from_secs(5 * 60);
 
 /// Whether `code` is the gateway's code `number`, under either prefix (`APIGW.` or `APIG.`).
 fn is_code(code: &str, number: &str) -> bool {
@@ -295,8 +303,10 @@ mod tests {
         }
         assert_eq!(classify(&service(429, "APIGW.0308")), Some(RetryClass::Throttling));
         assert_eq!(classify(&service(400, "APIG.0308")), Some(RetryClass::Throttling));
-        assert_eq!(classify(&service(401, "APIGW.0303")), Some(RetryClass::ClockSkew));
-        for (s, c) in [(400, "WKS.0001"), (401, "APIGW.0301"), (403, "APIGW.0310"), (404, "APIGW.0101"), (501, "X")] {
+        for code in ["APIGW.0303", "APIG.0303", "APIGW.0301", "APIG.0301"] {
+            assert_eq!(classify(&service(401, code)), Some(RetryClass::ClockSkew), "{code}");
+        }
+        for (s, c) in [(400, "WKS.0001"), (401, "APIGW.0302"), (403, "APIGW.0310"), (404, "APIGW.0101"), (501, "X")] {
             assert_eq!(classify(&service(s, c)), None, "{s} {c}");
         }
     }

@@ -35,10 +35,7 @@ fn the_core_passes_every_scenario() {
                 Err(e) => error = Some(e),
             },
             Operation::Pages { max_items, .. } => {
-                let mut pager = Pager::new(s.request());
-                if let Some(m) = max_items {
-                    pager = pager.max_items(m);
-                }
+                let mut pager = Pager::new(s.request(), core.profile().clone()).max_items(max_items);
                 while let Some(next) = pager.next_request() {
                     let result = next.and_then(|r| call(&core, &replay, &clock, r));
                     match pager.on_result(result) {

@@ -80,10 +80,10 @@ fn the_request_builder_matches_every_vector_it_can_express() {
     for v in vectors() {
         let headers = v["headers"].as_object().unwrap();
         let standard = headers.contains_key("Content-Type") && headers.contains_key("User-Agent") && headers.len() <= 5;
-        let Ok(query) = ListDesktopsConnectStatusRequest::from_query_pairs(pairs(&v)) else { continue };
         if !standard || s(&v, "host").contains(':') {
             continue;
         }
+        let query = ListDesktopsConnectStatusRequest::from_query_pairs(pairs(&v)).unwrap();
         let credentials = match headers.get("X-Security-Token") {
             Some(t) => Credentials::temporary(s(&v, "ak"), s(&v, "sk"), t.as_str().unwrap()).unwrap(),
             None => Credentials::ak_sk(s(&v, "ak"), s(&v, "sk")).unwrap(),
@@ -107,10 +107,13 @@ fn the_request_builder_matches_every_vector_it_can_express() {
             "all_four_params",
             "user_names_single",
             "user_names_100",
+            "names_needing_encoding",
+            "sort_raw_vs_encoded",
             "security_token",
             "offset_limit_zero",
             "offset_limit_max"
-        ]
+        ],
+        "every vector whose headers the builder sends goes through it; the other three test header sets only the signer sees"
     );
 }
 
