@@ -78,7 +78,13 @@ struct Args {
     #[arg(long, value_name = "CODE", default_value = "APIGW.0303")]
     skew_error: String,
     /// Seconds the gateway's clock is ahead of this machine's (negative: behind), within 10 years.
-    #[arg(long, value_name = "SECONDS", default_value_t = 0, allow_negative_numbers = true, value_parser = parse_clock_offset)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0,
+        allow_negative_numbers = true,
+        value_parser = parse_clock_offset
+    )]
     clock_offset: i64,
     /// Serve data a strict client chokes on: null entries, unknown fields and values.
     #[arg(long)]
@@ -203,9 +209,9 @@ fn run(args: Args) -> Result<(), (u8, String)> {
         return Err((USAGE, e));
     }
     if !args.listen.ip().is_loopback() {
+        let addr = args.listen;
         eprintln!(
-            "workspace-emulator: warning: listening on {}, which is not a loopback address: other machines can reach it",
-            args.listen
+            "workspace-emulator: warning: listening on {addr}, which is not a loopback address: others can reach it"
         );
     }
     let emulator = Emulator::start(config).map_err(|e| (1, format!("cannot listen on {}: {e}", args.listen)))?;

@@ -292,9 +292,13 @@ fn settings_json(shared: &Shared) -> serde_json::Value {
 
 /// The behaviour as JSON.
 fn behaviour_json(b: &Behaviour) -> serde_json::Value {
+    let total_count = match b.total_count {
+        TotalCount::Filtered => "filtered",
+        TotalCount::Unfiltered => "unfiltered",
+    };
     json!({
         "page_cap": b.page_cap,
-        "total_count": match b.total_count { TotalCount::Filtered => "filtered", TotalCount::Unfiltered => "unfiltered" },
+        "total_count": total_count,
         "skew_error": b.skew_error,
         "clock_offset_secs": b.clock_offset_secs,
         "odd_data": b.odd_data,
@@ -372,7 +376,9 @@ fn admin(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<Response<Body>,
                     "filtered" => TotalCount::Filtered,
                     "unfiltered" => TotalCount::Unfiltered,
                     other => {
-                        return Err(out_of_bounds(format!("total_count must be filtered or unfiltered, got {other:?}")));
+                        return Err(out_of_bounds(format!(
+                            "total_count must be filtered or unfiltered, got {other:?}"
+                        )));
                     }
                 };
             }
