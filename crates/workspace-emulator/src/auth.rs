@@ -5,16 +5,18 @@ use std::time::SystemTime;
 use http::request::Parts;
 use http::{HeaderMap, Request};
 use workspace_core::sign;
-use workspace_core::time::{format_sdk_date, parse_sdk_date};
 
-use crate::config::EmulatorConfig;
+use crate::config::{Behaviour, EmulatorConfig};
 use crate::reply::ApiError;
+use crate::time::{format_sdk_date, parse_sdk_date};
 
 const PREFIX: &str = "Incorrect IAM authentication information: ";
 
-/// Accepts the request, or says why the gateway would refuse it (401 `APIGW.0301` or `APIGW.0303`).
+/// Accepts the request, or says why the gateway would refuse it (401 `APIGW.0301`, or the
+/// behaviour's skew error). `now` is the gateway's clock.
 pub(crate) fn authenticate(
     config: &EmulatorConfig,
+    behaviour: &Behaviour,
     parts: &Parts,
     body: &[u8],
     now: SystemTime,
@@ -47,15 +49,17 @@ pub(crate) fn authenticate(
         Err(behind) => behind.duration(),
     };
     if skew > config.max_clock_skew {
-        return Err(ApiError::gateway(
-            401,
-            "APIGW.0303",
-            &format!(
+        let code = behaviour.skew_error.as_str();
+        let msg = if code.ends_with(".0303") {
+            format!(
                 "{PREFIX}signature expired, signature time:{},server time:{}",
                 format_sdk_date(date),
                 format_sdk_date(now)
-            ),
-        ));
+            )
+        } else {
+            format!("{PREFIX}verify aksk signature fail")
+        };
+        return Err(ApiError::gateway(401, code, &msg));
     }
     // Rebuild the request as it arrived, and sign exactly the headers the client says it signed.
     let mut copy = Request::new(body.to_vec());

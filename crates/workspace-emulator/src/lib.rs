@@ -6,6 +6,13 @@
 //! off), bad input gets 400 `WKS.0001`, pages never overlap or skip, and faults (throttling,
 //! server errors, resets, truncated, malformed or stalled bodies, latency) happen on demand.
 //!
+//! It is an independent witness: its models, its query checks and its clock formats are written
+//! from the documentation, not taken from the SDK, so a test against it can disagree with the
+//! SDK's assumptions. It shares only the signer, which the official golden vectors pin. Where
+//! the documentation leaves the service open (a page cap, what `total_count` counts, the code
+//! of a stale signature date, the gateway's clock, data a strict client chokes on), a
+//! [`Behaviour`] picks the answer.
+//!
 //! Pick it to test code that calls the API without a cloud account; it is what this SDK's own
 //! tests run against.
 //!
@@ -28,10 +35,13 @@ mod auth;
 mod config;
 mod faults;
 pub mod fleet;
+mod model;
+mod query;
 mod reply;
 mod server;
 mod service;
 mod state;
+mod time;
 
 use std::io;
 use std::net::SocketAddr;
@@ -40,11 +50,14 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
-use workspace_types::{ConnectDesktopsInfo, ConnectStatus};
 
-pub use config::{DEMO_AK, DEMO_AUTH_TOKEN, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, EmulatorConfig, Fleet, KeyPair};
+pub use config::{
+    Behaviour, DEMO_AK, DEMO_AUTH_TOKEN, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, EmulatorConfig, Fleet, KeyPair,
+    MAX_CHURN, MAX_CLOCK_OFFSET_SECS, MAX_DESKTOPS, MAX_LATENCY, MAX_PAGE_CAP, MAX_RATE_LIMIT, TotalCount,
+};
 pub use faults::{Fault, FaultRule};
 pub use fleet::FleetSpec;
+pub use model::{AttachedUser, Desktop};
 pub use state::Stats;
 
 use state::Shared;
@@ -59,8 +72,10 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Binds `config.listen` and starts serving.
+    /// Binds `config.listen` and starts serving. A configuration out of bounds (see
+    /// [`EmulatorConfig::check`]) is refused with an error of kind `InvalidInput`.
     pub fn start(config: EmulatorConfig) -> io::Result<Self> {
+        let config = config.settled()?;
         let std_listener = std::net::TcpListener::bind(config.listen)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -73,7 +88,7 @@ impl Emulator {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(std_listener)?
         };
-        let shared = Arc::new(Shared::new(config, Instant::now()));
+        let shared = Arc::new(Shared::new(config, addr, Instant::now()));
         let (tx, rx) = oneshot::channel();
         let serving = shared.clone();
         let thread = std::thread::Builder::new().name("workspace-emulator".into()).spawn(move || {
@@ -104,29 +119,41 @@ impl Emulator {
         &self.shared.config.region
     }
 
-    /// The first access key pair it accepts (the demo pair unless configured otherwise).
+    /// The first access key pair it accepts (the demo pair unless other credentials were given).
     pub fn key_pair(&self) -> Option<&KeyPair> {
         self.shared.config.keys.first()
     }
 
-    /// The first IAM token it accepts.
+    /// The first IAM token it accepts (the demo token unless other credentials were given).
     pub fn auth_token(&self) -> Option<&str> {
         self.shared.config.auth_tokens.first().map(String::as_str)
     }
 
     /// A copy of the fleet as it is now, in the order pages list it.
-    pub fn desktops(&self) -> Vec<ConnectDesktopsInfo> {
+    pub fn desktops(&self) -> Vec<Desktop> {
         self.shared.desktops()
     }
 
     /// Replaces the fleet.
-    pub fn replace_fleet(&self, desktops: Vec<ConnectDesktopsInfo>) {
+    pub fn replace_fleet(&self, desktops: Vec<Desktop>) {
         self.shared.replace_fleet(desktops);
     }
 
-    /// Sets a desktop's connection status; `false` when no desktop has that id.
-    pub fn set_status(&self, desktop_id: &str, status: ConnectStatus) -> bool {
+    /// Sets a desktop's connection status (any string: the documented four or another);
+    /// `false` when no desktop has that id.
+    pub fn set_status(&self, desktop_id: &str, status: &str) -> bool {
         self.shared.set_status(desktop_id, status)
+    }
+
+    /// How it answers where the documentation leaves the service open.
+    pub fn behaviour(&self) -> Behaviour {
+        self.shared.behaviour()
+    }
+
+    /// Changes how it answers where the documentation leaves the service open; values out of
+    /// bounds are clamped (see [`Behaviour::clamped`]).
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        self.shared.set_behaviour(behaviour.clamped());
     }
 
     /// Appends fault rules: the next API requests get them, in order.
@@ -139,19 +166,21 @@ impl Emulator {
         self.shared.clear_faults();
     }
 
-    /// Sets the latency added to every API response.
+    /// Sets the latency added to every API response, clamped to at most 60 s.
     pub fn set_latency(&self, latency: Duration) {
-        self.shared.update_settings(|s| s.latency = latency);
+        self.shared.update_settings(|s| s.latency = latency.min(MAX_LATENCY));
     }
 
-    /// Sets or removes the rate limit (API requests per second).
+    /// Sets or removes the rate limit (API requests per second), clamped to 1..=1,000,000.
     pub fn set_rate_limit(&self, per_second: Option<u32>) {
-        self.shared.update_settings(|s| s.rate_limit = per_second);
+        self.shared.update_settings(|s| s.rate_limit = per_second.map(|n| n.clamp(1, MAX_RATE_LIMIT)));
     }
 
-    /// Sets the number of random status transitions per second.
+    /// Sets the number of random status transitions per second, clamped to 0..=1000 (a rate that
+    /// is not a number is 0).
     pub fn set_churn(&self, per_second: f64) {
-        self.shared.update_settings(|s| s.churn = per_second.max(0.0));
+        let churn = if per_second.is_nan() { 0.0 } else { per_second.clamp(0.0, MAX_CHURN) };
+        self.shared.update_settings(|s| s.churn = churn);
     }
 
     /// What it has served so far.

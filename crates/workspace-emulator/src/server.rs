@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::service::handle;
 use crate::state::Shared;
+
+/// How long a connection may take to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves connections from `listener` until `shutdown` fires.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
@@ -37,7 +40,14 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdo
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(req, shared.clone(), socket.clone()));
             // A connection that ends in error (a client that went away, a fault) needs no report.
-            let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
+            // A client that does not finish its headers within the timeout is disconnected.
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .auto_date_header(false)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }

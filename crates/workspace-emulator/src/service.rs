@@ -1,25 +1,29 @@
 //! Request handling: faults, the gateway's checks, the API itself, and the admin endpoints.
 
-use std::net::TcpStream;
+use std::net::{IpAddr, TcpStream};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::request::Parts;
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use serde::Deserialize;
 use serde_json::json;
-use workspace_core::query::parse_query;
-use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusResponse};
+use workspace_core::sign::signatures_match;
 
 use crate::auth::authenticate;
+use crate::config::{Behaviour, TotalCount, check_churn, check_latency, check_rate_limit};
 use crate::faults::{Fault, FaultRule};
+use crate::query;
 use crate::reply::{ApiError, Body, BoxError, json_response};
 use crate::state::{Count, Shared};
+use crate::time::format_http_date;
 
-/// The largest request body read.
-const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
+/// The largest API request body read.
+const MAX_REQUEST_BODY: usize = 1024 * 1024;
+/// The largest admin request body read (a whole fleet may come in one).
+const MAX_ADMIN_BODY: usize = 256 * 1024 * 1024;
 
 /// A request that ends the connection without an answer (the reset fault).
 #[derive(Debug)]
@@ -34,21 +38,42 @@ impl std::fmt::Display for Aborted {
 impl std::error::Error for Aborted {}
 
 /// Handles one request on a connection whose socket is `socket` (a second handle to it, used to
-/// reset the connection).
+/// reset the connection). Every answer carries a `Date` header from the gateway's clock.
 pub(crate) async fn handle(
     req: Request<hyper::body::Incoming>,
     shared: Arc<Shared>,
     socket: Arc<TcpStream>,
 ) -> Result<Response<Body>, BoxError> {
+    let mut response = respond(req, &shared, socket).await?;
+    if let Ok(date) = HeaderValue::from_str(&format_http_date(shared.now())) {
+        response.headers_mut().insert(http::header::DATE, date);
+    }
+    Ok(response)
+}
+
+async fn respond(
+    req: Request<hyper::body::Incoming>,
+    shared: &Arc<Shared>,
+    socket: Arc<TcpStream>,
+) -> Result<Response<Body>, BoxError> {
+    let shared = shared.clone();
     let request_id = format!("{:032x}", fastrand::u128(..));
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+    let admin_path = parts.uri.path().starts_with("/admin/");
+    if admin_path {
+        // Refused before the body is read.
+        if let Err(e) = admin_guard(&parts, &shared) {
+            return Ok(e.into_response(&request_id));
+        }
+    }
+    let limit = if admin_path { MAX_ADMIN_BODY } else { MAX_REQUEST_BODY };
+    let body = match Limited::new(body, limit).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
             return Ok(ApiError::gateway(413, "APIGW.0201", "Request entity too large.").into_response(&request_id));
         }
     };
-    if parts.uri.path().starts_with("/admin/") {
+    if admin_path {
         return Ok(admin(&parts, &body, &shared).unwrap_or_else(|e| e.into_response(&request_id)));
     }
     shared.count(Count::Request);
@@ -113,16 +138,16 @@ fn api(parts: &Parts, body: &[u8], shared: &Shared) -> Result<Vec<u8>, ApiError>
     let (Some(project), true) = (project, parts.method == Method::GET) else {
         return Err(no_such_api());
     };
-    gateway_auth(parts, body, shared)?;
+    let behaviour = shared.behaviour();
+    gateway_auth(parts, body, shared, &behaviour)?;
     if project.contains('/') || project != shared.config.project_id {
         return Err(ApiError::gateway(403, "APIGW.0310", "The project is unavailable."));
     }
-    let query = ListDesktopsConnectStatusRequest::from_query_pairs(parse_query(parts.uri.query().unwrap_or("")))
-        .map_err(|e| {
-            shared.count(Count::BadRequest);
-            ApiError::service(400, "WKS.0001", &format!("The request parameter is invalid: {e}"))
-        })?;
-    Ok(shared.page(&query))
+    let query = query::parse(parts.uri.query().unwrap_or("")).map_err(|e| {
+        shared.count(Count::BadRequest);
+        ApiError::service(400, "WKS.0001", &format!("The request parameter is invalid: {e}"))
+    })?;
+    Ok(shared.page(&query, &behaviour))
 }
 
 /// The gateway's answer to a path or method it does not serve.
@@ -131,8 +156,8 @@ fn no_such_api() -> ApiError {
 }
 
 /// The gateway's authentication, counted when it fails.
-fn gateway_auth(parts: &Parts, body: &[u8], shared: &Shared) -> Result<(), ApiError> {
-    authenticate(&shared.config, parts, body, SystemTime::now()).inspect_err(|_| shared.count(Count::AuthFailure))
+fn gateway_auth(parts: &Parts, body: &[u8], shared: &Shared, behaviour: &Behaviour) -> Result<(), ApiError> {
+    authenticate(&shared.config, behaviour, parts, body, shared.now()).inspect_err(|_| shared.count(Count::AuthFailure))
 }
 
 /// IAM's `GET /v3/projects?name={region}`: the emulator's project when the name is its region.
@@ -140,11 +165,8 @@ fn projects(parts: &Parts, body: &[u8], shared: &Shared) -> Result<Vec<u8>, ApiE
     if parts.method != Method::GET {
         return Err(no_such_api());
     }
-    gateway_auth(parts, body, shared)?;
-    let name = parse_query(parts.uri.query().unwrap_or(""))
-        .into_iter()
-        .find(|(k, _)| k == "name")
-        .map(|(_, v)| v.into_owned());
+    gateway_auth(parts, body, shared, &shared.behaviour())?;
+    let name = query::pairs(parts.uri.query().unwrap_or("")).into_iter().find(|(k, _)| k == "name").map(|(_, v)| v);
     let c = &shared.config;
     let projects: Vec<serde_json::Value> = if name.is_none() || name.as_deref() == Some(c.region.as_str()) {
         vec![json!({"id": c.project_id, "name": c.region, "enabled": true, "domain_id": "emulated-domain"})]
@@ -163,7 +185,7 @@ enum OneOrMany {
 
 #[derive(Deserialize)]
 struct StatusChange {
-    connect_status: ConnectStatus,
+    connect_status: String,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +197,17 @@ struct SettingsChange {
     churn: Option<f64>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BehaviourChange {
+    #[serde(default, with = "double_option")]
+    page_cap: Option<Option<u32>>,
+    total_count: Option<String>,
+    skew_error: Option<String>,
+    clock_offset_secs: Option<i64>,
+    odd_data: Option<bool>,
+}
+
 /// Tells an absent field (no change) from `null` (turn off).
 mod double_option {
     use serde::{Deserialize, Deserializer};
@@ -184,10 +217,99 @@ mod double_option {
     }
 }
 
-/// The admin endpoints (no authentication: the emulator listens on loopback).
+/// The admin API's own refusal.
+fn refused(status: u16, msg: &str) -> ApiError {
+    ApiError::service(status, &format!("EMU.0{status}"), msg)
+}
+
+/// The checks every admin request passes first: no other web origin, no other host name (DNS
+/// rebinding), the admin token when one is configured.
+fn admin_guard(parts: &Parts, shared: &Shared) -> Result<(), ApiError> {
+    let addr = shared.addr;
+    if let Some(origin) = parts.headers.get(http::header::ORIGIN) {
+        let own = origin.to_str().is_ok_and(|o| {
+            let o = o.trim_end_matches('/');
+            o == format!("http://{addr}")
+                || (addr.ip().is_loopback()
+                    && [
+                        format!("http://localhost:{}", addr.port()),
+                        format!("http://127.0.0.1:{}", addr.port()),
+                        format!("http://[::1]:{}", addr.port()),
+                    ]
+                    .iter()
+                    .any(|x| x == o))
+        });
+        if !own {
+            return Err(refused(403, "cross-origin admin requests are refused"));
+        }
+    }
+    if let Some(host) = parts.headers.get(http::header::HOST) {
+        if !host.to_str().is_ok_and(|h| allowed_host(h, addr.ip())) {
+            return Err(refused(403, "admin requests must name a loopback host or the listen address"));
+        }
+    }
+    if let Some(token) = &shared.config.admin_token {
+        let given = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let given = given.and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+        if !signatures_match(given, token) {
+            return Err(refused(401, "the admin API needs Authorization: Bearer with the admin token"));
+        }
+    }
+    if matches!(parts.method, Method::POST | Method::PUT) {
+        let json =
+            parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !json {
+            return Err(refused(415, "admin request bodies must be sent as Content-Type: application/json"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a `Host` header names a loopback host or the listen address (any IP address literal
+/// when listening on all addresses).
+fn allowed_host(host: &str, listen: IpAddr) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split_once(']').map_or(rest, |(ip, _)| ip)
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match name.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback() || ip == listen || listen.is_unspecified(),
+        Err(_) => false,
+    }
+}
+
+/// The settings as JSON.
+fn settings_json(shared: &Shared) -> serde_json::Value {
+    let s = shared.settings();
+    json!({"latency_ms": s.latency.as_millis() as u64, "rate_limit": s.rate_limit, "churn": s.churn})
+}
+
+/// The behaviour as JSON.
+fn behaviour_json(b: &Behaviour) -> serde_json::Value {
+    let total_count = match b.total_count {
+        TotalCount::Filtered => "filtered",
+        TotalCount::Unfiltered => "unfiltered",
+    };
+    json!({
+        "page_cap": b.page_cap,
+        "total_count": total_count,
+        "skew_error": b.skew_error,
+        "clock_offset_secs": b.clock_offset_secs,
+        "odd_data": b.odd_data,
+    })
+}
+
+/// The admin endpoints, after [`admin_guard`].
 fn admin(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<Response<Body>, ApiError> {
     let ok = |v: serde_json::Value| Ok(json_response(StatusCode::OK, v.to_string().into_bytes(), "admin"));
-    let bad = |e: serde_json::Error| ApiError::service(400, "EMU.0400", &format!("invalid admin request: {e}"));
+    let bad = |e: serde_json::Error| refused(400, &format!("invalid admin request: {e}"));
+    let out_of_bounds = |e: String| refused(400, &format!("invalid admin request: {e}"));
     let path = parts.uri.path();
     match (&parts.method, path) {
         (&Method::GET, "/admin/health") => ok(json!({"status": "ok"})),
@@ -207,40 +329,84 @@ fn admin(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<Response<Body>,
         }
         (&Method::GET, "/admin/fleet") => {
             let d = shared.desktops();
-            let total = d.len() as u64;
-            ok(json!(ListDesktopsConnectStatusResponse::new(d, Some(total))))
+            let total = d.len();
+            ok(json!({"desktops": d, "total_count": total}))
         }
         (&Method::PUT, "/admin/fleet") => {
-            let fleet: ListDesktopsConnectStatusResponse = serde_json::from_slice(body).map_err(bad)?;
-            let n = fleet.desktops.len();
-            shared.replace_fleet(fleet.desktops);
+            let desktops = crate::fleet::parse(body).map_err(bad)?;
+            let n = desktops.len();
+            shared.replace_fleet(desktops);
             ok(json!({"desktops": n}))
         }
+        (&Method::GET, "/admin/settings") => ok(settings_json(shared)),
         (&Method::PUT, "/admin/settings") => {
             let change: SettingsChange = serde_json::from_slice(body).map_err(bad)?;
+            let latency = change.latency_ms.map(Duration::from_millis);
+            if let Some(l) = latency {
+                check_latency(l).map_err(out_of_bounds)?;
+            }
+            if let Some(r) = change.rate_limit {
+                check_rate_limit(r).map_err(out_of_bounds)?;
+            }
+            if let Some(c) = change.churn {
+                check_churn(c).map_err(out_of_bounds)?;
+            }
             shared.update_settings(|s| {
-                if let Some(ms) = change.latency_ms {
-                    s.latency = Duration::from_millis(ms);
+                if let Some(l) = latency {
+                    s.latency = l;
                 }
                 if let Some(limit) = change.rate_limit {
                     s.rate_limit = limit;
                 }
                 if let Some(churn) = change.churn {
-                    s.churn = churn.max(0.0);
+                    s.churn = churn;
                 }
             });
-            let s = shared.settings();
-            ok(json!({"latency_ms": s.latency.as_millis() as u64, "rate_limit": s.rate_limit, "churn": s.churn}))
+            ok(settings_json(shared))
+        }
+        (&Method::GET, "/admin/behaviour") => ok(behaviour_json(&shared.behaviour())),
+        (&Method::PUT, "/admin/behaviour") => {
+            let change: BehaviourChange = serde_json::from_slice(body).map_err(bad)?;
+            let mut b = shared.behaviour();
+            if let Some(cap) = change.page_cap {
+                b.page_cap = cap;
+            }
+            if let Some(t) = change.total_count {
+                b.total_count = match t.as_str() {
+                    "filtered" => TotalCount::Filtered,
+                    "unfiltered" => TotalCount::Unfiltered,
+                    other => {
+                        return Err(out_of_bounds(format!(
+                            "total_count must be filtered or unfiltered, got {other:?}"
+                        )));
+                    }
+                };
+            }
+            if let Some(code) = change.skew_error {
+                b.skew_error = code;
+            }
+            if let Some(secs) = change.clock_offset_secs {
+                b.clock_offset_secs = secs;
+            }
+            if let Some(odd) = change.odd_data {
+                b.odd_data = odd;
+            }
+            b.check().map_err(out_of_bounds)?;
+            shared.set_behaviour(b);
+            ok(behaviour_json(&shared.behaviour()))
         }
         (&Method::PUT, p) if p.starts_with("/admin/desktops/") && p.ends_with("/status") => {
             let id = &p["/admin/desktops/".len()..p.len() - "/status".len()];
             let change: StatusChange = serde_json::from_slice(body).map_err(bad)?;
-            if shared.set_status(id, change.connect_status.clone()) {
+            if change.connect_status.is_empty() {
+                return Err(out_of_bounds("connect_status must not be empty".to_owned()));
+            }
+            if shared.set_status(id, &change.connect_status) {
                 ok(json!({"desktop_id": id, "connect_status": change.connect_status}))
             } else {
-                Err(ApiError::service(404, "EMU.0404", &format!("no desktop with id {id:?}")))
+                Err(refused(404, &format!("no desktop with id {id:?}")))
             }
         }
-        _ => Err(ApiError::service(404, "EMU.0404", &format!("no admin endpoint {} {path}", parts.method))),
+        _ => Err(refused(404, &format!("no admin endpoint {} {path}", parts.method))),
     }
 }

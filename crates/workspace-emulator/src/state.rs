@@ -1,16 +1,25 @@
 //! The emulator's shared state: the fleet, the fault script, the settings and the counters.
 
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
-use workspace_types::{ConnectDesktopsInfo, ConnectStatus, ListDesktopsConnectStatusRequest, limits::DEFAULT_LIMIT};
+use serde_json::{Value, json};
 
-use crate::config::{EmulatorConfig, Fleet};
+use crate::config::{Behaviour, EmulatorConfig, Fleet, TotalCount};
 use crate::faults::{Fault, FaultRule};
 use crate::fleet;
+use crate::model::Desktop;
+use crate::query::Query;
+
+/// With odd data, every 37th position of a listing (36, 73, 110, ... from 0) is `null`, when a
+/// desktop follows it.
+const NULL_EVERY: usize = 37;
+/// The most status transitions made in one churn step.
+const MAX_CHURN_STEP: usize = 10_000;
 
 /// What the emulator has served so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -62,52 +71,96 @@ pub(crate) enum Count {
 /// Everything the server's tasks and the handle share.
 pub(crate) struct Shared {
     pub(crate) config: EmulatorConfig,
-    fleet: RwLock<Vec<ConnectDesktopsInfo>>,
+    /// The address it listens on.
+    pub(crate) addr: SocketAddr,
+    fleet: RwLock<Vec<Desktop>>,
     faults: Mutex<VecDeque<FaultRule>>,
     settings: Mutex<Settings>,
+    behaviour: Mutex<Behaviour>,
     window: Mutex<(Instant, u32)>,
     counters: Counters,
 }
 
-/// The body of a page: borrowed desktops, serialized in the API's shape.
+/// The body of a page, serialized in the API's shape.
 #[derive(Serialize)]
 struct PageBody<'a> {
-    desktops: Vec<&'a ConnectDesktopsInfo>,
+    desktops: Vec<Entry<'a>>,
     total_count: u64,
+    /// Unknown top-level fields, with odd data.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    extra: Option<Value>,
+}
+
+/// One entry of `desktops`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Entry<'a> {
+    Desktop(&'a Desktop),
+    Odd(Value),
+    Null(Option<()>),
 }
 
 impl Shared {
-    pub(crate) fn new(config: EmulatorConfig, now: Instant) -> Self {
+    pub(crate) fn new(config: EmulatorConfig, addr: SocketAddr, now: Instant) -> Self {
         let desktops = match &config.fleet {
             Fleet::Generated(spec) => fleet::generate(spec),
             Fleet::Desktops(d) => d.clone(),
         };
         let settings = Settings { latency: config.latency, rate_limit: config.rate_limit, churn: config.churn };
         Self {
+            behaviour: Mutex::new(config.behaviour.clone()),
             faults: Mutex::new(config.faults.iter().cloned().collect()),
             fleet: RwLock::new(desktops),
             settings: Mutex::new(settings),
             window: Mutex::new((now, 0)),
             counters: Counters::default(),
+            addr,
             config,
         }
     }
 
-    /// The page `query` asks for, serialized: matches in fleet order, `total_count` = all matches.
-    pub(crate) fn page(&self, query: &ListDesktopsConnectStatusRequest) -> Vec<u8> {
+    /// The page `query` asks for, serialized: matches in fleet order (with odd data, `null`
+    /// entries among them), at most `limit` (and the page cap) of them from `offset`.
+    pub(crate) fn page(&self, query: &Query, behaviour: &Behaviour) -> Vec<u8> {
         let fleet = self.fleet.read().unwrap_or_else(PoisonError::into_inner);
-        let offset = query.offset().unwrap_or(0) as usize;
-        let limit = query.limit().unwrap_or(DEFAULT_LIMIT) as usize;
-        let names = query.user_names();
-        let mut total = 0u64;
-        let mut desktops = Vec::with_capacity(limit.min(fleet.len()));
-        for d in fleet.iter().filter(|d| matches(d, query.connect_status(), names)) {
-            if total as usize >= offset && desktops.len() < limit {
-                desktops.push(d);
+        let odd = behaviour.odd_data;
+        let offset = query.offset as usize;
+        let limit = behaviour.page_cap.map_or(query.limit, |cap| query.limit.min(cap)) as usize;
+        let mut position = 0usize;
+        let mut desktops = Vec::with_capacity(limit.min(fleet.len() + 1));
+        for (i, d) in fleet.iter().enumerate().filter(|(_, d)| matches(d, query)) {
+            if odd && position % NULL_EVERY == NULL_EVERY - 1 {
+                if position >= offset && desktops.len() < limit {
+                    desktops.push(Entry::Null(None));
+                }
+                position += 1;
             }
-            total += 1;
+            if position >= offset && desktops.len() < limit {
+                desktops.push(if odd { Entry::Odd(odd_desktop(i, d)) } else { Entry::Desktop(d) });
+            }
+            position += 1;
         }
-        serde_json::to_vec(&PageBody { desktops, total_count: total }).unwrap_or_default()
+        let total_count = match behaviour.total_count {
+            TotalCount::Filtered => position,
+            TotalCount::Unfiltered if odd => fleet.len() + fleet.len().saturating_sub(1) / (NULL_EVERY - 1),
+            TotalCount::Unfiltered => fleet.len(),
+        } as u64;
+        let extra = odd.then(|| json!({"site_id": "emulated-site-1", "marker": "emulated"}));
+        serde_json::to_vec(&PageBody { desktops, total_count, extra }).unwrap_or_default()
+    }
+
+    /// How it answers where the documentation is open.
+    pub(crate) fn behaviour(&self) -> Behaviour {
+        lock(&self.behaviour).clone()
+    }
+
+    pub(crate) fn set_behaviour(&self, behaviour: Behaviour) {
+        *lock(&self.behaviour) = behaviour;
+    }
+
+    /// The gateway's clock: the machine's, shifted by the behaviour's offset.
+    pub(crate) fn now(&self) -> SystemTime {
+        shifted(SystemTime::now(), lock(&self.behaviour).clock_offset_secs)
     }
 
     /// The next scripted fault, if any.
@@ -154,11 +207,11 @@ impl Shared {
     }
 
     /// Sets a desktop's status; `false` when there is no such desktop.
-    pub(crate) fn set_status(&self, desktop_id: &str, status: ConnectStatus) -> bool {
+    pub(crate) fn set_status(&self, desktop_id: &str, status: &str) -> bool {
         let mut fleet = self.fleet.write().unwrap_or_else(PoisonError::into_inner);
-        match fleet.iter_mut().find(|d| d.desktop_id.as_deref() == Some(desktop_id)) {
+        match fleet.iter_mut().find(|d| d.desktop_id == desktop_id) {
             Some(d) => {
-                d.connect_status = Some(status);
+                status.clone_into(&mut d.connect_status);
                 true
             }
             None => false,
@@ -171,24 +224,24 @@ impl Shared {
         if fleet.is_empty() {
             return;
         }
-        for _ in 0..n {
+        for _ in 0..n.min(MAX_CHURN_STEP) {
             let i = rng.usize(..fleet.len());
-            let next = match fleet[i].connect_status {
-                Some(ConnectStatus::Unregister) => ConnectStatus::Registered,
-                Some(ConnectStatus::Registered) => ConnectStatus::Connected,
-                Some(ConnectStatus::Connected) => ConnectStatus::Disconnected,
-                _ if rng.bool() => ConnectStatus::Connected,
-                _ => ConnectStatus::Registered,
+            let next = match fleet[i].connect_status.as_str() {
+                "UNREGISTER" => "REGISTERED",
+                "REGISTERED" => "CONNECTED",
+                "CONNECTED" => "DISCONNECTED",
+                _ if rng.bool() => "CONNECTED",
+                _ => "REGISTERED",
             };
-            fleet[i].connect_status = Some(next);
+            next.clone_into(&mut fleet[i].connect_status);
         }
     }
 
-    pub(crate) fn replace_fleet(&self, desktops: Vec<ConnectDesktopsInfo>) {
+    pub(crate) fn replace_fleet(&self, desktops: Vec<Desktop>) {
         *self.fleet.write().unwrap_or_else(PoisonError::into_inner) = desktops;
     }
 
-    pub(crate) fn desktops(&self) -> Vec<ConnectDesktopsInfo> {
+    pub(crate) fn desktops(&self) -> Vec<Desktop> {
         self.fleet.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
@@ -219,13 +272,57 @@ impl Shared {
     }
 }
 
-/// Whether a desktop matches the filters: its status, and one of its attached users (type `USER`)
-/// among `names` (sorted) when names are given.
-fn matches(d: &ConnectDesktopsInfo, status: Option<&ConnectStatus>, names: &[String]) -> bool {
-    if status.is_some_and(|s| d.connect_status.as_ref() != Some(s)) {
+/// Whether a desktop matches the filters: its status equals `connect_status`, and one of its
+/// attached entries of type `USER` has one of the names, when names are given.
+fn matches(d: &Desktop, query: &Query) -> bool {
+    if query.connect_status.as_ref().is_some_and(|s| *s != d.connect_status) {
         return false;
     }
-    names.is_empty() || d.user_names().any(|n| names.binary_search_by(|x| x.as_str().cmp(n)).is_ok())
+    query.user_names.is_empty() || d.user_names().any(|n| query.user_names.contains(n))
+}
+
+/// The `i`-th desktop of the fleet with odd data: unknown fields in it and in its users, an
+/// unknown `user_group` (every 7th), a `null` user (every 11th), a `ROBOT` entry (every 17th),
+/// no `desktop_name` (every 13th).
+fn odd_desktop(i: usize, d: &Desktop) -> Value {
+    let mut users: Vec<Value> = d
+        .attach_users
+        .iter()
+        .enumerate()
+        .map(|(j, u)| {
+            let group = if j == 0 && i % 7 == 6 { "power users" } else { u.user_group.as_str() };
+            json!({"id": u.id, "name": u.name, "user_group": group, "type": u.attach_type, "marker": format!("m{j}")})
+        })
+        .collect();
+    if i % 17 == 16 {
+        users.push(json!({
+            "id": format!("{i:032x}"),
+            "name": format!("robot_{i}"),
+            "user_group": "users",
+            "type": "ROBOT",
+            "marker": "robot",
+        }));
+    }
+    if i % 11 == 10 {
+        users.insert(0, Value::Null);
+    }
+    let mut v = json!({
+        "desktop_id": d.desktop_id,
+        "connect_status": d.connect_status,
+        "attach_users": users,
+        "site_id": "emulated-site-1",
+        "product": {"flavor_id": "workspace.x86.ultimate.large2", "vcpus": 2},
+    });
+    if i % 13 != 12 {
+        v["desktop_name"] = json!(d.desktop_name);
+    }
+    v
+}
+
+/// `t` moved by `secs` seconds.
+pub(crate) fn shifted(t: SystemTime, secs: i64) -> SystemTime {
+    let d = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 { t.checked_add(d).unwrap_or(t) } else { t.checked_sub(d).unwrap_or(t) }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

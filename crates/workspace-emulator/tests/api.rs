@@ -8,9 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use common::*;
 use http::Request;
-use workspace_core::{Credentials, build_request, sign};
-use workspace_emulator::{DEMO_AUTH_TOKEN, DEMO_SK, Emulator, EmulatorConfig, KeyPair};
-use workspace_types::ConnectStatus;
+use workspace_core::sign;
+use workspace_emulator::{DEMO_AK, DEMO_AUTH_TOKEN, DEMO_SK, Emulator, EmulatorConfig, KeyPair};
 
 fn emulator(n: usize) -> Emulator {
     Emulator::start(EmulatorConfig::default().desktops(n).seed(11)).unwrap()
@@ -19,11 +18,12 @@ fn emulator(n: usize) -> Emulator {
 #[test]
 fn a_request_signed_like_the_official_sdk_is_accepted_and_one_changed_byte_is_not() {
     let emu = emulator(50);
-    let req = signed(&emu, &query().connect_status(ConnectStatus::Connected).limit(5).build().unwrap());
+    let req = get(&emu, "connect_status=CONNECTED&limit=5");
     let mut tampered = req.clone();
     let ok = send(req).unwrap();
     let p = page(&ok);
-    assert!(p.desktops.iter().all(|d| d.connect_status == Some(ConnectStatus::Connected)));
+    assert!(!p.desktops.is_empty());
+    assert!(p.desktops.iter().all(|d| d.connect_status == "CONNECTED"));
     assert!(ok.headers().contains_key("x-request-id"));
 
     let auth = tampered.headers()["authorization"].to_str().unwrap().to_owned();
@@ -33,7 +33,7 @@ fn a_request_signed_like_the_official_sdk_is_accepted_and_one_changed_byte_is_no
     let refused = send(tampered).unwrap();
     assert_eq!(refused.status(), 401);
     assert_eq!(error_code(&refused), "APIGW.0301");
-    assert!(String::from_utf8_lossy(refused.body()).contains("verify aksk signature fail"));
+    assert!(body_text(&refused).contains("verify aksk signature fail"));
     assert_eq!(emu.stats().auth_failures, 1);
 }
 
@@ -41,9 +41,9 @@ fn a_request_signed_like_the_official_sdk_is_accepted_and_one_changed_byte_is_no
 fn signed_headers_are_trusted_as_the_gateway_does() {
     // The Go SDK signs fewer headers than it sends; the gateway accepts that.
     let emu = emulator(10);
-    let mut req = signed(&emu, &query().build().unwrap());
+    let mut req = get(&emu, "");
     let sig = sign::signature_with(&req, &["x-project-id", "x-sdk-date"], DEMO_SK).unwrap();
-    let auth = sign::authorization(workspace_emulator::DEMO_AK, &sig.signed_headers, &sig.signature);
+    let auth = sign::authorization(DEMO_AK, &sig.signed_headers, &sig.signature);
     req.headers_mut().insert("authorization", auth.parse().unwrap());
     assert_eq!(send(req.clone()).unwrap().status(), 200);
     // An unsigned header may change; a signed one may not.
@@ -57,118 +57,128 @@ fn signed_headers_are_trusted_as_the_gateway_does() {
 fn temporary_credentials_need_their_security_token() {
     let cfg = EmulatorConfig::default().desktops(5).keys(vec![KeyPair::temporary("TMPAK", "tmp-sk", "tmp-token")]);
     let emu = Emulator::start(cfg).unwrap();
-    let good = config(&emu, Credentials::temporary("TMPAK", "tmp-sk", "tmp-token").unwrap());
-    let no_token = config(&emu, Credentials::ak_sk("TMPAK", "tmp-sk").unwrap());
-    let q = query().build().unwrap();
-    assert_eq!(send(build_request(&good, &q, SystemTime::now()).unwrap()).unwrap().status(), 200);
-    let r = send(build_request(&no_token, &q, SystemTime::now()).unwrap()).unwrap();
+    let now = SystemTime::now();
+    let good = get_with(&emu, "", &Auth::temporary("TMPAK", "tmp-sk", "tmp-token"), now);
+    assert_eq!(send(good).unwrap().status(), 200);
+    let r = send(get_with(&emu, "", &Auth::keys("TMPAK", "tmp-sk"), now)).unwrap();
     assert_eq!((r.status().as_u16(), error_code(&r)), (401, "APIGW.0301".into()));
-    let unknown = config(&emu, Credentials::ak_sk("NOSUCHAK", "x").unwrap());
-    let r = send(build_request(&unknown, &q, SystemTime::now()).unwrap()).unwrap();
-    assert!(String::from_utf8_lossy(r.body()).contains("Get secretKey failed"));
+    let r = send(get_with(&emu, "", &Auth::keys("NOSUCHAK", "x"), now)).unwrap();
+    assert!(body_text(&r).contains("Get secretKey failed"));
 }
 
 #[test]
 fn clock_skew_beyond_fifteen_minutes_is_refused_with_the_servers_date() {
     let emu = emulator(5);
-    let q = query().build().unwrap();
     let late = SystemTime::now() - Duration::from_secs(16 * 60);
-    let r = send(build_request(&demo(&emu), &q, late).unwrap()).unwrap();
+    let r = send(get_with(&emu, "", &Auth::demo(), late)).unwrap();
     assert_eq!((r.status().as_u16(), error_code(&r)), (401, "APIGW.0303".into()));
-    assert!(String::from_utf8_lossy(r.body()).contains("signature expired, signature time:"));
-    let date = workspace_core::time::parse_http_date(r.headers()["date"].to_str().unwrap()).unwrap();
+    let text = body_text(&r);
+    assert!(text.contains("signature expired, signature time:"), "{text}");
+    assert!(text.contains(&format!("signature time:{}", sdk_date(late))), "{text}");
+    let date = httpdate::parse_http_date(r.headers()["date"].to_str().unwrap()).unwrap();
     let off = date.duration_since(SystemTime::now()).unwrap_or_else(|e| e.duration());
     assert!(off < Duration::from_secs(60), "the Date header is the server's clock");
     let early = SystemTime::now() + Duration::from_secs(16 * 60);
-    assert_eq!(send(build_request(&demo(&emu), &q, early).unwrap()).unwrap().status(), 401);
+    assert_eq!(send(get_with(&emu, "", &Auth::demo(), early)).unwrap().status(), 401);
     let slightly = SystemTime::now() - Duration::from_secs(14 * 60);
-    assert_eq!(send(build_request(&demo(&emu), &q, slightly).unwrap()).unwrap().status(), 200);
+    assert_eq!(send(get_with(&emu, "", &Auth::demo(), slightly)).unwrap().status(), 200);
+}
+
+#[test]
+fn a_malformed_sdk_date_is_refused() {
+    let emu = emulator(5);
+    let mut req = get(&emu, "");
+    req.headers_mut().insert("x-sdk-date", "2026-11-30T04:00:00Z".parse().unwrap());
+    sign::sign(&mut req, &workspace_core::AkSk::new(DEMO_AK, DEMO_SK).unwrap()).unwrap();
+    let r = send(req).unwrap();
+    assert_eq!((r.status().as_u16(), error_code(&r)), (401, "APIGW.0301".into()));
 }
 
 #[test]
 fn iam_tokens() {
     let emu = emulator(5);
-    let q = query().build().unwrap();
-    let ok = config(&emu, Credentials::token(DEMO_AUTH_TOKEN).unwrap());
-    assert_eq!(send(build_request(&ok, &q, SystemTime::now()).unwrap()).unwrap().status(), 200);
-    let bad = config(&emu, Credentials::token("forged").unwrap());
-    let r = send(build_request(&bad, &q, SystemTime::now()).unwrap()).unwrap();
+    let now = SystemTime::now();
+    assert_eq!(send(get_with(&emu, "", &Auth::Token(DEMO_AUTH_TOKEN.into()), now)).unwrap().status(), 200);
+    let r = send(get_with(&emu, "", &Auth::Token("forged".into()), now)).unwrap();
     assert_eq!((r.status().as_u16(), error_code(&r)), (401, "APIGW.0301".into()));
-    let anonymous =
-        Request::get(format!("{}/v2/{}/connect-desktops", emu.base_url(), emu.project_id())).body(vec![]).unwrap();
-    let r = send(anonymous).unwrap();
-    assert!(String::from_utf8_lossy(r.body()).contains("x-auth-token not found"));
+    let r = send(get_with(&emu, "", &Auth::None, now)).unwrap();
+    assert!(body_text(&r).contains("x-auth-token not found"));
 }
 
 #[test]
 fn paging_through_1500_desktops_returns_each_exactly_once_with_any_limit() {
     let emu = emulator(1500);
-    let all: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let all: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     assert_eq!(all.len(), 1500);
-    for limit in [1, 7, 100, 333, 1000, 1499, 1500, 2000] {
+    for limit in [7usize, 100, 333, 1000, 1499, 1500, 2000] {
         let mut seen = Vec::new();
         let mut offset = 0;
-        loop {
-            let p = page(&send(signed(&emu, &query().offset(offset).limit(limit).build().unwrap())).unwrap());
-            assert_eq!(p.total_count, Some(1500));
-            assert!(p.desktops.len() <= limit as usize);
-            seen.extend(p.desktops.iter().map(|d| d.desktop_id.clone().unwrap()));
+        // The documented offset stops at 2000; with limit 1 or 7 the walk stops there.
+        while offset <= 2000 {
+            let p = fetch(&emu, &format!("offset={offset}&limit={limit}"));
+            assert_eq!(p.total_count, 1500);
+            assert!(p.desktops.len() <= limit);
+            seen.extend(p.desktops.iter().map(|d| d.desktop_id.clone()));
             offset += limit;
-            if p.desktops.len() < limit as usize {
+            if p.desktops.len() < limit {
                 break;
             }
         }
         let unique: HashSet<String> = seen.iter().cloned().collect();
-        assert_eq!((seen.len(), unique), (1500, all.clone()), "limit {limit}");
+        assert_eq!(seen.len(), unique.len(), "limit {limit}: no repeats");
+        if limit >= 100 {
+            assert_eq!(unique, all, "limit {limit}");
+        }
+        let order: Vec<String> = emu.desktops().into_iter().map(|d| d.desktop_id).take(seen.len()).collect();
+        assert_eq!(seen, order, "limit {limit}: in the fleet's order");
     }
 }
 
 #[test]
 fn defaults_are_offset_0_and_limit_100() {
     let emu = emulator(250);
-    let p = page(&send(signed(&emu, &query().build().unwrap())).unwrap());
-    assert_eq!((p.desktops.len(), p.total_count), (100, Some(250)));
-    assert_eq!(p.desktops[0].desktop_id, emu.desktops()[0].desktop_id);
-    let p = page(&send(signed(&emu, &query().limit(0).build().unwrap())).unwrap());
-    assert_eq!((p.desktops.len(), p.total_count), (0, Some(250)));
+    let p = fetch(&emu, "");
+    assert_eq!((p.desktops.len(), p.total_count), (100, 250));
+    assert_eq!(p.desktops[0], emu.desktops()[0]);
+    let p = fetch(&emu, "limit=0");
+    assert_eq!((p.desktops.len(), p.total_count), (0, 250));
+    let p = fetch(&emu, "offset=2000");
+    assert_eq!((p.desktops.len(), p.total_count), (0, 250));
 }
 
 #[test]
 fn filters_by_status_and_by_user_names() {
     let emu = emulator(400);
     let fleet = emu.desktops();
-    for s in ConnectStatus::KNOWN {
-        let p = page(&send(signed(&emu, &query().connect_status(s.clone()).limit(2000).build().unwrap())).unwrap());
-        let expected: Vec<_> = fleet.iter().filter(|d| d.connect_status.as_ref() == Some(s)).collect();
-        assert_eq!(p.desktops.iter().collect::<Vec<_>>(), expected);
-        assert_eq!(p.total_count, Some(100));
+    for s in ["UNREGISTER", "REGISTERED", "CONNECTED", "DISCONNECTED"] {
+        let p = fetch(&emu, &format!("connect_status={s}&limit=2000"));
+        let expected: Vec<_> = fleet.iter().filter(|d| d.connect_status == s).cloned().collect();
+        assert_eq!(p.desktops, expected);
+        assert_eq!(p.total_count, 100);
     }
     let names: Vec<String> =
         fleet.iter().step_by(37).flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
-    let p = page(&send(signed(&emu, &query().user_names(names.clone()).limit(2000).build().unwrap())).unwrap());
-    let expected: Vec<_> = fleet.iter().filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n))).collect();
+    let q: String = names.iter().map(|n| format!("user_names={}&", enc(n))).collect();
+    let p = fetch(&emu, &format!("{q}limit=2000"));
+    let expected: Vec<_> =
+        fleet.iter().filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n))).cloned().collect();
     assert!(!expected.is_empty());
-    assert_eq!(p.desktops.iter().collect::<Vec<_>>(), expected);
+    assert_eq!(p.desktops, expected);
     // Both filters at once.
-    let p = page(
-        &send(signed(
-            &emu,
-            &query().user_names(names.clone()).connect_status(ConnectStatus::Connected).build().unwrap(),
-        ))
-        .unwrap(),
-    );
-    assert!(p.desktops.iter().all(|d| d.connect_status == Some(ConnectStatus::Connected)));
+    let p = fetch(&emu, &format!("{q}connect_status=CONNECTED"));
+    assert!(p.desktops.iter().all(|d| d.connect_status == "CONNECTED"));
     // A group's name is not a user name.
-    let p = page(&send(signed(&emu, &query().user_name("nobody").build().unwrap())).unwrap());
-    assert_eq!(p.total_count, Some(0));
+    assert_eq!(fetch(&emu, &format!("user_names={}", enc("研发部"))).total_count, 0);
+    assert_eq!(fetch(&emu, "user_names=nobody").total_count, 0);
+    // Repeated names count once.
+    let one = fleet[0].user_names().next().unwrap().to_owned();
+    let p = fetch(&emu, &format!("user_names={one}&user_names={one}"));
+    assert!(p.desktops.contains(&fleet[0]));
 }
 
 /// Sends a signed request with a raw query string, as a client without validation would.
 fn raw(emu: &Emulator, query_string: &str, project: &str) -> http::Response<Vec<u8>> {
-    let mut req = signed(emu, &query().build().unwrap());
-    *req.uri_mut() = format!("{}/v2/{project}/connect-desktops?{query_string}", emu.base_url()).parse().unwrap();
-    sign::sign(&mut req, &workspace_core::AkSk::new(workspace_emulator::DEMO_AK, DEMO_SK).unwrap()).unwrap();
-    send(req).unwrap()
+    send(request_to(&emu.base_url(), project, query_string, &Auth::demo(), SystemTime::now())).unwrap()
 }
 
 #[test]
@@ -176,18 +186,21 @@ fn bad_input_gets_the_services_answer() {
     let emu = emulator(10);
     let pid = emu.project_id().to_owned();
     let names: String = (0..101).map(|i| format!("user_names=u{i}&")).collect();
-    for q in [
-        "offset=2001",
-        "limit=2001",
-        "limit=-1",
-        "limit=abc",
-        "offset=",
-        "connect_status=BOGUS",
-        names.as_str(),
-        "user_names=a%2Cb",
+    for (q, names_the) in [
+        ("offset=2001", "offset"),
+        ("limit=2001", "limit"),
+        ("limit=-1", "limit"),
+        ("offset=-1", "offset"),
+        ("limit=abc", "limit"),
+        ("limit=ten", "limit"),
+        ("offset=", "offset"),
+        ("limit=1&limit=2", "limit"),
+        ("connect_status=", "connect_status"),
+        (names.as_str(), "user_names"),
     ] {
         let r = raw(&emu, q, &pid);
         assert_eq!((r.status().as_u16(), error_code(&r)), (400, "WKS.0001".into()), "{q}");
+        assert!(json(&r)["error_msg"].as_str().unwrap().contains(names_the), "{q}: {}", body_text(&r));
         assert!(r.headers().contains_key("x-request-id"));
     }
     let r = raw(&emu, "limit=1", "0000000000000000000000000000dead");
@@ -196,7 +209,56 @@ fn bad_input_gets_the_services_answer() {
     assert_eq!((r.status().as_u16(), error_code(&r)), (404, "APIGW.0101".into()));
     let r = send(Request::post(format!("{}/v2/{pid}/connect-desktops", emu.base_url())).body(vec![]).unwrap()).unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(emu.stats().bad_requests, 8);
+    assert_eq!(emu.stats().bad_requests, 10);
+}
+
+#[test]
+fn the_messages_name_the_parameter_and_the_value() {
+    let emu = emulator(10);
+    for (q, needle) in [("limit=2001", "limit"), ("offset=-1", "offset"), ("limit=ten", "limit")] {
+        let r = raw(&emu, q, emu.project_id());
+        assert_eq!(r.status(), 400, "{q}");
+        let msg = json(&r)["error_msg"].as_str().unwrap().to_owned();
+        let value = q.split_once('=').unwrap().1;
+        assert!(msg.contains(needle) && msg.contains(&format!("\"{value}\"")), "{q}: {msg}");
+    }
+}
+
+#[test]
+fn what_the_docs_do_not_forbid_is_accepted() {
+    let emu = emulator(30);
+    // Any status string is a filter: the documented enumeration may grow.
+    assert_eq!(fetch(&emu, "connect_status=HIBERNATED").total_count, 0);
+    assert_eq!(fetch(&emu, "connect_status=connected").total_count, 0);
+    // Any string is a user name: the name format belongs to another operation.
+    for name in ["john.smith", "张三", "_lead", &"n".repeat(70), "dev@corp", "a,b", "a b", "x+y", ""] {
+        let r = raw(&emu, &format!("user_names={}", enc(name)), emu.project_id());
+        assert_eq!(r.status(), 200, "{name:?}: {}", body_text(&r));
+        assert_eq!(page(&r).total_count, 0, "{name:?}");
+    }
+    // Unknown parameters are ignored; 100 distinct names are fine.
+    assert_eq!(fetch(&emu, "marker=abc&foo").total_count, 30);
+    let names: String = (0..100).map(|i| format!("user_names=u{i}&")).collect();
+    assert_eq!(raw(&emu, &names, emu.project_id()).status(), 200);
+}
+
+#[test]
+fn names_outside_the_assignment_rule_match_when_the_fleet_holds_them() {
+    let emu = emulator(3);
+    let mut fleet = emu.desktops();
+    for (d, name) in fleet.iter_mut().zip(["john.smith", "张三", "dev@corp"]) {
+        d.attach_users[0].name = name.to_owned();
+    }
+    emu.replace_fleet(fleet.clone());
+    for (d, name) in fleet.iter().zip(["john.smith", "张三", "dev@corp"]) {
+        let p = fetch(&emu, &format!("user_names={}", enc(name)));
+        assert_eq!(p.desktops, vec![d.clone()], "{name}");
+    }
+    // A `+` in the query is a `+`, not a space.
+    let mut fleet = emu.desktops();
+    fleet[0].attach_users[0].name = "x+y".to_owned();
+    emu.replace_fleet(fleet);
+    assert_eq!(fetch(&emu, "user_names=x+y").total_count, 1);
 }
 
 #[test]
@@ -205,10 +267,32 @@ fn a_fleet_can_be_given_exactly_and_statuses_changed() {
     let mut fleet = emu.desktops();
     fleet.truncate(2);
     emu.replace_fleet(fleet.clone());
-    let id = fleet[0].desktop_id.clone().unwrap();
-    assert!(emu.set_status(&id, ConnectStatus::Disconnected));
-    assert!(!emu.set_status("no-such-desktop", ConnectStatus::Connected));
-    let p = page(&send(signed(&emu, &query().connect_status(ConnectStatus::Disconnected).build().unwrap())).unwrap());
-    assert!(p.desktops.iter().any(|d| d.desktop_id.as_deref() == Some(id.as_str())));
-    assert_eq!(page(&send(signed(&emu, &query().build().unwrap())).unwrap()).total_count, Some(2));
+    let id = fleet[0].desktop_id.clone();
+    assert!(emu.set_status(&id, "DISCONNECTED"));
+    assert!(!emu.set_status("no-such-desktop", "CONNECTED"));
+    let p = fetch(&emu, "connect_status=DISCONNECTED");
+    assert!(p.desktops.iter().any(|d| d.desktop_id == id));
+    assert_eq!(fetch(&emu, "").total_count, 2);
+    // A status outside the documented four is served as it is.
+    assert!(emu.set_status(&id, "HIBERNATED"));
+    let p = fetch(&emu, "connect_status=HIBERNATED");
+    assert_eq!(p.desktops.len(), 1);
+    assert_eq!(p.desktops[0].connect_status, "HIBERNATED");
+}
+
+#[test]
+fn iam_project_discovery() {
+    let emu = emulator(1);
+    let mut req = Request::get(format!("{}/v3/projects?name={}", emu.base_url(), emu.region()))
+        .header("content-type", "application/json")
+        .header("x-sdk-date", sdk_date(SystemTime::now()))
+        .body(Vec::new())
+        .unwrap();
+    sign::sign(&mut req, &workspace_core::AkSk::new(DEMO_AK, DEMO_SK).unwrap()).unwrap();
+    let r = send(req.clone()).unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(json(&r)["projects"][0]["id"], emu.project_id());
+    *req.uri_mut() = format!("{}/v3/projects?name=xx-nowhere-1", emu.base_url()).parse().unwrap();
+    sign::sign(&mut req, &workspace_core::AkSk::new(DEMO_AK, DEMO_SK).unwrap()).unwrap();
+    assert_eq!(json(&send(req).unwrap())["projects"].as_array().unwrap().len(), 0);
 }

@@ -8,8 +8,6 @@ use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
 use common::*;
-use workspace_core::{Config, Credentials, Endpoint, build_request};
-use workspace_types::{ListDesktopsConnectStatusResponse, ProjectId};
 
 #[test]
 fn serves_a_fleet_file_with_given_keys_and_stops_on_ctrl_c() {
@@ -38,16 +36,16 @@ fn serves_a_fleet_file_with_given_keys_and_stops_on_ctrl_c() {
     let rest: Vec<String> = lines.by_ref().take(2).map(Result::unwrap).collect();
     assert_eq!(rest[0], "project id: proj1");
     assert!(!rest.join("\n").contains("my-sk"), "a secret given on the command line is not printed");
+    assert!(!rest.join("\n").contains("demo"), "the demo credentials are off: {rest:?}");
 
-    let config = Config::new(
-        Endpoint::parse(&url).unwrap(),
-        ProjectId::new("proj1").unwrap(),
-        Credentials::ak_sk("MYAK", "my-sk").unwrap(),
-    );
-    let resp = send(build_request(&config, &query().build().unwrap(), SystemTime::now()).unwrap()).unwrap();
-    let got: ListDesktopsConnectStatusResponse = page(&resp);
-    let want: ListDesktopsConnectStatusResponse = serde_json::from_slice(&std::fs::read(&fleet).unwrap()).unwrap();
-    assert_eq!(got, want);
+    let resp = send(request_to(&url, "proj1", "", &Auth::keys("MYAK", "my-sk"), SystemTime::now())).unwrap();
+    assert_eq!(resp.status(), 200);
+    let want: serde_json::Value = serde_json::from_slice(&std::fs::read(&fleet).unwrap()).unwrap();
+    assert_eq!(json(&resp), want);
+    // Custom keys turn the demo token off too.
+    let demo_token = Auth::Token(workspace_emulator::DEMO_AUTH_TOKEN.into());
+    let resp = send(request_to(&url, "proj1", "", &demo_token, SystemTime::now())).unwrap();
+    assert_eq!(resp.status(), 401);
 
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
@@ -68,4 +66,85 @@ fn bad_flags_are_refused_with_a_clear_message() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /no/such/file.json"));
+}
+
+/// Runs the program with `args` and returns its exit code and stderr.
+fn refused(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_workspace-emulator")).args(args).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn settings_out_of_bounds_end_with_exit_code_2_and_one_line() {
+    for (args, needle) in [
+        (&["--desktops", "4294967295"][..], "--desktops"),
+        (&["--desktops", "1000001"][..], "1000000"),
+        (&["--churn", "1e9"][..], "--churn"),
+        (&["--churn", "NaN"][..], "--churn"),
+        (&["--churn", "inf"][..], "--churn"),
+        (&["--churn", "-1"][..], "--churn"),
+        (&["--latency-ms", "60001"][..], "--latency-ms"),
+        (&["--rate-limit", "0"][..], "--rate-limit"),
+        (&["--rate-limit", "1000001"][..], "--rate-limit"),
+        (&["--page-cap", "0"][..], "--page-cap"),
+        (&["--page-cap", "2001"][..], "--page-cap"),
+        (&["--clock-offset", "400000000"][..], "--clock-offset"),
+        (&["--clock-offset", "-400000000"][..], "--clock-offset"),
+        (&["--total-count", "some"][..], "--total-count"),
+        (&["--skew-error", ""][..], "skew error code"),
+    ] {
+        let (code, stderr) = refused(args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn every_switch_is_accepted_within_bounds() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workspace-emulator"))
+        .args(["--desktops", "80", "--page-cap", "10", "--total-count", "unfiltered", "--skew-error", "APIG.0301"])
+        .args(["--clock-offset", "-3600", "--odd-data", "--churn", "1000", "--rate-limit", "1000000"])
+        .args(["--latency-ms", "0", "--admin-token", "s3cret"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.strip_prefix("listening on ").unwrap().to_owned();
+    let rest: Vec<String> = lines.by_ref().take(3).map(Result::unwrap).collect();
+    assert!(rest.iter().any(|l| l.starts_with("demo credentials:")), "{rest:?}");
+    let resp = send(request_to(
+        &url,
+        workspace_emulator::DEMO_PROJECT_ID,
+        "limit=2000&connect_status=CONNECTED",
+        &Auth::demo(),
+        SystemTime::now() - std::time::Duration::from_secs(3600),
+    ))
+    .unwrap();
+    let v = json(&resp);
+    assert_eq!(resp.status(), 200, "{v}");
+    assert_eq!(v["desktops"].as_array().unwrap().len(), 10);
+    assert_eq!(v["total_count"], 82, "80 desktops and two null positions");
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn listening_beyond_loopback_is_warned_about() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workspace-emulator"))
+        .args(["--listen", "0.0.0.0:0", "--desktops", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().starts_with("listening on http://0.0.0.0:"));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning") && stderr.contains("not a loopback address"), "{stderr}");
 }
