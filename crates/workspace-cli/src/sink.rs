@@ -11,7 +11,7 @@ pub(crate) struct Sink {
 
 struct State {
     out: Box<dyn Write + Send>,
-    /// Desktops or changes written so far.
+    /// Desktops written so far.
     items: u64,
     closed: bool,
 }
@@ -31,7 +31,7 @@ impl Sink {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Writes one whole record holding `items` desktops or changes (0 for a header).
+    /// Writes one whole record holding `items` desktops (0 for a header or anything else).
     pub(crate) fn write(&self, record: &[u8], items: u64) -> io::Result<()> {
         let mut s = self.lock();
         if s.closed {

@@ -34,7 +34,8 @@ pub(crate) fn watch(client: &Client, args: &args::Watch, sink: &Sink, deadline: 
                 any_succeeded = true;
                 failed_in_a_row = 0;
                 for t in watch.observe(desktops, SystemTime::now()) {
-                    sink.write(&output::transition(format, &t, header)?, 1)?;
+                    // Changes are not counted: a count of desktops written is for listings.
+                    sink.write(&output::transition(format, &t, header)?, 0)?;
                     header = false;
                 }
                 sink.flush()?;
