@@ -356,12 +356,15 @@ fn watch_ends_when_its_reader_goes_away_on_a_quiet_fleet() {
 
 #[test]
 fn logs_have_no_colour_when_stderr_is_not_a_terminal() {
-    let server = Server::start(5, |_, _| page(&[desktop(1)], 1));
-    let o = run(wks(&server).args(["-vv", "connections", "list", "-o", "json"]));
-    assert!(o.status.success());
-    let err = text(&o.stderr);
-    assert!(!err.is_empty(), "-vv logs every attempt");
-    assert!(!err.contains('\x1b'), "{err:?}");
+    // The first attempt fails, so that -v logs a retry decision.
+    let server = Server::start(10, |n, _| if n % 2 == 0 { error(503, "X", "busy") } else { page(&[desktop(1)], 1) });
+    for verbose in ["-v", "-vv"] {
+        let o = run(wks(&server).args([verbose, "connections", "list", "-o", "json"]));
+        assert!(o.status.success());
+        let err = text(&o.stderr);
+        assert!(!err.is_empty(), "{verbose} logs the retry");
+        assert!(!err.contains('\x1b'), "{err:?}");
+    }
 }
 
 #[test]
@@ -387,4 +390,19 @@ fn a_secret_key_that_is_not_utf8_is_invalid_not_missing() {
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert_eq!(err.trim_end(), "wks: invalid configuration: HUAWEICLOUD_SDK_SK is set but is not valid UTF-8");
     assert_eq!(server.requests(), 0);
+}
+
+#[test]
+fn a_documented_status_is_matched_in_any_case() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let server = Server::start(5, move |_, target| {
+        log.lock().unwrap().push(target.to_owned());
+        page(&[], 0)
+    });
+    let o = run(wks(&server).args(["connections", "list", "--status", "disConnected", "-o", "json"]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let targets = seen.lock().unwrap().clone();
+    assert_eq!(targets.len(), 1);
+    assert!(targets[0].contains("connect_status=DISCONNECTED"), "{targets:?}");
 }
