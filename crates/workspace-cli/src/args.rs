@@ -1,12 +1,13 @@
 //! The command line, as scripts rely on it.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use workspace_blocking::types::ConnectStatus;
 
 /// See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
 ///
 /// Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with
-/// HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN or
-/// --auth-token for an IAM token, or ~/.huaweicloud/credentials; the project id from
+/// HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or
+/// --auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from
 /// --project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
 /// the region. Try it without a cloud account: wks --emulator connections list
 #[derive(Parser, Debug)]
@@ -20,7 +21,8 @@ pub(crate) struct Cli {
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success (also when the reader of the output goes away)
+  1  the output could not be written
   2  usage or invalid input (nothing was sent)
   3  missing or invalid configuration or credentials
   4  the service answered with an error
@@ -39,18 +41,23 @@ pub(crate) struct Global {
     /// Project id.
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) project_id: Option<String>,
-    /// IAM token, instead of AK/SK.
+    /// IAM token, instead of AK/SK. Prefer HUAWEICLOUD_SDK_AUTH_TOKEN: a command line is visible
+    /// to other users of the machine (ps).
     #[arg(long, global = true, value_name = "TOKEN")]
     pub(crate) auth_token: Option<String>,
     /// Run against a local emulator with its demo fleet and credentials.
     #[arg(long, global = true, conflicts_with_all = ["endpoint", "region", "project_id", "auth_token"])]
     pub(crate) emulator: bool,
-    /// Retries after the first attempt (default: the SDK's standard policy, 2 retries).
-    #[arg(long, global = true, value_name = "N")]
+    /// Retries after the first attempt, at most 100 (default: the SDK's standard policy, 2 retries).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
     pub(crate) retries: Option<u32>,
     /// Time limit for each attempt, in seconds (not for the whole command).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) timeout: Option<f64>,
+    /// Time limit, in seconds, for list and summary as a whole, retries included; for watch, for
+    /// each poll.
+    #[arg(long, global = true, default_value = "300", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) deadline: f64,
     /// Log what happens on stderr (-v: calls and retries, -vv: every attempt).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
@@ -81,9 +88,10 @@ pub(crate) struct List {
     /// Only desktops attached to this user (repeat for several; more than 100 are queried in batches).
     #[arg(long = "user", value_name = "NAME")]
     pub(crate) users: Vec<String>,
-    /// Only desktops with this status.
-    #[arg(long, value_enum, value_name = "STATUS")]
-    pub(crate) status: Option<Status>,
+    /// Only desktops with this status: UNREGISTER, REGISTERED, CONNECTED or DISCONNECTED (in any
+    /// case); another value is sent as it is, for statuses the service may add.
+    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+    pub(crate) status: Option<ConnectStatus>,
     /// Skip this many desktops (0 to 2000).
     #[arg(long, value_name = "N", conflicts_with = "all")]
     pub(crate) offset: Option<u32>,
@@ -133,18 +141,16 @@ pub(crate) enum Format {
     Csv,
 }
 
-/// Connection statuses, as the API names them.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-#[value(rename_all = "SCREAMING_SNAKE_CASE")]
-pub(crate) enum Status {
-    /// Not registered.
-    Unregister,
-    /// Registered, nobody connected.
-    Registered,
-    /// A user is connected.
-    Connected,
-    /// The user's session was disconnected.
-    Disconnected,
+/// A status: one of the documented four in any case, else the value as it is.
+fn parse_status(s: &str) -> Result<ConnectStatus, String> {
+    if s.trim().is_empty() {
+        return Err("a status cannot be empty".into());
+    }
+    Ok(ConnectStatus::KNOWN
+        .iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(s))
+        .cloned()
+        .unwrap_or_else(|| ConnectStatus::from(s.to_owned())))
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {

@@ -1,16 +1,14 @@
-//! The subcommands: they call the SDK and write what it returns; they decide nothing a library
-//! user would also need.
+//! The subcommands `list` and `summary` (`watch` has its own file): they call the SDK and write
+//! what it returns; they decide nothing a library user would also need.
 
-use std::io::{self, IsTerminal, Write};
-use std::time::Duration;
+use std::io::{self, IsTerminal};
 
-use workspace_blocking::types::{
-    ConnectStatus, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder,
-};
+use workspace_blocking::types::{ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder};
 use workspace_blocking::{Client, Error};
 
-use crate::args::{Format, List, Status, Summary, Watch};
+use crate::args::{Format, List, Summary};
 use crate::output::{self, DesktopWriter};
+use crate::sink::Sink;
 
 /// What made a command fail.
 #[derive(Debug)]
@@ -33,25 +31,16 @@ impl From<io::Error> for Failure {
     }
 }
 
-fn status(s: Status) -> ConnectStatus {
-    match s {
-        Status::Unregister => ConnectStatus::Unregister,
-        Status::Registered => ConnectStatus::Registered,
-        Status::Connected => ConnectStatus::Connected,
-        Status::Disconnected => ConnectStatus::Disconnected,
-    }
-}
-
 /// The format asked for, else a table on a terminal and `fallback` otherwise.
-fn format(asked: Option<Format>, fallback: Format) -> Format {
+pub(crate) fn format(asked: Option<Format>, fallback: Format) -> Format {
     asked.unwrap_or(if io::stdout().is_terminal() { Format::Table } else { fallback })
 }
 
 /// The query of `connections list`, as the flags give it.
 fn query(args: &List) -> ListDesktopsConnectStatusRequestBuilder {
     let mut b = ListDesktopsConnectStatusRequest::builder().user_names(args.users.iter().cloned());
-    if let Some(s) = args.status {
-        b = b.connect_status(status(s));
+    if let Some(s) = &args.status {
+        b = b.connect_status(s.clone());
     }
     if let Some(o) = args.offset {
         b = b.offset(o);
@@ -70,9 +59,9 @@ pub(crate) fn check_list(args: &List) -> Result<(), Error> {
 }
 
 /// `connections list`.
-pub(crate) fn list(client: &Client, args: &List) -> Result<(), Failure> {
+pub(crate) fn list(client: &Client, args: &List, sink: &Sink) -> Result<(), Failure> {
     let call = client.list_desktops_connect_status().query(query(args));
-    let mut out = DesktopWriter::new(format(args.output, Format::Json), io::stdout().lock())?;
+    let mut out = DesktopWriter::new(format(args.output, Format::Json), sink);
     if !args.all && args.users.len() <= 100 {
         let page = call.send()?;
         for d in page.desktops() {
@@ -81,48 +70,50 @@ pub(crate) fn list(client: &Client, args: &List) -> Result<(), Failure> {
         out.finish(page.total_count())?;
         return Ok(());
     }
-    let progress = io::stderr().is_terminal();
-    let mut n = 0u64;
+    let mut progress = Progress::new();
     for desktop in call.read_fleet() {
         out.desktop(&desktop?)?;
-        n += 1;
-        if progress && n % 500 == 0 {
-            eprint!("\rread {n} desktops…");
-        }
+        progress.tick();
     }
-    if progress && n >= 500 {
-        eprint!("\r\x1b[K");
-    }
+    drop(progress);
     out.finish(None)?;
     Ok(())
 }
 
-/// `connections summary`.
-pub(crate) fn summary(client: &Client, args: &Summary) -> Result<(), Failure> {
-    let counts = client.list_desktops_connect_status().count_by_status()?;
-    output::counts(format(args.output, Format::Json), &mut io::stdout().lock(), &counts)?;
-    Ok(())
+/// The progress of a long read, on stderr when it is a terminal; cleared when dropped, so that an
+/// error line starts on a clean line.
+struct Progress {
+    shown: bool,
+    read: u64,
+    on: bool,
 }
 
-/// `connections watch`: prints each change as it happens; a failed poll is reported on stderr
-/// and the watch goes on.
-pub(crate) fn watch(client: &Client, args: &Watch) -> Result<(), Failure> {
-    let format = format(args.output, Format::Ndjson);
-    let mut watcher = client.list_desktops_connect_status().watch(Duration::from_secs_f64(args.interval));
-    if let Some(n) = args.iterations {
-        watcher = watcher.max_polls(n);
+impl Progress {
+    fn new() -> Self {
+        Self { shown: false, read: 0, on: io::stderr().is_terminal() }
     }
-    let mut out = io::stdout().lock();
-    let mut first = true;
-    for event in watcher {
-        match event {
-            Ok(t) => {
-                output::transition(format, &mut out, &t, first)?;
-                first = false;
-            }
-            Err(e) => eprintln!("wks: poll failed, trying again at the next tick: {e}"),
+
+    fn tick(&mut self) {
+        self.read += 1;
+        if self.on && self.read % 500 == 0 {
+            eprint!("\rread {} desktops…", self.read);
+            self.shown = true;
         }
     }
-    out.flush()?;
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// `connections summary`.
+pub(crate) fn summary(client: &Client, args: &Summary, sink: &Sink) -> Result<(), Failure> {
+    let counts = client.list_desktops_connect_status().count_by_status()?;
+    sink.write(&output::counts(format(args.output, Format::Json), &counts)?, 0)?;
+    sink.flush()?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 use workspace_blocking::Error;
 
+use crate::safe_text;
+
 /// Success.
 pub(crate) const OK: u8 = 0;
 /// The output could not be written.
@@ -17,6 +19,12 @@ pub(crate) const NETWORK: u8 = 5;
 /// A response that could not be understood.
 pub(crate) const INVALID_RESPONSE: u8 = 6;
 
+/// The most characters shown of each text the service gave in an error (code, message, detail,
+/// request id).
+const MAX_SERVICE_TEXT: usize = 300;
+/// The most characters shown of any other error.
+const MAX_ERROR: usize = 1000;
+
 /// The exit code of an error.
 pub(crate) fn code(error: &Error) -> u8 {
     match error.last_error() {
@@ -26,5 +34,41 @@ pub(crate) fn code(error: &Error) -> u8 {
         Error::Transport(_) => NETWORK,
         Error::InvalidResponse(_) => INVALID_RESPONSE,
         _ => SERVICE,
+    }
+}
+
+/// `error` as one line for stderr: what a person needs, with the service's texts escaped and
+/// each cut to a sensible length.
+pub(crate) fn describe(error: &Error) -> String {
+    let cut = |text: &str| safe_text::bounded(text, MAX_SERVICE_TEXT);
+    match error {
+        Error::Retry(r) => {
+            format!("{} (gave up after {} attempts: {})", describe(r.last_error()), r.attempts(), r.reason())
+        }
+        Error::Service(s) => {
+            let mut line = format!("HTTP {} {}: {}", s.status().as_u16(), cut(s.code()), cut(s.message()));
+            if let Some(detail) = s.detail() {
+                line.push_str(&format!(" ({})", cut(detail)));
+            }
+            match s.request_id() {
+                Some(id) => line.push_str(&format!(" [request id {}]", cut(id))),
+                None => line.push_str(" [no request id]"),
+            }
+            line
+        }
+        other => safe_text::bounded(&other.to_string(), MAX_ERROR),
+    }
+}
+
+/// Prints one error line on stderr: `wks: ` and `message`, escaped and bounded.
+pub(crate) fn report(message: &str) {
+    eprintln!("wks: {}", safe_text::bounded(message, MAX_ERROR * 2));
+}
+
+/// Says on stderr that the output stopped early, when some of it was written.
+pub(crate) fn report_incomplete(written: u64) {
+    if written > 0 {
+        let noun = if written == 1 { "desktop was" } else { "desktops were" };
+        eprintln!("wks: {written} {noun} written before the error; the output is incomplete");
     }
 }

@@ -1,4 +1,5 @@
-//! The output formats: table, json (the API's shape), ndjson and csv.
+//! The output formats: table, json (the API's shape), ndjson and csv. Text from the service is
+//! escaped for the table and csv (see `safe_text`); json and ndjson are exact.
 
 use std::io::{self, Write};
 use std::time::SystemTime;
@@ -10,50 +11,64 @@ use workspace_blocking::{Change, StatusCounts, Transition};
 use workspace_core::time::format_sdk_date;
 
 use crate::args::Format;
+use crate::safe_text::{csv_cell, terminal};
+use crate::sink::Sink;
 
-/// Writes desktops as they come, in `format`.
-pub(crate) struct DesktopWriter<W: Write> {
+/// Writes desktops in `format`: json and the table whole at the end, so that they are valid or
+/// absent; ndjson and csv a whole record at a time as they come.
+pub(crate) struct DesktopWriter<'s> {
     format: Format,
-    out: W,
+    sink: &'s Sink,
     count: u64,
+    /// The json document so far.
+    json: Vec<u8>,
     rows: Vec<[String; 4]>,
+    header_written: bool,
 }
 
-/// One CSV record, quoted as needed, with its line end.
-fn csv_line<I, T>(fields: I) -> io::Result<Vec<u8>>
-where
-    I: IntoIterator<Item = T>,
-    T: AsRef<[u8]>,
-{
+/// One CSV record of cells made safe by `csv_cell`, quoted as needed, with its line end.
+fn csv_line<'a>(fields: impl IntoIterator<Item = &'a str>) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(fields).map_err(io::Error::other)?;
+    w.write_record(fields.into_iter().map(|f| csv_cell(f).into_owned())).map_err(io::Error::other)?;
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
-impl<W: Write> DesktopWriter<W> {
-    pub(crate) fn new(format: Format, mut out: W) -> io::Result<Self> {
-        match format {
-            Format::Json => out.write_all(b"{\"desktops\":[")?,
-            Format::Csv => out.write_all(&csv_line(["desktop_id", "desktop_name", "connect_status", "users"])?)?,
-            Format::Table | Format::Ndjson => {}
+const CSV_HEADER: [&str; 4] = ["desktop_id", "desktop_name", "connect_status", "users"];
+
+impl<'s> DesktopWriter<'s> {
+    pub(crate) fn new(format: Format, sink: &'s Sink) -> Self {
+        Self { format, sink, count: 0, json: b"{\"desktops\":[".to_vec(), rows: Vec::new(), header_written: false }
+    }
+
+    fn csv_header(&mut self) -> io::Result<()> {
+        if !self.header_written {
+            self.sink.write(&csv_line(CSV_HEADER)?, 0)?;
+            self.header_written = true;
         }
-        Ok(Self { format, out, count: 0, rows: Vec::new() })
+        Ok(())
     }
 
     pub(crate) fn desktop(&mut self, d: &ConnectDesktopsInfo) -> io::Result<()> {
         match self.format {
             Format::Json => {
                 if self.count > 0 {
-                    self.out.write_all(b",")?;
+                    self.json.push(b',');
                 }
-                serde_json::to_writer(&mut self.out, d)?;
+                serde_json::to_writer(&mut self.json, d)?;
             }
             Format::Ndjson => {
-                serde_json::to_writer(&mut self.out, d)?;
-                self.out.write_all(b"\n")?;
+                let mut line = serde_json::to_vec(d)?;
+                line.push(b'\n');
+                self.sink.write(&line, 1)?;
             }
-            Format::Csv => self.out.write_all(&csv_line([id(d), name(d), status(d), users(d).join(";")])?)?,
-            Format::Table => self.rows.push([name(d), status(d), users(d).join(", "), id(d)]),
+            Format::Csv => {
+                self.csv_header()?;
+                let users = users(d).join(";");
+                self.sink.write(&csv_line([id(d).as_str(), &name(d), &status(d), &users])?, 1)?;
+            }
+            Format::Table => {
+                self.rows.push([name(d), status(d), users(d).join(", "), id(d)].map(|c| terminal(&c).into_owned()))
+            }
         }
         self.count += 1;
         Ok(())
@@ -63,14 +78,20 @@ impl<W: Write> DesktopWriter<W> {
     pub(crate) fn finish(mut self, total: Option<u64>) -> io::Result<()> {
         let total = total.unwrap_or(self.count);
         match self.format {
-            Format::Json => writeln!(self.out, "],\"total_count\":{total}}}")?,
-            Format::Table => {
-                table(&mut self.out, ["DESKTOP", "STATUS", "USERS", "DESKTOP ID"], &self.rows)?;
-                writeln!(self.out, "{} of {total} desktops", self.count)?;
+            Format::Json => {
+                writeln!(self.json, "],\"total_count\":{total}}}")?;
+                self.sink.write(&self.json, self.count)?;
             }
-            Format::Csv | Format::Ndjson => {}
+            Format::Table => {
+                let mut text = Vec::new();
+                table(&mut text, ["DESKTOP", "STATUS", "USERS", "DESKTOP ID"], &self.rows)?;
+                writeln!(text, "{} of {total} desktops", self.count)?;
+                self.sink.write(&text, self.count)?;
+            }
+            Format::Csv => self.csv_header()?,
+            Format::Ndjson => {}
         }
-        self.out.flush()
+        self.sink.flush()
     }
 }
 
@@ -97,7 +118,8 @@ fn users(d: &ConnectDesktopsInfo) -> Vec<String> {
         .collect()
 }
 
-/// A table with columns padded to their widest cell (by display width, so CJK text aligns).
+/// A table with columns padded to their widest cell, by display width (so CJK text aligns).
+/// Cells must be safe for a terminal already.
 fn table<const N: usize>(out: &mut impl Write, header: [&str; N], rows: &[[String; N]]) -> io::Result<()> {
     let mut widths = header.map(UnicodeWidthStr::width);
     for row in rows {
@@ -123,8 +145,9 @@ fn table<const N: usize>(out: &mut impl Write, header: [&str; N], rows: &[[Strin
     Ok(())
 }
 
-/// Writes the counts per status.
-pub(crate) fn counts(format: Format, out: &mut impl Write, c: &StatusCounts) -> io::Result<()> {
+/// The counts per status, as one document.
+pub(crate) fn counts(format: Format, c: &StatusCounts) -> io::Result<Vec<u8>> {
+    let out = &mut Vec::new();
     let mut rows: Vec<(String, u64)> =
         ConnectStatus::KNOWN.iter().map(|s| (s.as_str().to_owned(), c.get(s).unwrap_or(0))).collect();
     if c.other() > 0 {
@@ -158,7 +181,7 @@ pub(crate) fn counts(format: Format, out: &mut impl Write, c: &StatusCounts) -> 
             table(out, ["STATUS", "DESKTOPS"], &table_rows)?;
         }
     }
-    out.flush()
+    Ok(std::mem::take(out))
 }
 
 /// RFC 3339 UTC time, such as `2026-11-30T04:00:00Z`.
@@ -178,11 +201,12 @@ fn change(t: &Transition) -> (&'static str, String, String) {
     }
 }
 
-/// Writes one transition, as it happens.
-pub(crate) fn transition(format: Format, out: &mut impl Write, t: &Transition, header: bool) -> io::Result<()> {
+/// One transition as one record, with the csv header before the first one (`header`).
+pub(crate) fn transition(format: Format, t: &Transition, header: bool) -> io::Result<Vec<u8>> {
     let (kind, from, to) = change(t);
     let time = rfc3339(t.observed_at);
     let name = t.desktop_name.clone().unwrap_or_default();
+    let mut out = Vec::new();
     match format {
         Format::Json | Format::Ndjson => {
             let v = json!({"time": time, "desktop_id": t.desktop_id, "desktop_name": name, "change": kind, "from": from, "to": to});
@@ -190,18 +214,19 @@ pub(crate) fn transition(format: Format, out: &mut impl Write, t: &Transition, h
         }
         Format::Csv => {
             if header {
-                out.write_all(&csv_line(["time", "desktop_id", "desktop_name", "change", "from", "to"])?)?;
+                out.extend(csv_line(["time", "desktop_id", "desktop_name", "change", "from", "to"])?);
             }
-            out.write_all(&csv_line([time.as_str(), &t.desktop_id, &name, kind, &from, &to])?)?;
+            out.extend(csv_line([time.as_str(), &t.desktop_id, &name, kind, &from, &to])?);
         }
         Format::Table => {
+            let (from, to) = (terminal(&from), terminal(&to));
             let arrow = match kind {
                 "appeared" => format!("appeared as {to}"),
                 "disappeared" => format!("disappeared (was {from})"),
                 _ => format!("{from} -> {to}"),
             };
-            writeln!(out, "{time}  {name}  {}  {arrow}", t.desktop_id)?;
+            writeln!(out, "{time}  {}  {}  {arrow}", terminal(&name), terminal(&t.desktop_id))?;
         }
     }
-    out.flush()
+    Ok(out)
 }

@@ -50,9 +50,12 @@ pub(crate) fn session(global: &Global) -> Result<Session, Error> {
         }
         Client::builder().options(loader.load()?.into_options())
     };
+    // Every call, retries included, ends by the deadline, whatever the number of retries.
+    let mut policy = RetryPolicy::standard().with_deadline(Duration::from_secs_f64(global.deadline));
     if let Some(retries) = global.retries {
-        builder = builder.retry_policy(RetryPolicy::standard().with_max_attempts(retries.saturating_add(1)));
+        policy = policy.with_max_attempts(retries.saturating_add(1));
     }
+    builder = builder.retry_policy(policy);
     if let Some(seconds) = global.timeout {
         builder = builder.timeout(Duration::from_secs_f64(seconds));
     }

@@ -43,8 +43,8 @@ impl std::fmt::Debug for FileProfile {
 
 /// Where the credentials file is: the variable's path, else `~/.huaweicloud/credentials`.
 pub(crate) fn credentials_path(env: &dyn Environment) -> (Option<PathBuf>, bool) {
-    match env.var(CREDENTIALS_FILE_VAR) {
-        Some(p) => (Some(PathBuf::from(p)), true),
+    match env.path_var(CREDENTIALS_FILE_VAR) {
+        Some(p) => (Some(p), true),
         None => (env.home_dir().map(|h| h.join(".huaweicloud").join("credentials")), false),
     }
 }

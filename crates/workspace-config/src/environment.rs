@@ -1,19 +1,39 @@
 //! Where configuration is read from: the process environment and files, or a stand-in for tests.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use workspace_core::ConfigError;
+
 /// The variables and files configuration is read from. Reading is all it does: nothing is ever
 /// written, and no network address is probed.
 pub trait Environment: fmt::Debug + Send + Sync {
-    /// A variable's value; `None` when unset or empty.
-    fn var(&self, name: &str) -> Option<String>;
+    /// A variable's value as it is, Unicode or not; `None` when unset.
+    fn var_os(&self, name: &str) -> Option<OsString>;
     /// A file's text.
     fn read_file(&self, path: &Path) -> io::Result<String>;
     /// The user's home directory.
     fn home_dir(&self) -> Option<PathBuf>;
+
+    /// A variable's text: `None` when unset or empty; an error naming the variable when it is set
+    /// but not valid UTF-8 (never a silent "missing").
+    fn var(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        match self.var_os(name) {
+            None => Ok(None),
+            Some(v) if v.is_empty() => Ok(None),
+            Some(v) => {
+                v.into_string().map(Some).map_err(|_| ConfigError::new(format!("{name} is set but is not valid UTF-8")))
+            }
+        }
+    }
+
+    /// A variable that names a file: any bytes the platform allows; `None` when unset or empty.
+    fn path_var(&self, name: &str) -> Option<PathBuf> {
+        self.var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    }
 }
 
 /// The real environment: `std::env` and the file system.
@@ -21,8 +41,8 @@ pub trait Environment: fmt::Debug + Send + Sync {
 pub struct SystemEnvironment;
 
 impl Environment for SystemEnvironment {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok().filter(|v| !v.is_empty())
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        std::env::var_os(name)
     }
 
     fn read_file(&self, path: &Path) -> io::Result<String> {
@@ -41,7 +61,7 @@ impl Environment for SystemEnvironment {
 /// ones (or the real home directory). `Debug` shows names and paths, never values or contents.
 #[derive(Clone, Default)]
 pub struct MapEnvironment {
-    vars: HashMap<String, String>,
+    vars: HashMap<String, OsString>,
     files: HashMap<PathBuf, String>,
     home: Option<PathBuf>,
 }
@@ -54,7 +74,13 @@ impl MapEnvironment {
 
     /// Sets a variable.
     pub fn var(mut self, name: &str, value: &str) -> Self {
-        self.vars.insert(name.to_owned(), value.to_owned());
+        self.vars.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Sets a variable to any value the platform allows, such as one that is not valid UTF-8.
+    pub fn var_os(mut self, name: &str, value: impl Into<OsString>) -> Self {
+        self.vars.insert(name.to_owned(), value.into());
         self
     }
 
@@ -82,8 +108,8 @@ impl fmt::Debug for MapEnvironment {
 }
 
 impl Environment for MapEnvironment {
-    fn var(&self, name: &str) -> Option<String> {
-        self.vars.get(name).filter(|v| !v.is_empty()).cloned()
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        self.vars.get(name).cloned()
     }
 
     fn read_file(&self, path: &Path) -> io::Result<String> {

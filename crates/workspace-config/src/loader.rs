@@ -200,16 +200,14 @@ impl ConfigLoader {
         options = options.credentials(credentials);
         sources.push(("credentials", source));
 
-        let project = self
-            .explicit
-            .project_id
-            .clone()
-            .map(|p| (p, Source::Explicit))
-            .or_else(|| env.var(vars::PROJECT_ID).map(|p| (p, Source::Environment(vars::PROJECT_ID.into()))))
-            .or_else(|| {
-                let f = file.as_ref()?;
-                Some((f.project_id.clone()?, Source::File(f.path.display().to_string())))
-            });
+        let project = match &self.explicit.project_id {
+            Some(p) => Some((p.clone(), Source::Explicit)),
+            None => env.var(vars::PROJECT_ID)?.map(|p| (p, Source::Environment(vars::PROJECT_ID.into()))),
+        };
+        let project = project.or_else(|| {
+            let f = file.as_ref()?;
+            Some((f.project_id.clone()?, Source::File(f.path.display().to_string())))
+        });
         match project {
             Some((id, source)) => {
                 options = options.project_id(id);
@@ -250,7 +248,7 @@ impl ConfigLoader {
         }
 
         let iam =
-            env.var(vars::IAM_ENDPOINT).map(|u| (u, Source::Environment(vars::IAM_ENDPOINT.into()))).or_else(|| {
+            env.var(vars::IAM_ENDPOINT)?.map(|u| (u, Source::Environment(vars::IAM_ENDPOINT.into()))).or_else(|| {
                 let f = file.as_ref()?;
                 Some((f.iam_endpoint.clone()?, Source::File(f.path.display().to_string())))
             });
@@ -276,14 +274,14 @@ impl ConfigLoader {
             "the environment",
             vars::AK,
             vars::SK,
-            env.var(vars::AK),
-            env.var(vars::SK),
-            env.var(vars::SECURITY_TOKEN),
+            env.var(vars::AK)?,
+            env.var(vars::SK)?,
+            env.var(vars::SECURITY_TOKEN)?,
         )?;
         if let Some(creds) = from_env {
             return Ok((creds, Source::Environment(format!("{}, {}", vars::AK, vars::SK))));
         }
-        if let Some(token) = env.var(vars::AUTH_TOKEN) {
+        if let Some(token) = env.var(vars::AUTH_TOKEN)? {
             return Ok((Credentials::token(token)?, Source::Environment(vars::AUTH_TOKEN.into())));
         }
         if let Some(f) = file {

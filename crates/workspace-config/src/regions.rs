@@ -1,7 +1,5 @@
 //! Endpoint overrides per region: `HUAWEICLOUD_SDK_REGION_WORKSPACE_{ID}`, then `regions.yaml`.
 
-use std::path::PathBuf;
-
 use workspace_core::ConfigError;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -18,15 +16,15 @@ pub fn region_var(region: &str) -> String {
 /// A region's endpoints from an override, with where they came from.
 pub(crate) fn overridden(env: &dyn Environment, region: &str) -> Result<Option<(Vec<String>, String)>, ConfigError> {
     let var = region_var(region);
-    if let Some(v) = env.var(&var) {
+    if let Some(v) = env.var(&var)? {
         let list: Vec<String> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
         if list.is_empty() {
             return Err(ConfigError::new(format!("{var} holds no endpoint")));
         }
         return Ok(Some((list, var)));
     }
-    let (path, named) = match env.var(REGIONS_FILE_VAR) {
-        Some(p) => (Some(PathBuf::from(p)), true),
+    let (path, named) = match env.path_var(REGIONS_FILE_VAR) {
+        Some(p) => (Some(p), true),
         None => (env.home_dir().map(|h| h.join(".huaweicloud").join("regions.yaml")), false),
     };
     let Some(path) = path else { return Ok(None) };

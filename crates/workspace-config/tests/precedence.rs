@@ -191,3 +191,22 @@ fn no_secret_in_debug_output() {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_variable_that_is_not_utf8_is_invalid_not_missing() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let bad = OsStr::from_bytes(b"secret\xff\xfe").to_owned();
+    let e = home().var("HUAWEICLOUD_SDK_AK", "ENVAK").var_os("HUAWEICLOUD_SDK_SK", bad.clone());
+    let err = ConfigLoader::with_environment(e).project_id("p").region("cn-north-4").load().unwrap_err();
+    assert_eq!(err.message(), "HUAWEICLOUD_SDK_SK is set but is not valid UTF-8");
+    // Every variable read as text says the same, by its own name.
+    let e = file_keys(home()).var_os("HUAWEICLOUD_SDK_PROJECT_ID", bad.clone());
+    let err = ConfigLoader::with_environment(e).region("cn-north-4").load().unwrap_err();
+    assert_eq!(err.message(), "HUAWEICLOUD_SDK_PROJECT_ID is set but is not valid UTF-8");
+    // An empty value still counts as unset.
+    let e = file_keys(home()).var_os("HUAWEICLOUD_SDK_AK", "").var_os("HUAWEICLOUD_SDK_SK", "");
+    assert!(ConfigLoader::with_environment(e).region("cn-north-4").load().is_ok());
+}

@@ -1,0 +1,82 @@
+//! `connections watch`: read the whole fleet every interval, print each change. It fails
+//! loudly: an error that will not go away by waiting ends it at once, and transient failures
+//! are counted on stderr.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use workspace_blocking::types::ConnectDesktopsInfo;
+use workspace_blocking::{Client, Error, TransportError};
+use workspace_core::Watch;
+use workspace_core::retry::classify;
+
+use crate::args::{self, Format};
+use crate::commands::{Failure, format};
+use crate::deadline::seconds;
+use crate::exit;
+use crate::output;
+use crate::sink::Sink;
+use crate::wait;
+
+/// Polls until interrupted, for `--iterations` polls, until an error that is not transient, or
+/// until the reader of stdout goes away (a success). With `--iterations`, it fails with the last
+/// error when every poll failed.
+pub(crate) fn watch(client: &Client, args: &args::Watch, sink: &Sink, deadline: Duration) -> Result<(), Failure> {
+    let format = format(args.output, Format::Ndjson);
+    let interval = Duration::from_secs_f64(args.interval);
+    let mut watch = Watch::new();
+    let (mut polls, mut failed_in_a_row, mut any_succeeded) = (0u64, 0u64, false);
+    let mut header = format == Format::Csv;
+    loop {
+        polls += 1;
+        let last = args.iterations.is_some_and(|n| polls >= n);
+        match poll(client, deadline) {
+            Ok(desktops) => {
+                any_succeeded = true;
+                failed_in_a_row = 0;
+                for t in watch.observe(desktops, SystemTime::now()) {
+                    // Changes are not counted: a count of desktops written is for listings.
+                    sink.write(&output::transition(format, &t, header)?, 0)?;
+                    header = false;
+                }
+                sink.flush()?;
+            }
+            Err(e) if is_permanent(&e) || (last && !any_succeeded) => return Err(e.into()),
+            Err(e) if last => exit::report(&format!("poll failed: {}", exit::describe(&e))),
+            Err(e) => {
+                failed_in_a_row += 1;
+                let count = if failed_in_a_row > 1 { format!(" ({failed_in_a_row} in a row)") } else { String::new() };
+                let retry = format!("trying again in {} s", seconds(interval));
+                exit::report(&format!("poll failed{count}, {retry}: {}", exit::describe(&e)));
+            }
+        }
+        if last || wait::reader_gone_within(interval) {
+            return Ok(());
+        }
+    }
+}
+
+/// One poll: the whole fleet, within `deadline` (each request's retries stop by it too).
+fn poll(client: &Client, deadline: Duration) -> Result<Vec<ConnectDesktopsInfo>, Error> {
+    let started = Instant::now();
+    let mut desktops = Vec::new();
+    for d in client.list_desktops_connect_status().read_fleet() {
+        desktops.push(d?);
+        if started.elapsed() > deadline {
+            let why = format!("the poll did not finish within its deadline of {} s (--deadline)", seconds(deadline));
+            return Err(TransportError::timeout(why).into());
+        }
+    }
+    Ok(desktops)
+}
+
+/// Whether waiting will not make `error` go away: a refused authentication (401, 403) or
+/// another client error that is not throttling, invalid input, or configuration. Network
+/// failures, 5xx, 429 and responses that could not be understood are transient.
+fn is_permanent(error: &Error) -> bool {
+    let last = error.last_error();
+    match last {
+        Error::InvalidRequest(_) | Error::Config(_) | Error::Signing(_) => true,
+        Error::Service(s) => s.status().is_client_error() && classify(last).is_none(),
+        _ => false,
+    }
+}

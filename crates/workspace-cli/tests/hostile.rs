@@ -1,0 +1,408 @@
+//! `wks` against a misbehaving server: hostile text in every field, huge error messages,
+//! failures in the middle of a listing, permanent and transient failures during `watch`, a
+//! reader that goes away, and a slow server. The server is written here: a thread on 127.0.0.1
+//! that answers each request with a crafted HTTP/1.1 response and stops by itself.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// How the server answers one request.
+enum Reply {
+    /// A status and a JSON body.
+    Json(u16, String),
+    /// Nothing: the connection is held open for a while, then closed.
+    Stall,
+}
+
+/// A server that answers at most `max` requests, for at most a minute.
+struct Server {
+    url: String,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Server {
+    fn start(max: usize, answer: impl Fn(usize, &str) -> Reply + Send + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&requests);
+        thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < until && seen.load(Ordering::SeqCst) < max {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        if let Some(target) = read_request(&stream) {
+                            let n = seen.fetch_add(1, Ordering::SeqCst);
+                            respond(stream, answer(n, &target));
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(5)),
+                    Err(_) => return,
+                }
+            }
+        });
+        Self { url, requests }
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// Reads a request's head; returns its target (path and query).
+fn read_request(stream: &TcpStream) -> Option<String> {
+    stream.set_nonblocking(false).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut reader = BufReader::new(stream);
+    let mut first = String::new();
+    reader.read_line(&mut first).ok()?;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 || line == "\r\n" {
+            break;
+        }
+    }
+    first.split(' ').nth(1).map(str::to_owned)
+}
+
+fn respond(mut stream: TcpStream, reply: Reply) {
+    match reply {
+        Reply::Json(status, body) => {
+            let head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Request-Id: req-1\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+        }
+        Reply::Stall => thread::sleep(Duration::from_secs(10)),
+    }
+}
+
+/// A query parameter of a request target.
+fn param(target: &str, name: &str) -> Option<u32> {
+    let query = target.split_once('?')?.1;
+    query.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+}
+
+fn page(desktops: &[Value], total: usize) -> Reply {
+    Reply::Json(200, json!({"desktops": desktops, "total_count": total}).to_string())
+}
+
+fn error(status: u16, code: &str, msg: &str) -> Reply {
+    Reply::Json(status, json!({"error_code": code, "error_msg": msg}).to_string())
+}
+
+/// A plain desktop.
+fn desktop(i: usize) -> Value {
+    json!({
+        "desktop_id": format!("id-{i:05}"),
+        "desktop_name": format!("desk-{i:05}"),
+        "connect_status": "CONNECTED",
+        "attach_users": [{"id": "u", "name": format!("user{i}"), "user_group": "users", "type": "USER"}]
+    })
+}
+
+/// Escape sequences that clear the screen, set the title, write the clipboard, plant a link,
+/// forge a row, reverse text, and a C1 control.
+const HOSTILE: &str = "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;aGVsbG8=\x07\x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\\rforged\nwks: success\u{202e}txt\u{9b}31m\u{85}";
+
+/// A desktop with hostile text in every field; the id and user names also start formulas.
+fn hostile_desktop(i: usize, status: &str) -> Value {
+    json!({
+        "desktop_id": format!("=cmd|' /C calc'!A{i}{HOSTILE}"),
+        "desktop_name": format!("{HOSTILE}桌面{i}"),
+        "connect_status": status,
+        "attach_users": [
+            {"id": "u1", "name": format!("+{HOSTILE}"), "user_group": "users", "type": "USER"},
+            {"id": "g1", "name": format!("@{HOSTILE}"), "user_group": "users", "type": "GROUP"}
+        ]
+    })
+}
+
+/// An empty home, so that no real configuration is ever read.
+fn empty_home() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wks-hostile-home-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `wks` pointed at `server`, with keys in the environment and nothing else.
+fn wks(server: &Server) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wks"));
+    c.env_clear()
+        .env("HOME", empty_home())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HUAWEICLOUD_SDK_AK", "TESTAK")
+        .env("HUAWEICLOUD_SDK_SK", "test-secret")
+        .args(["--endpoint", &server.url, "--project-id", "p"]);
+    c
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// Asserts that `s` holds nothing a terminal would act on: no ESC, CR, other control character
+/// but the line ends, C1 or BiDi control.
+fn assert_inert(s: &str) {
+    for c in s.chars() {
+        let bidi =
+            matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        assert!((!c.is_control() || c == '\n') && !bidi && c != '\u{2028}' && c != '\u{2029}', "{c:?} in {s:?}");
+    }
+}
+
+/// Waits (bounded) for `child` to exit.
+fn wait_for(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let until = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("wks did not exit within {within:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn run(c: &mut Command) -> Output {
+    c.stdin(Stdio::null()).output().unwrap()
+}
+
+#[test]
+fn hostile_text_is_inert_in_the_table() {
+    let server = Server::start(5, |_, _| page(&[hostile_desktop(1, HOSTILE), hostile_desktop(2, "CONNECTED")], 2));
+    let o = run(wks(&server).args(["connections", "list", "-o", "table"]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert_inert(&out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "header, two rows, the count: {out}");
+    assert!(lines[1].contains("\\u{1b}[2J") && lines[1].contains("桌面1") && lines[1].contains("\\u{202e}"));
+    assert_eq!(lines[3], "2 of 2 desktops");
+}
+
+#[test]
+fn hostile_text_is_inert_in_csv_and_formulas_are_defused() {
+    let server = Server::start(5, |_, _| page(&[hostile_desktop(1, HOSTILE), desktop(2)], 2));
+    let o = run(wks(&server).args(["connections", "list", "-o", "csv"]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert_inert(&out);
+    assert_eq!(out.lines().count(), 3, "a header and one line per desktop: {out}");
+    let rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(out.as_bytes()).records().collect::<Result<_, _>>().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0][0].starts_with("'=cmd"), "{}", &rows[0][0]);
+    assert!(rows[0][3].starts_with("'+"), "{}", &rows[0][3]);
+    assert!(rows[0][1].contains("桌面1"));
+    assert_eq!(&rows[1][0], "id-00002", "plain cells are kept as they are");
+}
+
+#[test]
+fn hostile_text_is_inert_in_watch() {
+    let server = Server::start(10, |n, _| {
+        if n == 0 {
+            page(&[hostile_desktop(1, "CONNECTED")], 1)
+        } else {
+            page(&[hostile_desktop(1, HOSTILE), hostile_desktop(2, HOSTILE)], 2)
+        }
+    });
+    let o = run(wks(&server).args(["connections", "watch", "--interval", "0.1", "--iterations", "2", "-o", "table"]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert_inert(&out);
+    assert_eq!(out.lines().count(), 2, "one line per change: {out}");
+    assert!(out.contains("appeared as \\u{1b}[2J") && out.contains("CONNECTED -> \\u{1b}[2J"), "{out}");
+}
+
+#[test]
+fn a_huge_error_message_is_one_bounded_line() {
+    let msg = format!("{HOSTILE}{}", "x".repeat(1 << 20));
+    let server = Server::start(5, move |_, _| error(400, "WKS.0400\x1b]0;t\x07", &msg));
+    let o = run(wks(&server).args(["connections", "list"]));
+    assert_eq!(o.status.code(), Some(4));
+    let err = text(&o.stderr);
+    assert_inert(&err);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.len() < 2000, "{} bytes", err.len());
+    assert!(err.starts_with("wks: HTTP 400 WKS.0400\\u{1b}]0;t\\u{7}: \\u{1b}[2J"), "{err}");
+    assert!(err.contains("more characters)") && err.contains("[request id req-1]"), "{err}");
+}
+
+/// A listing of 3000 desktops in pages of 1000 whose third page fails.
+fn failing_listing() -> Server {
+    Server::start(10, |_, target| {
+        let offset = param(target, "offset").unwrap_or(0) as usize;
+        if offset >= 2000 {
+            return error(400, "WKS.0001", "bad page");
+        }
+        let limit = param(target, "limit").unwrap_or(100) as usize;
+        let ds: Vec<Value> = (offset..offset + limit).map(desktop).collect();
+        page(&ds, 3000)
+    })
+}
+
+#[test]
+fn a_failed_listing_leaves_json_absent() {
+    let server = failing_listing();
+    let o = run(wks(&server).args(["connections", "list", "--all", "--limit", "1000", "-o", "json"]));
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty(), "{} bytes on stdout", o.stdout.len());
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("wks: HTTP 400 WKS.0001: bad page"), "{err}");
+    assert_eq!(server.requests(), 3);
+}
+
+#[test]
+fn a_failed_listing_leaves_whole_ndjson_records_and_says_so() {
+    let server = failing_listing();
+    let o = run(wks(&server).args(["connections", "list", "--all", "--limit", "1000", "-o", "ndjson"]));
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.ends_with('\n'));
+    let ids: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["desktop_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, (0..2000).map(|i| format!("id-{i:05}")).collect::<Vec<_>>());
+    let err = text(&o.stderr);
+    assert!(err.contains("wks: 2000 desktops were written before the error; the output is incomplete"), "{err}");
+}
+
+#[test]
+fn a_failed_listing_leaves_whole_csv_records_and_says_so() {
+    let server = failing_listing();
+    let o = run(wks(&server).args(["connections", "list", "--all", "--limit", "1000", "-o", "csv"]));
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.ends_with('\n'));
+    let rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(out.as_bytes()).records().collect::<Result<_, _>>().unwrap();
+    assert_eq!(rows.len(), 2000);
+    assert!(rows.iter().all(|r| r.len() == 4));
+    assert!(text(&o.stderr).contains("wks: 2000 desktops were written before the error; the output is incomplete"));
+}
+
+#[test]
+fn watch_ends_at_once_on_a_refused_authentication() {
+    for iterations in [None, Some("3")] {
+        let server = Server::start(20, |_, _| error(401, "APIGW.0301", "Incorrect IAM authentication information"));
+        let mut cmd = wks(&server);
+        cmd.args(["connections", "watch", "--interval", "0.1"]);
+        if let Some(n) = iterations {
+            cmd.args(["--iterations", n]);
+        }
+        let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let status = wait_for(&mut child, Duration::from_secs(20));
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        assert_eq!(status.code(), Some(4), "{err}");
+        assert_eq!(server.requests(), 1, "never polled again");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("wks: HTTP 401 APIGW.0301"), "{err}");
+    }
+}
+
+#[test]
+fn watch_fails_when_every_poll_failed() {
+    let server = Server::start(20, |_, _| error(503, "WKS.0503", "unavailable"));
+    let o =
+        run(wks(&server).args(["--retries", "0", "connections", "watch", "--interval", "0.1", "--iterations", "3"]));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert_eq!(server.requests(), 3);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[0].starts_with("wks: poll failed, trying again in 0.1 s: HTTP 503 WKS.0503"), "{err}");
+    assert!(lines[1].starts_with("wks: poll failed (2 in a row), trying again in 0.1 s: HTTP 503"), "{err}");
+    assert!(lines[2].starts_with("wks: HTTP 503 WKS.0503: unavailable"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn watch_ends_when_its_reader_goes_away_on_a_quiet_fleet() {
+    let server = Server::start(20, |_, _| page(&[desktop(1)], 1));
+    let mut child = wks(&server)
+        .args(["connections", "watch", "--interval", "60", "-o", "ndjson"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while server.requests() == 0 && Instant::now() < until {
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(server.requests(), 1, "the baseline poll");
+    drop(child.stdout.take());
+    let status = wait_for(&mut child, Duration::from_secs(20));
+    assert!(status.success(), "{status:?}");
+    assert_eq!(server.requests(), 1, "no poll after the reader went away");
+}
+
+#[test]
+fn logs_have_no_colour_when_stderr_is_not_a_terminal() {
+    // The first attempt fails, so that -v logs a retry decision.
+    let server = Server::start(10, |n, _| if n % 2 == 0 { error(503, "X", "busy") } else { page(&[desktop(1)], 1) });
+    for verbose in ["-v", "-vv"] {
+        let o = run(wks(&server).args([verbose, "connections", "list", "-o", "json"]));
+        assert!(o.status.success());
+        let err = text(&o.stderr);
+        assert!(!err.is_empty(), "{verbose} logs the retry");
+        assert!(!err.contains('\x1b'), "{err:?}");
+    }
+}
+
+#[test]
+fn the_deadline_ends_a_command_that_would_wait_for_a_stalled_server() {
+    let server = Server::start(5, |_, _| Reply::Stall);
+    let o = run(wks(&server).args(["--deadline", "1", "--timeout", "30", "connections", "list", "-o", "json"]));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(o.stdout.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("timed out"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_key_that_is_not_utf8_is_invalid_not_missing() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let server = Server::start(1, |_, _| page(&[], 0));
+    let o = run(wks(&server).env("HUAWEICLOUD_SDK_SK", OsStr::from_bytes(b"secret\xff")).args(["connections", "list"]));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(err.trim_end(), "wks: invalid configuration: HUAWEICLOUD_SDK_SK is set but is not valid UTF-8");
+    assert_eq!(server.requests(), 0);
+}
+
+#[test]
+fn a_documented_status_is_matched_in_any_case() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let server = Server::start(5, move |_, target| {
+        log.lock().unwrap().push(target.to_owned());
+        page(&[], 0)
+    });
+    let o = run(wks(&server).args(["connections", "list", "--status", "disConnected", "-o", "json"]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let targets = seen.lock().unwrap().clone();
+    assert_eq!(targets.len(), 1);
+    assert!(targets[0].contains("connect_status=DISCONNECTED"), "{targets:?}");
+}
