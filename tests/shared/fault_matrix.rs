@@ -74,7 +74,7 @@ pub fn rows() -> Vec<Row> {
             client: plain,
             expect: Expect::Failure {
                 requests: 1,
-                check: |e| matches!(e, Error::InvalidResponse(r) if r.status() == 200 && !r.snippet().as_str().is_empty()),
+                check: |e| matches!(e, Error::InvalidResponse(r) if r.status() == 200 && r.snippet().is_some_and(|s| !s.as_str().is_empty())),
                 what: "an invalid response with its status and a snippet",
             },
         },

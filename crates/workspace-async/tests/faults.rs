@@ -34,7 +34,7 @@ async fn every_row_of_the_fault_matrix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_many_concurrent_tasks_lose_and_repeat_nothing() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap();
-    let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     let client = AsyncClient::builder()
         .endpoint(emu.base_url())
         .project_id(emu.project_id())

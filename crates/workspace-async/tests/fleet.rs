@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use workspace_async::types::ConnectStatus;
 use workspace_async::{
     AsyncClient, AsyncClientBuilder, AsyncSleep, Change, Credentials, Error, RetryPolicy, async_trait,
 };
@@ -35,7 +34,7 @@ async fn a_12000_desktop_fleet_is_read_exactly_once_in_the_same_order_at_any_con
     let client = builder(&emu).build().unwrap();
     let concurrent = ids(&client, 8).await;
     assert_eq!(concurrent.len(), 12_000);
-    let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     assert_eq!(concurrent.iter().cloned().collect::<HashSet<_>>(), fleet);
     assert_eq!(ids(&client, 1).await, concurrent, "a stable order, whatever the concurrency");
 
@@ -71,7 +70,7 @@ async fn more_than_100_user_names_are_batched() {
     let expected: HashSet<String> = fleet
         .iter()
         .filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n)))
-        .map(|d| d.desktop_id.clone().unwrap())
+        .map(|d| d.desktop_id.clone())
         .collect();
     assert_eq!(got.len(), expected.len());
     assert_eq!(got.into_iter().collect::<HashSet<_>>(), expected);
@@ -92,18 +91,13 @@ impl AsyncSleep for ChangingSleep {
         match self.ticks.fetch_add(1, Ordering::SeqCst) {
             0 => {
                 for id in &self.ids[0..4] {
-                    let current =
-                        self.emu.desktops().into_iter().find(|d| d.desktop_id.as_deref() == Some(id)).unwrap();
-                    let next = if current.connect_status == Some(ConnectStatus::Connected) {
-                        ConnectStatus::Registered
-                    } else {
-                        ConnectStatus::Connected
-                    };
+                    let current = self.emu.desktops().into_iter().find(|d| &d.desktop_id == id).unwrap();
+                    let next = if current.connect_status == "CONNECTED" { "REGISTERED" } else { "CONNECTED" };
                     self.emu.set_status(id, next);
                     self.changed.lock().unwrap().push(id.clone());
                 }
             }
-            1 => self.emu.push_faults([FaultRule::new(Fault::status(404), 1)]),
+            1 => self.emu.push_faults([FaultRule::new(Fault::status(503), 1)]),
             _ => {}
         }
     }
@@ -112,7 +106,7 @@ impl AsyncSleep for ChangingSleep {
 #[tokio::test]
 async fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
     let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(30)).unwrap());
-    let ids: Vec<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let ids: Vec<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     let changed = Arc::new(Mutex::new(Vec::new()));
     let sleep =
         ChangingSleep { emu: emu.clone(), ids: ids.clone(), ticks: AtomicUsize::new(0), changed: changed.clone() };
@@ -130,4 +124,16 @@ async fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() 
     expected.sort();
     assert_eq!(transitions.iter().map(|t| t.desktop_id.clone()).collect::<Vec<_>>(), expected);
     assert!(transitions.iter().all(|t| matches!(t.change, Change::StatusChanged { .. })));
+}
+
+#[tokio::test]
+async fn the_watcher_stops_at_a_permanent_error() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
+    emu.push_faults([FaultRule::new(Fault::status(401), 5)]);
+    let client = builder(&emu).build().unwrap();
+    let mut watcher = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(3);
+    let first = watcher.next().await.unwrap().unwrap_err();
+    assert_eq!(first.status().map(|s| s.as_u16()), Some(401));
+    assert!(watcher.next().await.is_none(), "a 401 is never polled again");
+    assert_eq!(emu.stats().requests, 1);
 }

@@ -29,7 +29,7 @@ fn filters_and_paging_through_a_fleet() {
         c.list_desktops_connect_status().limit(333).items().map(|d| d.unwrap().desktop_id.unwrap()).collect();
     assert_eq!(ids.len(), 1500);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 1500);
-    assert_eq!(ids, fleet.iter().map(|d| d.desktop_id.clone().unwrap()).collect::<Vec<_>>());
+    assert_eq!(ids, fleet.iter().map(|d| d.desktop_id.clone()).collect::<Vec<_>>());
 
     let connected: Vec<_> = c
         .list_desktops_connect_status()
@@ -38,7 +38,7 @@ fn filters_and_paging_through_a_fleet() {
         .items()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(connected.len(), fleet.iter().filter(|d| d.connect_status == Some(ConnectStatus::Connected)).count());
+    assert_eq!(connected.len(), fleet.iter().filter(|d| d.connect_status == "CONNECTED").count());
 
     let name = fleet[10].user_names().next().unwrap().to_owned();
     let page = c.list_desktops_connect_status().user_name(name.clone()).send().unwrap();
@@ -105,7 +105,7 @@ fn bad_input_is_refused_before_anything_is_sent() {
     let c = client(&emu);
     let err = c.list_desktops_connect_status().limit(5000).send().unwrap_err();
     assert_eq!(err.to_string(), "invalid limit 5000: must be between 0 and 2000");
-    let err = c.list_desktops_connect_status().user_name("a,b").items().next().unwrap().unwrap_err();
+    let err = c.list_desktops_connect_status().user_name("").items().next().unwrap().unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)));
     assert_eq!(emu.stats().requests, 0);
 }

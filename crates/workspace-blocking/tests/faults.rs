@@ -48,7 +48,7 @@ fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
                 .iter()
                 .map(|d| {
                     let mut d = d.clone();
-                    d.desktop_id = Some(format!("new-{}", d.desktop_id.unwrap()));
+                    d.desktop_id = format!("new-{}", d.desktop_id);
                     d
                 })
                 .collect::<Vec<_>>();
@@ -74,7 +74,7 @@ fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
 #[test]
 fn load_many_concurrent_readers_lose_and_repeat_nothing() {
     let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap());
-    let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     let client = Client::builder()
         .endpoint(emu.base_url())
         .project_id(emu.project_id())

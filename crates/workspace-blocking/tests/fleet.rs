@@ -7,7 +7,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use workspace_blocking::types::ConnectStatus;
 use workspace_blocking::{Change, Client, Credentials, Error, RetryPolicy};
 use workspace_core::PagingError;
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
@@ -27,7 +26,7 @@ fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
     let ids: Vec<String> = items.by_ref().map(|d| d.unwrap().desktop_id.unwrap()).collect();
     assert_eq!(ids.len(), 12_000);
     let unique: HashSet<String> = ids.into_iter().collect();
-    let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     assert_eq!(unique, fleet);
     // A probe of the whole query, then 4 parts of 3,000, each a probe of 500, pages at 500, 1000
     // and 1500, and one page of 2000 at offset 2000.
@@ -67,7 +66,7 @@ fn more_than_100_user_names_are_batched_and_merged_without_duplicates() {
     let expected: HashSet<String> = fleet
         .iter()
         .filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n)))
-        .map(|d| d.desktop_id.clone().unwrap())
+        .map(|d| d.desktop_id.clone())
         .collect();
     assert_eq!(got.len(), expected.len(), "no duplicates");
     assert_eq!(got.into_iter().collect::<HashSet<_>>(), expected);
@@ -79,7 +78,7 @@ fn more_than_100_user_names_are_batched_and_merged_without_duplicates() {
 #[test]
 fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
     let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(40)).unwrap());
-    let ids: Vec<String> = emu.desktops().into_iter().map(|d| d.desktop_id.unwrap()).collect();
+    let ids: Vec<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     let ticks = AtomicUsize::new(0);
     let changed = Arc::new(Mutex::new(Vec::new()));
     let (hook_emu, hook_changed, hook_ids) = (emu.clone(), changed.clone(), ids.clone());
@@ -91,19 +90,15 @@ fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
             match tick {
                 0 => {
                     for id in &hook_ids[0..3] {
-                        hook_emu.set_status(id, ConnectStatus::from("CONNECTED"));
-                        hook_emu.set_status(id, ConnectStatus::Disconnected);
+                        hook_emu.set_status(id, "CONNECTED");
+                        hook_emu.set_status(id, "DISCONNECTED");
                         hook_changed.lock().unwrap().push(id.clone());
                     }
                 }
-                1 => hook_emu.push_faults([FaultRule::new(Fault::status(404), 1)]),
+                1 => hook_emu.push_faults([FaultRule::new(Fault::status(503), 1)]),
                 2 => {
                     let current = hook_emu.desktops()[10].connect_status.clone();
-                    let next = if current == Some(ConnectStatus::Unregister) {
-                        ConnectStatus::Registered
-                    } else {
-                        ConnectStatus::Unregister
-                    };
+                    let next = if current == "UNREGISTER" { "REGISTERED" } else { "UNREGISTER" };
                     hook_emu.set_status(&hook_ids[10], next);
                     hook_changed.lock().unwrap().push(hook_ids[10].clone());
                 }
@@ -112,16 +107,15 @@ fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
         })
         .build()
         .unwrap();
-    let before: std::collections::HashMap<String, Option<ConnectStatus>> =
-        emu.desktops().into_iter().map(|d| (d.desktop_id.unwrap(), d.connect_status)).collect();
+    let before: std::collections::HashMap<String, String> =
+        emu.desktops().into_iter().map(|d| (d.desktop_id, d.connect_status)).collect();
     let events: Vec<_> = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(5).collect();
     let errors = events.iter().filter(|e| e.is_err()).count();
     assert_eq!(errors, 1, "the failed poll is reported once");
     let transitions: Vec<_> = events.into_iter().filter_map(Result::ok).collect();
     // The first poll after the changes reports them by desktop id; one that was already
     // DISCONNECTED did not change. The later change comes after them.
-    let mut expected: Vec<String> =
-        ids[0..3].iter().filter(|id| before[*id] != Some(ConnectStatus::Disconnected)).cloned().collect();
+    let mut expected: Vec<String> = ids[0..3].iter().filter(|id| before[*id] != "DISCONNECTED").cloned().collect();
     expected.sort();
     expected.push(ids[10].clone());
     assert_eq!(changed.lock().unwrap().len(), 4);
@@ -130,4 +124,16 @@ fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
     for t in &transitions {
         assert!(matches!(t.change, Change::StatusChanged { .. }));
     }
+}
+
+#[test]
+fn the_watcher_stops_at_a_permanent_error() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
+    emu.push_faults([FaultRule::new(Fault::status(401), 5)]);
+    let client = builder(&emu).sleep(|_| {}).build().unwrap();
+    let mut watcher = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(3);
+    let first = watcher.next().unwrap().unwrap_err();
+    assert_eq!(first.status().map(|s| s.as_u16()), Some(401));
+    assert!(watcher.next().is_none(), "a 401 is never polled again");
+    assert_eq!(emu.stats().requests, 1);
 }

@@ -1,13 +1,13 @@
 //! `connections watch`: read the whole fleet every interval, print each change. It fails
-//! loudly: an error that will not go away by waiting ends it at once, and transient failures
-//! are counted on stderr.
+//! loudly: an error that will not go away by waiting (`Error::is_permanent`: a refused
+//! authentication, another 4xx but 429, invalid input or configuration) ends it at once, and
+//! transient failures are counted on stderr.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use workspace_blocking::types::ConnectDesktopsInfo;
 use workspace_blocking::{Client, Error, TransportError};
 use workspace_core::Watch;
-use workspace_core::retry::classify;
 
 use crate::args::{self, Format};
 use crate::commands::{Failure, format};
@@ -40,7 +40,7 @@ pub(crate) fn watch(client: &Client, args: &args::Watch, sink: &Sink, deadline: 
                 }
                 sink.flush()?;
             }
-            Err(e) if is_permanent(&e) || (last && !any_succeeded) => return Err(e.into()),
+            Err(e) if e.is_permanent() || (last && !any_succeeded) => return Err(e.into()),
             Err(e) if last => exit::report(&format!("poll failed: {}", exit::describe(&e))),
             Err(e) => {
                 failed_in_a_row += 1;
@@ -67,16 +67,4 @@ fn poll(client: &Client, deadline: Duration) -> Result<Vec<ConnectDesktopsInfo>,
         }
     }
     Ok(desktops)
-}
-
-/// Whether waiting will not make `error` go away: a refused authentication (401, 403) or
-/// another client error that is not throttling, invalid input, or configuration. Network
-/// failures, 5xx, 429 and responses that could not be understood are transient.
-fn is_permanent(error: &Error) -> bool {
-    let last = error.last_error();
-    match last {
-        Error::InvalidRequest(_) | Error::Config(_) | Error::Signing(_) => true,
-        Error::Service(s) => s.status().is_client_error() && classify(last).is_none(),
-        _ => false,
-    }
 }

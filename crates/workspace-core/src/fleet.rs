@@ -248,6 +248,12 @@ impl FleetRead {
         self.profile.page_cap().map_or(self.page_size, |c| c.min(self.page_size))
     }
 
+    /// How many matches one query reaches: offset 2000, plus the last page (which asks for
+    /// 2000 and gets the service's cap).
+    fn reach(&self) -> u64 {
+        u64::from(MAX_OFFSET) + u64::from(self.profile.page_cap().unwrap_or(MAX_LIMIT).min(MAX_LIMIT))
+    }
+
     /// The next request to send, or `None` when the read must wait for answers (or is over).
     pub fn next_request(&mut self) -> Option<(Ticket, ListDesktopsConnectStatusRequest)> {
         if self.failed || self.capped() {
@@ -376,8 +382,7 @@ impl FleetRead {
             // More remain although the page was short: the service caps its pages.
             self.profile.learn_cap(u32::try_from(entries).unwrap_or(u32::MAX));
         }
-        let step = self.step();
-        let reach = u64::from(MAX_OFFSET) + u64::from(step);
+        let (step, reach) = (self.step(), self.reach());
         let part = &mut self.parts[i];
         part.committed = trusted;
         match total {
@@ -439,8 +444,7 @@ impl FleetRead {
             };
             return self.overflow(i, t, at_least);
         }
-        let step = if short { self.step() } else { step };
-        let reach = u64::from(MAX_OFFSET) + u64::from(step);
+        let (step, reach) = if short { (self.step(), self.reach()) } else { (step, self.reach()) };
         let part = &mut self.parts[i];
         if short {
             // Ask again for what the page did not hold, and plan the rest in pages of the cap.
@@ -454,7 +458,7 @@ impl FleetRead {
 
     /// A part with more matches than one query reaches: split it, or fail saying so.
     fn overflow(&mut self, i: usize, total: u64, at_least: bool) -> Result<(), Stop> {
-        let reachable = u64::from(MAX_OFFSET) + u64::from(self.step());
+        let reachable = self.reach();
         let part = &self.parts[i];
         let children: Vec<Part> = if part.request.connect_status().is_none() {
             let group = self.groups.len();
