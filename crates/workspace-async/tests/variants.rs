@@ -1,0 +1,59 @@
+//! Every behaviour the documentation leaves open, with the async client against the emulator.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../../../tests/shared/variants.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod variants;
+
+use workspace_async::types::ConnectStatus;
+use workspace_async::{AsyncClient, Error, FleetItems, Pages};
+
+/// Pages through a query: the ids read, and the error that ended it, if any.
+async fn page_ids(mut pages: Pages) -> Result<Vec<String>, (Vec<String>, Error)> {
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(p) => ids.extend(p.desktops().iter().map(|d| d.id().to_owned())),
+            Err(e) => return Err((ids, e)),
+        }
+    }
+    Ok(ids)
+}
+
+/// Reads every item: the ids, or the first error.
+async fn read_ids(mut items: FleetItems) -> Result<Vec<String>, Error> {
+    let mut ids = Vec::new();
+    while let Some(d) = items.next().await {
+        ids.push(d?.id().to_owned());
+    }
+    Ok(ids)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_variant_gives_every_desktop_once_and_the_right_counts() {
+    let mut failures = Vec::new();
+    for v in variants::variants() {
+        let emu = variants::start(&v);
+        let client = AsyncClient::builder().options(variants::options(&emu)).build().unwrap();
+        let list = || client.list_desktops_connect_status();
+        let mut results = vec![
+            variants::check_paging("pages", page_ids(list().pages()).await, &variants::ids(&emu, None)),
+            variants::check_paging(
+                "pages of CONNECTED",
+                page_ids(list().connect_status(ConnectStatus::Connected).pages()).await,
+                &variants::ids(&emu, Some("CONNECTED")),
+            ),
+        ];
+        let all = variants::ids(&emu, None).into_iter().collect();
+        results.push(variants::check_read("fleet read", read_ids(list().read_fleet()).await, &all));
+        let (names, want) = variants::users(&emu);
+        results.push(variants::check_read(
+            "fleet read of 150 users",
+            read_ids(list().user_names(names).read_fleet()).await,
+            &want,
+        ));
+        results.push(variants::check_counts(list().count_by_status().await, &emu));
+        failures.extend(results.into_iter().filter_map(Result::err).map(|e| format!("{}: {e}", v.name)));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,134 @@
+//! The behaviours the API documentation leaves open, each played by the emulator, and what a
+//! client must give under each: every desktop exactly once and the right counts, or a clear
+//! error. Both clients' tests run every variant (included with `#[path]`).
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use workspace_core::{ClientOptions, Credentials, Error, PagingError, RetryPolicy, StatusCounts};
+use workspace_emulator::{Behaviour, DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, TotalCount};
+
+/// One way the service may behave, and the fleet it serves.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub behaviour: Behaviour,
+    pub desktops: usize,
+}
+
+/// Every variant: the documented reading, then each open behaviour alone and combined.
+pub fn variants() -> Vec<Variant> {
+    let b = Behaviour::default;
+    let v = |name, behaviour, desktops| Variant { name, behaviour, desktops };
+    vec![
+        v("as documented", b(), 2400),
+        v("pages capped at 500", b().page_cap(500), 2400),
+        v("pages capped at 1", b().page_cap(1), 600),
+        v("total_count ignores the filters", b().total_count(TotalCount::Unfiltered), 2400),
+        v(
+            "pages capped at 500 and total_count ignoring the filters, past the window",
+            b().page_cap(500).total_count(TotalCount::Unfiltered),
+            6000,
+        ),
+        v(
+            "a stale date is APIGW.0301, gateway an hour ahead",
+            b().skew_error("APIGW.0301").clock_offset_secs(3600),
+            2400,
+        ),
+        v(
+            "a stale date is APIG.0303, gateway an hour behind",
+            b().skew_error("APIG.0303").clock_offset_secs(-3600),
+            2400,
+        ),
+        v("odd data: nulls, unknown fields and values", b().odd_data(true), 2400),
+    ]
+}
+
+/// The emulator of a variant.
+pub fn start(v: &Variant) -> Emulator {
+    Emulator::start(EmulatorConfig::default().desktops(v.desktops).behaviour(v.behaviour.clone())).expect("emulator")
+}
+
+/// A client's options against `emu`: the standard policy with short waits.
+pub fn options(emu: &Emulator) -> ClientOptions {
+    ClientOptions::new()
+        .endpoint(emu.base_url())
+        .project_id(emu.project_id())
+        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).expect("demo keys"))
+        .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5)))
+}
+
+/// The ids of the emulator's desktops with `status` (all when `None`), in service order.
+pub fn ids(emu: &Emulator, status: Option<&str>) -> Vec<String> {
+    emu.desktops().into_iter().filter(|d| status.is_none_or(|s| d.connect_status == s)).map(|d| d.desktop_id).collect()
+}
+
+/// 150 distinct user names of the fleet, and the ids of the desktops attached to any of them.
+pub fn users(emu: &Emulator) -> (Vec<String>, HashSet<String>) {
+    let fleet = emu.desktops();
+    let mut names: Vec<String> = fleet.iter().flat_map(|d| d.user_names().map(str::to_owned)).collect();
+    names.sort();
+    names.dedup();
+    names.truncate(150);
+    let ids = fleet
+        .iter()
+        .filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n)))
+        .map(|d| d.desktop_id.clone())
+        .collect();
+    (names, ids)
+}
+
+/// Paging one query: exactly the desktops, in order; or, past what one query reaches, a clear
+/// error after a prefix of them.
+pub fn check_paging(what: &str, got: Result<Vec<String>, (Vec<String>, Error)>, want: &[String]) -> Result<(), String> {
+    match got {
+        Ok(ids) if ids == want => Ok(()),
+        Ok(ids) => Err(format!("{what}: {} desktops read, {} expected (or not in order)", ids.len(), want.len())),
+        Err((ids, Error::Paging(PagingError::WindowExceeded { .. })))
+            if want.len() > 2000 && want.starts_with(&ids) =>
+        {
+            Ok(())
+        }
+        Err((ids, e)) => Err(format!("{what}: {e} after {} of {} desktops", ids.len(), want.len())),
+    }
+}
+
+/// A full read: every desktop exactly once.
+pub fn check_read(what: &str, got: Result<Vec<String>, Error>, want: &HashSet<String>) -> Result<(), String> {
+    let ids = got.map_err(|e| format!("{what}: {e}"))?;
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    if unique.len() != ids.len() {
+        return Err(format!("{what}: {} desktops read, {} distinct", ids.len(), unique.len()));
+    }
+    if &unique != want {
+        return Err(format!("{what}: {} desktops read, {} expected", unique.len(), want.len()));
+    }
+    Ok(())
+}
+
+/// Counts: the right number per status and in all. With odd data, the service also counts the
+/// `null` entries it lists (one after every 36 desktops of a listing): they take positions in
+/// its paging, so its totals include them, and so do counts taken from its totals.
+pub fn check_counts(got: Result<StatusCounts, Error>, emu: &Emulator) -> Result<(), String> {
+    let nulls = |n: u64| if emu.behaviour().odd_data && n > 0 { (n - 1) / 36 } else { 0 };
+    let c = got.map_err(|e| format!("counts: {e}"))?;
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for d in emu.desktops() {
+        *want.entry(d.connect_status).or_default() += 1;
+    }
+    let seen = [
+        ("UNREGISTER", c.unregister),
+        ("REGISTERED", c.registered),
+        ("CONNECTED", c.connected),
+        ("DISCONNECTED", c.disconnected),
+        ("total", c.total),
+    ];
+    for (status, n) in seen {
+        let desktops = if status == "total" { want.values().sum() } else { want.get(status).copied().unwrap_or(0) };
+        let expected = desktops + nulls(desktops);
+        if n != expected {
+            return Err(format!("counts: {status} is {n}, expected {expected}"));
+        }
+    }
+    Ok(())
+}
