@@ -61,9 +61,8 @@ impl StatusCounts {
         };
         let meaning = TotalsMeaning::from_split(total, &totals[1..]);
         profile.learn_totals(meaning);
-        let unfiltered_query = pages.first().is_some();
-        let trusted = meaning == TotalsMeaning::Filtered
-            || (total == 0 && unfiltered_query && profile.totals() != TotalsMeaning::Unfiltered);
+        // An empty fleet has no desktop of any status, whatever the totals count.
+        let trusted = meaning == TotalsMeaning::Filtered || total == 0;
         Ok(trusted.then_some(Self { total, unregister, registered, connected, disconnected }))
     }
 

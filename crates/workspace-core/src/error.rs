@@ -302,8 +302,7 @@ const MAX_SHOWN_CHARS: usize = 300;
 /// characters that reorder or hide text (BiDi controls, zero-width characters, line separators)
 /// are escaped as `\u{..}`, and text past `max` characters is cut with the cut marked.
 pub(crate) fn untrusted(f: &mut impl fmt::Write, text: &str, max: usize) -> fmt::Result {
-    let mut shown = 0;
-    for (i, c) in text.char_indices() {
+    for (shown, (i, c)) in text.char_indices().enumerate() {
         if shown == max {
             let rest = text[i..].chars().count();
             return write!(f, "… ({rest} more characters)");
@@ -313,7 +312,6 @@ pub(crate) fn untrusted(f: &mut impl fmt::Write, text: &str, max: usize) -> fmt:
         } else {
             f.write_char(c)?;
         }
-        shown += 1;
     }
     Ok(())
 }
