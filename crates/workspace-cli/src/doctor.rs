@@ -248,7 +248,7 @@ fn page_cap(report: &mut Report, page: &Page) {
         return;
     };
     let expected = total.min(u64::from(DOCUMENTED_MAX_LIMIT));
-    let null_note = if nulls > 0 { format!("; {nulls} of its entries were null (tolerated)") } else { String::new() };
+    let null_note = if nulls > 0 { format!("; {nulls} of its entries were null, not desktops") } else { String::new() };
     let mut values = json!({"page_cap": null, "entries": entries, "expected": expected, "total_count": total, "null_entries": nulls});
     if entries < expected {
         values["page_cap"] = json!(entries);
