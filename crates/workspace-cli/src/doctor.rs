@@ -247,6 +247,11 @@ fn page_cap(report: &mut Report, page: &Page) {
         report.set("page_cap", Outcome::Unknown, "the answer had no total_count to compare with", values);
         return;
     };
+    if total == 0 {
+        let values = json!({"page_cap": null, "entries": entries, "total_count": 0, "null_entries": nulls});
+        report.set("page_cap", Outcome::Unknown, "the fleet is empty, so a cap cannot be seen", values);
+        return;
+    }
     let expected = total.min(u64::from(DOCUMENTED_MAX_LIMIT));
     let null_note = if nulls > 0 { format!("; {nulls} of its entries were null, not desktops") } else { String::new() };
     let mut values = json!({"page_cap": null, "entries": entries, "expected": expected, "total_count": total, "null_entries": nulls});
