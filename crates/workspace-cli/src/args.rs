@@ -55,8 +55,8 @@ pub(crate) struct Global {
     /// Time limit for each attempt, in seconds (not for the whole command).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) timeout: Option<f64>,
-    /// Time limit, in seconds, for list, summary and doctor as a whole, retries included; for watch, for
-    /// each poll.
+    /// Time limit, in seconds, for list, summary and doctor as a whole, retries included; for
+    /// watch, for each poll.
     #[arg(long, global = true, default_value = "300", value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) deadline: f64,
     /// Log what happens on stderr (-v: calls and retries, -vv: every attempt).

@@ -228,7 +228,8 @@ fn clock(report: &mut Report, page: &Page, received: SystemTime) {
     let side = if ahead { "ahead of" } else { "behind" };
     if offset > CLOCK_SKEW_EVIDENCE {
         let detail = format!(
-            "the gateway's clock is {secs} s {side} this machine's; the SDK corrects for it, but this machine's clock is wrong"
+            "the gateway's clock is {secs} s {side} this machine's; \
+             the SDK corrects for it, but this machine's clock is wrong"
         );
         report.set("clock", Outcome::Failed, detail, values);
     } else if secs == 0 {
@@ -254,7 +255,9 @@ fn page_cap(report: &mut Report, page: &Page) {
     }
     let expected = total.min(u64::from(DOCUMENTED_MAX_LIMIT));
     let null_note = if nulls > 0 { format!("; {nulls} of its entries were null, not desktops") } else { String::new() };
-    let mut values = json!({"page_cap": null, "entries": entries, "expected": expected, "total_count": total, "null_entries": nulls});
+    let mut values = json!({
+        "page_cap": null, "entries": entries, "expected": expected, "total_count": total, "null_entries": nulls
+    });
     if entries < expected {
         values["page_cap"] = json!(entries);
         let detail =
