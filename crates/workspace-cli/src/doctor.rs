@@ -331,20 +331,19 @@ fn render(format: ReportFormat, report: &Report) -> io::Result<Vec<u8>> {
             table(&mut out, ["CHECK", "RESULT", "DETAIL"], &rows)?;
         }
         ReportFormat::Json => {
-            // Written by hand so that the checks keep their order.
+            // Written by hand so that the checks, and the fields of each, keep their order.
             out.push(b'{');
             for (i, c) in report.checks.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                let mut entry = Map::new();
-                entry.insert("name".into(), json!(c.name));
-                entry.insert("result".into(), json!(c.outcome.as_str()));
-                entry.insert("detail".into(), json!(c.detail));
-                entry.extend(c.values.clone());
-                serde_json::to_writer(&mut out, c.name)?;
-                out.push(b':');
-                serde_json::to_writer(&mut out, &Value::Object(entry))?;
+                write!(out, "{}:", json!(c.name))?;
+                write!(out, "{{\"name\":{},\"result\":{}", json!(c.name), json!(c.outcome.as_str()))?;
+                write!(out, ",\"detail\":{}", json!(c.detail))?;
+                for (k, v) in &c.values {
+                    write!(out, ",{}:{v}", json!(k))?;
+                }
+                out.push(b'}');
             }
             writeln!(out, "}}")?;
         }
