@@ -300,7 +300,8 @@ fn total_count(report: &mut Report, total: Option<u64>, parts: &[Option<u64>]) {
     let values = json!({"totals_meaning": name, "total": total, "per_status": per_status});
     match meaning {
         TotalsMeaning::Filtered => {
-            let detail = format!("total_count counts the desktops that match the filters ({total} in all)");
+            let detail =
+                format!("total_count follows the filters: the totals per status add up to at most the whole ({total})");
             report.set("total_count", Outcome::Ok, detail, values);
         }
         TotalsMeaning::Unfiltered => {
