@@ -27,7 +27,8 @@ Exit codes:
   3  missing or invalid configuration or credentials
   4  the service answered with an error
   5  network failure or timeout
-  6  a response that could not be understood";
+  6  a response that could not be understood
+  7  the service behaves differently from its documentation (doctor)";
 
 /// Options for every command.
 #[derive(Args, Debug)]
@@ -54,8 +55,8 @@ pub(crate) struct Global {
     /// Time limit for each attempt, in seconds (not for the whole command).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) timeout: Option<f64>,
-    /// Time limit, in seconds, for list and summary as a whole, retries included; for watch, for
-    /// each poll.
+    /// Time limit, in seconds, for list, summary and doctor as a whole, retries included; for
+    /// watch, for each poll.
     #[arg(long, global = true, default_value = "300", value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) deadline: f64,
     /// Log what happens on stderr (-v: calls and retries, -vv: every attempt).
@@ -69,6 +70,27 @@ pub(crate) enum Command {
     /// Desktop connection statuses.
     #[command(subcommand)]
     Connections(Connections),
+    /// Probe the account for what the documentation leaves open (page cap, what total_count
+    /// counts, the gateway's clock): run it first against a new account or region. Read-only,
+    /// six requests.
+    Doctor(Doctor),
+}
+
+/// `doctor`.
+#[derive(Args, Debug)]
+pub(crate) struct Doctor {
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, short, value_enum, value_name = "FORMAT")]
+    pub(crate) output: Option<ReportFormat>,
+}
+
+/// Formats of the doctor's report.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReportFormat {
+    /// One line per check.
+    Table,
+    /// One object with an entry per check.
+    Json,
 }
 
 /// What can be done with connection statuses.

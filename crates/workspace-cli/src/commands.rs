@@ -17,6 +17,8 @@ pub(crate) enum Failure {
     Sdk(Error),
     /// The output could not be written.
     Output(io::Error),
+    /// The service behaves differently from its documentation: the first check that failed.
+    Differs(String),
 }
 
 impl From<Error> for Failure {

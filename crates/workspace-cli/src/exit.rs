@@ -18,6 +18,8 @@ pub(crate) const SERVICE: u8 = 4;
 pub(crate) const NETWORK: u8 = 5;
 /// A response that could not be understood.
 pub(crate) const INVALID_RESPONSE: u8 = 6;
+/// The service behaves differently from its documentation (`doctor`).
+pub(crate) const DIFFERS: u8 = 7;
 
 /// The most characters shown of each text the service gave in an error (code, message, detail,
 /// request id).

@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod deadline;
+mod doctor;
 mod exit;
 mod output;
 mod safe_text;
@@ -48,6 +49,10 @@ fn main() -> ExitCode {
             exit::report(&format!("cannot write the output: {e}"));
             ExitCode::from(exit::OUTPUT)
         }
+        Err(Failure::Differs(first)) => {
+            exit::report(&format!("the service behaves differently from its documentation: {first}"));
+            ExitCode::from(exit::DIFFERS)
+        }
         Err(Failure::Sdk(e)) => {
             exit::report(&exit::describe(&e));
             exit::report_incomplete(written);
@@ -56,21 +61,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the command; `list` and `summary` end by `--deadline` whatever happens.
+/// Runs the command; all but `watch` end by `--deadline` whatever happens.
 fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
-    let Command::Connections(command) = &cli.command;
     let deadline = Duration::from_secs_f64(cli.global.deadline);
-    if let Connections::List(args) = command {
+    if let Command::Connections(Connections::List(args)) = &cli.command {
         commands::check_list(args)?;
     }
-    if !matches!(command, Connections::Watch(_)) {
+    if !matches!(cli.command, Command::Connections(Connections::Watch(_))) {
         deadline::start(deadline, Arc::clone(sink));
     }
     let session = setup::session(&cli.global)?;
-    match command {
-        Connections::List(args) => commands::list(&session.client, args, sink),
-        Connections::Summary(args) => commands::summary(&session.client, args, sink),
-        Connections::Watch(args) => watch::watch(&session.client, args, sink, deadline),
+    match &cli.command {
+        Command::Connections(Connections::List(args)) => commands::list(&session.client, args, sink),
+        Command::Connections(Connections::Summary(args)) => commands::summary(&session.client, args, sink),
+        Command::Connections(Connections::Watch(args)) => watch::watch(&session.client, args, sink, deadline),
+        Command::Doctor(args) => doctor::doctor(&session.client, args, sink),
     }
 }
 

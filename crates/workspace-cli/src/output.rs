@@ -120,7 +120,7 @@ fn users(d: &ConnectDesktopsInfo) -> Vec<String> {
 
 /// A table with columns padded to their widest cell, by display width (so CJK text aligns).
 /// Cells must be safe for a terminal already.
-fn table<const N: usize>(out: &mut impl Write, header: [&str; N], rows: &[[String; N]]) -> io::Result<()> {
+pub(crate) fn table<const N: usize>(out: &mut impl Write, header: [&str; N], rows: &[[String; N]]) -> io::Result<()> {
     let mut widths = header.map(UnicodeWidthStr::width);
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -406,3 +406,22 @@ fn a_documented_status_is_matched_in_any_case() {
     assert_eq!(targets.len(), 1);
     assert!(targets[0].contains("connect_status=DISCONNECTED"), "{targets:?}");
 }
+
+#[test]
+fn hostile_errors_are_inert_in_the_doctors_report() {
+    // Refused at once; then, on a second run, refused on the second request.
+    let server = Server::start(1, |_, _| error(403, HOSTILE, HOSTILE));
+    let o = run(wks(&server).args(["doctor", "-o", "table"]));
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    let server = Server::start(2, |n, _| if n == 0 { page(&[], 5) } else { error(500, HOSTILE, HOSTILE) });
+    let halfway = run(wks(&server).args(["--retries", "0", "doctor", "-o", "table"]));
+    assert_eq!(halfway.status.code(), Some(4), "{}", text(&halfway.stderr));
+    for o in [&o, &halfway] {
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        assert_inert(&out);
+        assert_inert(&err);
+        assert_eq!(out.lines().count(), 8, "a header and one line per check: {out}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(out.contains("\\u{1b}]0;pwned"), "{out}");
+    }
+}

@@ -1,0 +1,353 @@
+//! `wks doctor`: a read-only probe of an account that reports what the documentation leaves
+//! open (the page cap, what `total_count` counts, the gateway's clock, what `limit=0` returns)
+//! in six requests. What each answer means is the core's to decide; this only asks and reports.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Map, Value, json};
+use workspace_blocking::types::{ConnectStatus, ListDesktopsConnectStatusRequest};
+use workspace_blocking::{Client, Error, Page, StatusCounts};
+use workspace_core::TotalsMeaning;
+use workspace_core::retry::CLOCK_SKEW_EVIDENCE;
+use workspace_core::time::parse_http_date;
+
+use crate::args::{Doctor, ReportFormat};
+use crate::commands::Failure;
+use crate::exit;
+use crate::output::table;
+use crate::safe_text::terminal;
+use crate::sink::Sink;
+
+/// The largest page the documentation allows.
+const DOCUMENTED_MAX_LIMIT: u32 = 2000;
+
+/// What a check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// As documented.
+    Ok,
+    /// Not as documented (or, for the first checks, not usable at all).
+    Failed,
+    /// Not determined.
+    Unknown,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "FAILED",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// One line of the report: a check, its outcome, a sentence, and the values measured.
+#[derive(Debug)]
+struct Check {
+    name: &'static str,
+    outcome: Outcome,
+    detail: String,
+    values: Map<String, Value>,
+}
+
+/// The checks, in the order they are reported.
+const CHECKS: [&str; 7] = ["endpoint", "credentials", "clock", "page_cap", "total_count", "limit_zero", "request_id"];
+
+/// The report being filled in: one slot per check, in [`CHECKS`] order.
+struct Report {
+    checks: Vec<Check>,
+}
+
+impl Report {
+    fn new() -> Self {
+        let checks = CHECKS
+            .iter()
+            .map(|name| Check {
+                name,
+                outcome: Outcome::Unknown,
+                detail: "not checked: an earlier request failed".into(),
+                values: Map::new(),
+            })
+            .collect();
+        Self { checks }
+    }
+
+    fn set(&mut self, name: &str, outcome: Outcome, detail: impl Into<String>, values: Value) {
+        if let Some(c) = self.checks.iter_mut().find(|c| c.name == name) {
+            c.outcome = outcome;
+            c.detail = detail.into();
+            c.values = match values {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
+        }
+    }
+
+    fn first_failure(&self) -> Option<&Check> {
+        self.checks.iter().find(|c| c.outcome == Outcome::Failed)
+    }
+}
+
+/// `wks doctor`: probes, prints the report (also when a request failed, with what was learnt
+/// so far), and fails with the request's error, or with the first check that does not hold.
+pub(crate) fn doctor(client: &Client, args: &Doctor, sink: &Sink) -> Result<(), Failure> {
+    let mut report = Report::new();
+    let failed = probe(client, &mut report).err();
+    let format =
+        args.output.unwrap_or(if io::stdout().is_terminal() { ReportFormat::Table } else { ReportFormat::Json });
+    sink.write(&render(format, &report)?, 0)?;
+    sink.flush()?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    match report.first_failure() {
+        Some(c) => Err(Failure::Differs(format!("{}: {}", c.name, c.detail))),
+        None => Ok(()),
+    }
+}
+
+/// Runs the checks in order, filling `report`; stops at the first request that fails.
+fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
+    let counts = StatusCounts::requests(&ListDesktopsConnectStatusRequest::default())?;
+    let given = client.core().project_id().is_some();
+    // Every answer, for the request ids; the limit=0 ones, for what they held.
+    let mut pages: Vec<Page> = Vec::new();
+    let mut zero_entries = Vec::new();
+
+    // 1-3: the first request (all desktops, limit=0) tells the endpoint, credentials and clock.
+    let started = Instant::now();
+    let first = client.send(&counts[0]);
+    let latency = started.elapsed();
+    let received = SystemTime::now();
+    let first = match first {
+        Ok(page) => page,
+        Err(e) => {
+            first_failed(report, &e, latency);
+            return Err(e);
+        }
+    };
+    let latency_ms = millis(latency);
+    let endpoints = client.core().config().endpoints();
+    let url = endpoints.first().map(ToString::to_string).unwrap_or_default();
+    let also = if endpoints.len() > 1 { " (or one of its fallbacks)" } else { "" };
+    let detail = format!("reached {url}{also}; the first answer took {latency_ms} ms");
+    report.set("endpoint", Outcome::Ok, detail, json!({"latency_ms": latency_ms, "endpoint": url}));
+    let project = client.core().project_id().map(ToString::to_string).unwrap_or_default();
+    let source = if given { "given" } else { "discovered" };
+    report.set(
+        "credentials",
+        Outcome::Ok,
+        format!("accepted for project {project} ({source})"),
+        json!({"project_id": project, "project_id_source": source}),
+    );
+    clock(report, &first, received);
+    let total = first.total_count();
+    zero_entries.push(first.entries());
+    pages.push(first);
+
+    // 4: one page of the largest documented size.
+    let full = ListDesktopsConnectStatusRequest::builder().offset(0).limit(DOCUMENTED_MAX_LIMIT).build()?;
+    let page = client.send(&full).inspect_err(|e| request_failed(report, "page_cap", e))?;
+    page_cap(report, &page);
+    pages.push(page);
+
+    // 5: each documented status with limit=0, against the first answer's total.
+    let mut parts = Vec::new();
+    for r in &counts[1..] {
+        let page = client.send(r).inspect_err(|e| request_failed(report, "total_count", e))?;
+        parts.push(page.total_count());
+        zero_entries.push(page.entries());
+        pages.push(page);
+    }
+    total_count(report, total, &parts);
+
+    // 6-7: what the answers held.
+    let held: u64 = zero_entries.iter().sum();
+    if held == 0 {
+        let detail = format!("the {} limit=0 answers held no desktops, as documented", zero_entries.len());
+        report.set("limit_zero", Outcome::Ok, detail, json!({"entries_held": 0}));
+    } else {
+        let detail = format!("the limit=0 answers held {held} entries; the documentation means none");
+        report.set("limit_zero", Outcome::Failed, detail, json!({"entries_held": held}));
+    }
+    let without = pages.iter().filter(|p| p.request_id().is_none()).count();
+    let values = json!({"responses": pages.len(), "without_request_id": without});
+    if without == 0 {
+        report.set("request_id", Outcome::Ok, format!("X-Request-Id on all {} responses", pages.len()), values);
+    } else {
+        let detail = format!("{without} of {} responses had no X-Request-Id", pages.len());
+        report.set("request_id", Outcome::Failed, detail, values);
+    }
+    Ok(())
+}
+
+/// The first request failed: the endpoint was not reached or gave no usable answer, or the
+/// credentials were refused.
+fn first_failed(report: &mut Report, e: &Error, latency: Duration) {
+    let why = exit::describe(e);
+    let refused = e.as_service_error().is_some_and(|s| matches!(s.status().as_u16(), 401 | 403));
+    if refused {
+        let latency_ms = millis(latency);
+        report.set(
+            "endpoint",
+            Outcome::Ok,
+            format!("reached; the answer took {latency_ms} ms"),
+            json!({"latency_ms": latency_ms}),
+        );
+        report.set("credentials", Outcome::Failed, format!("refused: {why}"), json!({}));
+    } else if matches!(e.last_error(), Error::Config(_) | Error::Signing(_)) {
+        report.set("credentials", Outcome::Failed, why, json!({}));
+    } else if matches!(e.last_error(), Error::Transport(_)) {
+        report.set("endpoint", Outcome::Failed, format!("not reached: {why}"), json!({}));
+    } else {
+        report.set("endpoint", Outcome::Failed, format!("no usable answer: {why}"), json!({}));
+    }
+}
+
+fn request_failed(report: &mut Report, check: &str, e: &Error) {
+    report.set(check, Outcome::Failed, format!("the request failed: {}", exit::describe(e)), json!({}));
+}
+
+/// The gateway's `Date` against this machine's clock when the answer arrived.
+fn clock(report: &mut Report, page: &Page, received: SystemTime) {
+    let date = page.headers().get("date").and_then(|v| v.to_str().ok()).and_then(parse_http_date);
+    let Some(date) = date else {
+        report.set("clock", Outcome::Unknown, "the answer had no Date header", json!({"clock_offset_ms": null}));
+        return;
+    };
+    let (ahead, offset) = match date.duration_since(received) {
+        Ok(d) => (true, d),
+        Err(e) => (false, e.duration()),
+    };
+    let ms = i64::try_from(offset.as_millis()).unwrap_or(i64::MAX);
+    let values = json!({"clock_offset_ms": if ahead { ms } else { -ms }});
+    // The Date header counts whole seconds.
+    let secs = offset.as_secs();
+    let side = if ahead { "ahead of" } else { "behind" };
+    if offset > CLOCK_SKEW_EVIDENCE {
+        let detail = format!(
+            "the gateway's clock is {secs} s {side} this machine's; \
+             the SDK corrects for it, but this machine's clock is wrong"
+        );
+        report.set("clock", Outcome::Failed, detail, values);
+    } else if secs == 0 {
+        report.set("clock", Outcome::Ok, "within a second of the gateway's (Date header)", values);
+    } else {
+        report.set("clock", Outcome::Ok, format!("the gateway's clock is {secs} s {side} this machine's"), values);
+    }
+}
+
+/// A page of 2000 against what the fleet holds.
+fn page_cap(report: &mut Report, page: &Page) {
+    let entries = page.entries();
+    let nulls = entries.saturating_sub(page.desktops().len() as u64);
+    let Some(total) = page.total_count() else {
+        let values = json!({"page_cap": null, "entries": entries, "null_entries": nulls});
+        report.set("page_cap", Outcome::Unknown, "the answer had no total_count to compare with", values);
+        return;
+    };
+    if total == 0 {
+        let values = json!({"page_cap": null, "entries": entries, "total_count": 0, "null_entries": nulls});
+        report.set("page_cap", Outcome::Unknown, "the fleet is empty, so a cap cannot be seen", values);
+        return;
+    }
+    let expected = total.min(u64::from(DOCUMENTED_MAX_LIMIT));
+    let null_note = if nulls > 0 { format!("; {nulls} of its entries were null, not desktops") } else { String::new() };
+    let mut values = json!({
+        "page_cap": null, "entries": entries, "expected": expected, "total_count": total, "null_entries": nulls
+    });
+    if entries < expected {
+        values["page_cap"] = json!(entries);
+        let detail =
+            format!("pages are capped at {entries}, below the documented 2000; the SDK reads past it{null_note}");
+        report.set("page_cap", Outcome::Failed, detail, values);
+    } else if entries > expected {
+        let detail = format!("a page held {entries} entries, more than total_count ({total}) allows{null_note}");
+        report.set("page_cap", Outcome::Unknown, detail, values);
+    } else if expected == u64::from(DOCUMENTED_MAX_LIMIT) {
+        report.set(
+            "page_cap",
+            Outcome::Ok,
+            format!("no cap: a page held 2000 entries, the documented most{null_note}"),
+            values,
+        );
+    } else {
+        let detail = format!(
+            "at least {expected}: a page held the whole fleet of {total}, so a cap above that cannot be seen{null_note}"
+        );
+        report.set("page_cap", Outcome::Ok, detail, values);
+    }
+}
+
+/// The first answer's total against the totals per documented status.
+fn total_count(report: &mut Report, total: Option<u64>, parts: &[Option<u64>]) {
+    let parts: Option<Vec<u64>> = parts.iter().copied().collect();
+    let (Some(total), Some(parts)) = (total, parts) else {
+        let values = json!({"totals_meaning": "unknown"});
+        report.set("total_count", Outcome::Unknown, "an answer had no total_count", values);
+        return;
+    };
+    let per_status: Map<String, Value> =
+        ConnectStatus::KNOWN.iter().zip(&parts).map(|(s, n)| (s.as_str().to_owned(), json!(n))).collect();
+    let meaning = TotalsMeaning::from_split(total, &parts);
+    let name = match meaning {
+        TotalsMeaning::Filtered => "filtered",
+        TotalsMeaning::Unfiltered => "unfiltered",
+        _ => "unknown",
+    };
+    let values = json!({"totals_meaning": name, "total": total, "per_status": per_status});
+    match meaning {
+        TotalsMeaning::Filtered => {
+            let detail =
+                format!("total_count follows the filters: the totals per status add up to at most the whole ({total})");
+            report.set("total_count", Outcome::Ok, detail, values);
+        }
+        TotalsMeaning::Unfiltered => {
+            let detail = "total_count counts every desktop whatever the filters; the SDK counts by reading";
+            report.set("total_count", Outcome::Failed, detail, values);
+        }
+        _ => {
+            let detail = "not determined: the fleet is empty, or changed between the requests";
+            report.set("total_count", Outcome::Unknown, detail, values);
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The report as one document: a table, or a JSON object with one entry per check, in order.
+fn render(format: ReportFormat, report: &Report) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    match format {
+        ReportFormat::Table => {
+            let rows: Vec<[String; 3]> = report
+                .checks
+                .iter()
+                .map(|c| [c.name, c.outcome.as_str(), c.detail.as_str()].map(|s| terminal(s).into_owned()))
+                .collect();
+            table(&mut out, ["CHECK", "RESULT", "DETAIL"], &rows)?;
+        }
+        ReportFormat::Json => {
+            // Written by hand so that the checks, and the fields of each, keep their order.
+            out.push(b'{');
+            for (i, c) in report.checks.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write!(out, "{}:", json!(c.name))?;
+                write!(out, "{{\"name\":{},\"result\":{}", json!(c.name), json!(c.outcome.as_str()))?;
+                write!(out, ",\"detail\":{}", json!(c.detail))?;
+                for (k, v) in &c.values {
+                    write!(out, ",{}:{v}", json!(k))?;
+                }
+                out.push(b'}');
+            }
+            writeln!(out, "}}")?;
+        }
+    }
+    Ok(out)
+}
