@@ -104,10 +104,17 @@ fn check_variant(n: usize, behaviour: Behaviour, expect: &Expect) {
     assert!(failed.is_empty(), "failed under {:?}: {failed:?}", emu.behaviour());
 }
 
+/// The desktops the emulator describes: with odd data, every 37th desktop of the fleet is listed
+/// and counted but served as `null`, so no client can print it.
+fn readable(emu: &Emulator) -> Vec<workspace_emulator::Desktop> {
+    let odd = emu.behaviour().odd_data;
+    emu.desktops().into_iter().enumerate().filter(|(i, _)| !odd || i % 37 != 36).map(|(_, d)| d).collect()
+}
+
 /// Every desktop, exactly once.
 fn list_all(emu: &Emulator) {
     let args = ["connections", "list", "--all", "-o", "ndjson"];
-    let all: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
+    let all: HashSet<String> = readable(emu).into_iter().map(|d| d.desktop_id).collect();
     assert_eq!(listed_once(&args, &ok(emu, &args)), all, "wks {}", args.join(" "));
 }
 
@@ -115,7 +122,7 @@ fn list_all(emu: &Emulator) {
 fn list_connected(emu: &Emulator) {
     let args = ["connections", "list", "--all", "--status", "CONNECTED", "-o", "ndjson"];
     let connected: HashSet<String> =
-        emu.desktops().into_iter().filter(|d| d.connect_status == "CONNECTED").map(|d| d.desktop_id).collect();
+        readable(emu).into_iter().filter(|d| d.connect_status == "CONNECTED").map(|d| d.desktop_id).collect();
     assert_eq!(listed_once(&args, &ok(emu, &args)), connected, "wks {}", args.join(" "));
 }
 

@@ -15,9 +15,9 @@ use crate::fleet;
 use crate::model::Desktop;
 use crate::query::Query;
 
-/// With odd data, every 37th position of a listing (36, 73, 110, ... from 0) is `null`, when a
-/// desktop follows it.
-const NULL_EVERY: usize = 37;
+/// With odd data, every 37th desktop of the fleet (36, 73, 110, ... from 0) is served as `null`:
+/// a desktop the service lists and counts but fails to describe.
+pub(crate) const NULL_EVERY: usize = 37;
 /// The most status transitions made in one churn step.
 const MAX_CHURN_STEP: usize = 10_000;
 
@@ -119,8 +119,8 @@ impl Shared {
         }
     }
 
-    /// The page `query` asks for, serialized: matches in fleet order (with odd data, `null`
-    /// entries among them), at most `limit` (and the page cap) of them from `offset`.
+    /// The page `query` asks for, serialized: matches in fleet order (with odd data, some served
+    /// as `null`), at most `limit` (and the page cap) of them from `offset`.
     pub(crate) fn page(&self, query: &Query, behaviour: &Behaviour) -> Vec<u8> {
         let fleet = self.fleet.read().unwrap_or_else(PoisonError::into_inner);
         let odd = behaviour.odd_data;
@@ -129,20 +129,17 @@ impl Shared {
         let mut position = 0usize;
         let mut desktops = Vec::with_capacity(limit.min(fleet.len() + 1));
         for (i, d) in fleet.iter().enumerate().filter(|(_, d)| matches(d, query)) {
-            if odd && position % NULL_EVERY == NULL_EVERY - 1 {
-                if position >= offset && desktops.len() < limit {
-                    desktops.push(Entry::Null(None));
-                }
-                position += 1;
-            }
             if position >= offset && desktops.len() < limit {
-                desktops.push(if odd { Entry::Odd(odd_desktop(i, d)) } else { Entry::Desktop(d) });
+                desktops.push(match (odd, i % NULL_EVERY == NULL_EVERY - 1) {
+                    (true, true) => Entry::Null(None),
+                    (true, false) => Entry::Odd(odd_desktop(i, d)),
+                    (false, _) => Entry::Desktop(d),
+                });
             }
             position += 1;
         }
         let total_count = match behaviour.total_count {
             TotalCount::Filtered => position,
-            TotalCount::Unfiltered if odd => fleet.len() + fleet.len().saturating_sub(1) / (NULL_EVERY - 1),
             TotalCount::Unfiltered => fleet.len(),
         } as u64;
         let extra = odd.then(|| json!({"site_id": "emulated-site-1", "marker": "emulated"}));
