@@ -9,9 +9,8 @@
 
 use std::time::SystemTime;
 
-use workspace_core::time::parse_sdk_date;
-use workspace_core::{Config, Credentials, Endpoint, build_request};
-use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ProjectId};
+use workspace_core::types::ConnectStatus;
+use workspace_core::{ClientOptions, Credentials, Query, build_request, parse_sdk_date};
 
 // An application reads the clock and hands the time to the core, which never reads it itself.
 #[allow(clippy::disallowed_methods)]
@@ -20,18 +19,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(date) => parse_sdk_date(&date).ok_or_else(|| format!("{date:?} is not a date like 20261130T040000Z"))?,
         None => SystemTime::now(),
     };
-    let config = Config::new(
-        Endpoint::region("cn-north-4")?,
-        ProjectId::new("0a1b2c3d4e5f60718293a4b5c6d7e8f9")?,
-        Credentials::ak_sk("HPUAEXAMPLEAK0000001", "exampleSecretKey0123456789abcdefghijklmnop")?,
-    );
-    let query = ListDesktopsConnectStatusRequest::builder()
+    let options = ClientOptions::builder()
+        .region("cn-north-4")
+        .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+        .credentials(Credentials::ak_sk("HPUAEXAMPLEAK0000001", "exampleSecretKey0123456789abcdefghijklmnop")?)
+        .build()?;
+    let query = Query::new()
         .user_names(["zhang_san", "alice", "bob-1"])
         .connect_status(ConnectStatus::Connected)
         .offset(0)
         .limit(50)
-        .build()?;
-    let request = build_request(&config, &query, now)?;
+        .request()?;
+    let request = build_request(&options, &query, now)?;
 
     let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     println!("{} {target} HTTP/1.1", request.method());

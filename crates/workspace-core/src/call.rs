@@ -7,22 +7,24 @@ use http::{Request, Response};
 use workspace_types::ListDesktopsConnectStatusRequest;
 
 use crate::client::ClientCore;
-use crate::error::{ConfigError, Error, GiveUpReason, RetryError, TransportError, TransportErrorKind};
+use crate::error::{Error, GiveUpReason, RetryError, TransportError, TransportErrorKind};
 use crate::iam::{parse_projects, projects_request};
-use crate::request::{ProjectSource, build_list_request};
+use crate::options::ProjectSource;
+use crate::request::build_list_request;
 use crate::response::{Page, parse_response};
 use crate::retry::{CLOCK_SKEW_EVIDENCE, Jitter, RetryBudget, RetryClass, RetryPolicy, classify, retry_after};
 use crate::time::{parse_http_date, parse_sdk_date};
 
-/// The most time one attempt may take, set by the call on each request it hands out when the
-/// retry policy has a deadline. Transports should honour it (as a per-request timeout).
+/// The most time one attempt may take: the smaller of the options' attempt timeout and what is
+/// left of the retry policy's deadline. The call puts it in every request it hands out;
+/// transports must honour it as the request's whole timeout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttemptTimeout(pub Duration);
 
-/// What the driver must do next.
+/// What the driver must do next. The enum is exhaustive on purpose: a new action in a later
+/// release is a compile error in a hand-written driver, not a silent fall-through.
 #[derive(Debug)]
 #[must_use]
-#[non_exhaustive]
 pub enum Action {
     /// Send this request, then report the outcome with [`Call::handle`].
     Send(Request<Vec<u8>>),
@@ -43,20 +45,24 @@ enum State {
 /// One call of `ListDesktopsConnectStatus` with retries. Drive it with a loop:
 ///
 /// ```
-/// # use workspace_core::{Action, Call, ClientOptions, TransportError};
+/// # use workspace_core::{Action, ClientCore, ClientOptions, Credentials, TransportError};
 /// # fn send(r: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
 /// #     Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec()))
 /// # }
 /// # fn now() -> std::time::SystemTime { std::time::UNIX_EPOCH }
 /// # fn sleep(_: std::time::Duration) {}
-/// # let core = ClientOptions::new().endpoint("https://example.com").project_id("p").credentials(workspace_core::Credentials::ak_sk("ak", "sk")?).build()?;
+/// let options = ClientOptions::builder()
+///     .endpoint("https://example.com")
+///     .project_id("p")
+///     .credentials(Credentials::ak_sk("ak", "sk")?)
+///     .build()?;
+/// let core = ClientCore::new(options);
 /// let mut call = core.call(Default::default(), 42);
 /// let page = loop {
 ///     match call.poll(now()) {
 ///         Action::Send(request) => call.handle(send(request), now()),
 ///         Action::Sleep(d) => sleep(d),
 ///         Action::Done(result) => break result?,
-///         _ => unreachable!(),
 ///     }
 /// };
 /// # Ok::<(), workspace_core::Error>(())
@@ -64,6 +70,11 @@ enum State {
 ///
 /// Each attempt is signed afresh at the time passed to `poll`, corrected by the client's learnt
 /// clock skew.
+///
+/// # Panics
+///
+/// `handle` panics when no request is in flight, and `poll` when the last request handed out
+/// was not handled yet: both are bugs of the driver, not conditions of the service.
 #[derive(Debug)]
 pub struct Call {
     core: ClientCore,
@@ -97,7 +108,7 @@ enum Phase {
 
 impl Call {
     pub(crate) fn new(core: ClientCore, request: ListDesktopsConnectStatusRequest, jitter_seed: u64) -> Self {
-        let policy = core.policy().clone();
+        let policy = core.options().retry_policy().clone();
         Self {
             request,
             policy,
@@ -120,12 +131,6 @@ impl Call {
         }
     }
 
-    /// Uses `policy` for this call instead of the client's.
-    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
     /// How many attempts have been handed out so far.
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -135,19 +140,16 @@ impl Call {
     pub fn poll(&mut self, now: SystemTime) -> Action {
         let started = *self.started.get_or_insert(now);
         match std::mem::replace(&mut self.state, State::InFlight) {
-            State::Finished(result) => {
-                let result = result.unwrap_or_else(|| Err(misuse("the call is already done")));
+            State::Finished(Some(result)) => {
                 self.state = State::Finished(None);
                 Action::Done(result)
             }
+            State::Finished(None) => panic!("poll was called on a call that is already done"),
             State::Waiting(d) if !d.is_zero() => {
                 self.state = State::Ready;
                 Action::Sleep(d)
             }
-            State::InFlight => {
-                self.state = State::Finished(None);
-                Action::Done(Err(misuse("poll was called before the response was handled")))
-            }
+            State::InFlight => panic!("poll was called before the response to the last request was handled"),
             State::Ready | State::Waiting(_) => self.send(started, now),
         }
     }
@@ -157,26 +159,31 @@ impl Call {
         self.sent_at = Some(now);
         let signed_at = self.core.skew().adjust(now);
         self.signed_at = Some(signed_at);
-        let config = self.core.config();
-        let built = match (self.core.project_id(), config.project()) {
+        let options = self.core.options();
+        let built = match (self.core.project_id(), options.project()) {
             (Some(project), _) => {
                 self.phase = Phase::List;
-                build_list_request(config, &config.endpoints()[self.endpoint], project, &self.request, signed_at)
+                build_list_request(options, &options.endpoints()[self.endpoint], project, &self.request, signed_at)
             }
             (None, ProjectSource::Discover { region, iam }) => {
                 self.phase = Phase::Discover;
-                projects_request(config, iam, region, signed_at)
+                projects_request(options, iam, region, signed_at)
             }
-            (None, ProjectSource::Id(_)) => Err(misuse("the project id is missing")),
+            // A core always knows a given project id.
+            (None, ProjectSource::Id(id)) => {
+                self.phase = Phase::List;
+                build_list_request(options, &options.endpoints()[self.endpoint], id, &self.request, signed_at)
+            }
         };
         #[cfg(feature = "tracing")]
         tracing::debug!(parent: &self.span, attempt = self.attempts, phase = ?self.phase, endpoint = self.endpoint, "sending");
         match built {
             Ok(mut req) => {
+                let mut limit = self.core.options().attempt_timeout();
                 if let Some(deadline) = self.policy.deadline() {
-                    let left = (started + deadline).duration_since(now).unwrap_or(Duration::ZERO);
-                    req.extensions_mut().insert(AttemptTimeout(left));
+                    limit = limit.min((started + deadline).duration_since(now).unwrap_or(Duration::ZERO));
                 }
+                req.extensions_mut().insert(AttemptTimeout(limit));
                 self.state = State::InFlight;
                 Action::Send(req)
             }
@@ -189,16 +196,12 @@ impl Call {
 
     /// Reports the outcome of the request last handed out, at time `now`.
     pub fn handle(&mut self, outcome: Result<Response<Vec<u8>>, TransportError>, now: SystemTime) {
-        if !matches!(self.state, State::InFlight) {
-            self.state = State::Finished(Some(Err(misuse("handle was called without a request in flight"))));
-            return;
-        }
+        assert!(matches!(self.state, State::InFlight), "handle was called without a request in flight");
         #[cfg(feature = "tracing")]
         self.trace_outcome(&outcome, now);
         let outcome = outcome.map_err(Error::from);
         if self.phase == Phase::Discover {
-            let config = self.core.config();
-            let region = match config.project() {
+            let region = match self.core.options().project() {
                 ProjectSource::Discover { region, .. } => region.as_str(),
                 ProjectSource::Id(_) => "",
             };
@@ -232,7 +235,8 @@ impl Call {
         let latency_ms = self.sent_at.and_then(|t| now.duration_since(t).ok()).map_or(0, |d| d.as_millis() as u64);
         match outcome {
             Ok(r) => {
-                let request_id = r.headers().get(crate::X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let request_id =
+                    r.headers().get(crate::response::X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
                 tracing::debug!(parent: &self.span, attempt = self.attempts, status = r.status().as_u16(), request_id, latency_ms, "response");
             }
             Err(e) => {
@@ -244,7 +248,7 @@ impl Call {
     /// Retry after a wait, or finish with the error.
     fn decide(&mut self, error: Error, now: SystemTime) -> State {
         self.last_timeout_kind = matches!(&error, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout);
-        let endpoints = self.core.config().endpoints().len();
+        let endpoints = self.core.options().endpoints().len();
         let unreachable = matches!(&error, Error::Transport(t) if t.kind() == TransportErrorKind::Connect);
         if unreachable && self.phase == Phase::List && self.failovers + 1 < endpoints {
             // Another endpoint may be reachable: fail over at once, outside the retry policy.
@@ -335,8 +339,4 @@ fn server_time(error: &Error) -> Option<SystemTime> {
         let at = e.message().rfind("server time:")? + "server time:".len();
         parse_sdk_date(e.message().get(at..at + 16)?)
     })
-}
-
-fn misuse(what: &str) -> Error {
-    ConfigError::new(format!("driver error: {what}")).into()
 }

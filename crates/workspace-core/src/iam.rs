@@ -6,14 +6,15 @@ use http::{HeaderMap, Request, StatusCode};
 use serde_json::Value;
 use workspace_types::ProjectId;
 
+use crate::encoding::canonical_query;
 use crate::endpoint::Endpoint;
 use crate::error::{BodySnippet, ConfigError, Error, InvalidResponse};
-use crate::query::canonical_query;
-use crate::request::{Config, signed_get};
+use crate::options::ClientOptions;
+use crate::request::signed_get;
 use crate::response::service_error;
 
 /// The global IAM endpoint, for regions without one of their own.
-pub const GLOBAL_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
+pub(crate) const GLOBAL_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
 
 /// The regions with an IAM endpoint of their own (`https://iam.{region}.myhuaweicloud.com`), as
 /// the official SDKs' table lists them. Of Workspace's regions, `cn-north-11`, `af-north-1` and
@@ -49,7 +50,7 @@ const REGIONAL_IAM: [&str; 26] = [
 
 /// The IAM endpoint of `region`: its own where the official SDKs' table has one, else the global
 /// endpoint.
-pub fn iam_endpoint(region: &str) -> Result<Endpoint, ConfigError> {
+pub(crate) fn iam_endpoint(region: &str) -> Result<Endpoint, ConfigError> {
     if REGIONAL_IAM.contains(&region) {
         Endpoint::parse(&format!("https://iam.{region}.myhuaweicloud.com"))
     } else {
@@ -58,22 +59,27 @@ pub fn iam_endpoint(region: &str) -> Result<Endpoint, ConfigError> {
 }
 
 /// The signed request that asks IAM for the project named `region` (no `X-Project-Id`).
-pub fn projects_request(
-    config: &Config,
+pub(crate) fn projects_request(
+    options: &ClientOptions,
     iam: &Endpoint,
     region: &str,
     now: SystemTime,
 ) -> Result<Request<Vec<u8>>, Error> {
-    signed_get(config, iam, "/v3/projects", &canonical_query(&[("name", region)]), None, now)
+    signed_get(options, iam, "/v3/projects", &canonical_query(&[("name", region)]), None, now)
 }
 
 /// Reads IAM's answer: the id of the one project named `region`. None or several is an error
 /// that says so.
-pub fn parse_projects(status: StatusCode, headers: &HeaderMap, body: &[u8], region: &str) -> Result<ProjectId, Error> {
+pub(crate) fn parse_projects(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    region: &str,
+) -> Result<ProjectId, Error> {
     if !status.is_success() {
         return Err(service_error(status, headers, body).into());
     }
-    let request_id = headers.get(crate::X_REQUEST_ID).and_then(|v| v.to_str().ok());
+    let request_id = headers.get(crate::response::X_REQUEST_ID).and_then(|v| v.to_str().ok());
     let invalid = |reason: String| -> Error {
         InvalidResponse {
             status,
@@ -126,11 +132,12 @@ mod tests {
 
     #[test]
     fn the_request_is_signed_and_has_no_project_header() {
-        let config = Config::new(
-            Endpoint::region("cn-north-4").unwrap(),
-            ProjectId::new("p").unwrap(),
-            Credentials::ak_sk("AK", "SK").unwrap(),
-        );
+        let config = ClientOptions::builder()
+            .region("cn-north-4")
+            .project_id("p")
+            .credentials(Credentials::ak_sk("AK", "SK").unwrap())
+            .build()
+            .unwrap();
         let iam = iam_endpoint("cn-north-4").unwrap();
         let r = projects_request(&config, &iam, "cn-north-4", UNIX_EPOCH + Duration::from_secs(1)).unwrap();
         assert_eq!(r.uri().to_string(), "https://iam.cn-north-4.myhuaweicloud.com/v3/projects?name=cn-north-4");

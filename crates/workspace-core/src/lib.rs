@@ -7,20 +7,17 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use workspace_core::{build_request, parse_response, Config, Credentials, Endpoint};
-//! use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ProjectId};
+//! use workspace_core::{build_request, parse_response, ClientOptions, Credentials, Query};
+//! use workspace_core::types::ConnectStatus;
 //!
-//! let config = Config::new(
-//!     Endpoint::region("cn-north-4")?,
-//!     ProjectId::new("0a1b2c3d4e5f60718293a4b5c6d7e8f9")?,
-//!     Credentials::ak_sk("HPUAEXAMPLEAK0000001", "exampleSecretKey0123456789abcdefghijklmnop")?,
-//! );
-//! let query = ListDesktopsConnectStatusRequest::builder()
-//!     .connect_status(ConnectStatus::Connected)
-//!     .limit(50)
+//! let options = ClientOptions::builder()
+//!     .region("cn-north-4")
+//!     .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+//!     .credentials(Credentials::ak_sk("HPUAEXAMPLEAK0000001", "exampleSecretKey0123456789abcdefghijklmnop")?)
 //!     .build()?;
+//! let query = Query::new().connect_status(ConnectStatus::Connected).limit(50).request()?;
 //! let now = UNIX_EPOCH + Duration::from_secs(1_796_011_200); // 2026-11-30T04:00:00Z
-//! let request = build_request(&config, &query, now)?;
+//! let request = build_request(&options, &query, now)?;
 //! assert!(request.headers()["authorization"].to_str()?.starts_with("SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001"));
 //!
 //! // Send `request` with any HTTP library, then hand the response to the parser:
@@ -35,28 +32,29 @@ mod call;
 mod client;
 mod counts;
 mod credentials;
+mod encoding;
 mod endpoint;
 mod error;
 mod fleet;
-pub mod iam;
+mod iam;
+mod options;
 mod pager;
 mod profile;
-pub mod query;
+mod query;
 mod request;
 mod response;
-pub mod retry;
-mod setters;
+mod retry;
 pub mod sign;
 #[cfg(test)]
 mod sim;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
-pub mod time;
+mod time;
 mod watch;
 
 pub use call::{Action, AttemptTimeout, Call};
-pub use client::{ClientCore, ClientOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT};
+pub use client::ClientCore;
 pub use counts::StatusCounts;
 pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};
 pub use endpoint::{Endpoint, REGIONS};
@@ -65,10 +63,16 @@ pub use error::{
     SigningError, TransportError, TransportErrorKind,
 };
 pub use fleet::{FleetRead, Ticket};
+pub use options::{
+    ClientOptions, ClientOptionsBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, ProjectSource, SDK_USER_AGENT,
+};
 pub use pager::Pager;
 pub use profile::{ServiceProfile, TotalsMeaning};
-pub use request::{Config, ProjectSource, SDK_USER_AGENT, build_request};
-pub use response::{Page, X_REQUEST_ID, parse_response, service_error};
-pub use retry::{ClockSkew, RetryBudget, RetryClass, RetryPolicy};
+pub use query::Query;
+pub use request::build_request;
+pub use response::{Page, parse_response};
+pub use retry::{CLOCK_SKEW_EVIDENCE, RetryPolicy};
+pub use time::{format_sdk_date, parse_sdk_date};
 pub use watch::{Change, Transition, Watch};
 pub use workspace_types as types;

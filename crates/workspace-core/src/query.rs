@@ -1,116 +1,112 @@
-//! Percent-encoding of query strings and paths, as the signature and the wire need it.
-//!
-//! Every byte except `A-Z a-z 0-9 - _ . ~` is encoded as `%XX` with upper-case hex over UTF-8;
-//! a space is `%20`, never `+`.
+//! The one query value every client method takes: filters and paging, checked when used.
 
-use std::borrow::Cow;
+use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use crate::client::ClientCore;
+use crate::counts::StatusCounts;
+use crate::error::Error;
+use crate::fleet::FleetRead;
+use crate::pager::Pager;
 
-/// The bytes that are encoded: all but the unreserved characters of RFC 3986.
-const ENCODED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-
-/// Percent-encodes `s` for a query key, value or path segment.
-pub fn encode(s: &str) -> Cow<'_, str> {
-    utf8_percent_encode(s, ENCODED).into()
+/// What to list: user names (any number; more than 100 are read in batches), a connection status,
+/// an offset and a page size, and for paging a cap on the desktops read. Nothing is checked until
+/// it is used; then bad input is an [`Error::InvalidRequest`] naming the field, the value and the
+/// rule, and nothing is sent.
+///
+/// ```
+/// use workspace_core::Query;
+/// use workspace_core::types::ConnectStatus;
+///
+/// let query = Query::new().connect_status(ConnectStatus::Connected).user_names(["alice", "bob"]).limit(50);
+/// assert_eq!(query.request()?.user_names(), ["alice", "bob"]);
+/// assert!(Query::new().limit(5000).request().is_err());
+/// # Ok::<(), workspace_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct Query {
+    request: ListDesktopsConnectStatusRequestBuilder,
+    max_items: Option<u64>,
 }
 
-/// Decodes `%XX` escapes; invalid UTF-8 is replaced. A `+` stays a `+`.
-pub fn decode(s: &str) -> Cow<'_, str> {
-    percent_decode_str(s).decode_utf8_lossy()
+impl Query {
+    /// Every desktop: no filters, the service's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds user names to filter on: desktops attached to any of them match. Any non-empty text
+    /// is a name, sent as given.
+    pub fn user_names<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.request = self.request.user_names(names);
+        self
+    }
+
+    /// Adds one user name to filter on.
+    pub fn user_name(mut self, name: impl Into<String>) -> Self {
+        self.request = self.request.user_name(name);
+        self
+    }
+
+    /// Filters on one connection status (a documented one, or one the service added later).
+    pub fn connect_status(mut self, status: ConnectStatus) -> Self {
+        self.request = self.request.connect_status(status);
+        self
+    }
+
+    /// Skips this many matching desktops (0 to 2000); paging starts here.
+    pub fn offset(mut self, offset: u32) -> Self {
+        self.request = self.request.offset(offset);
+        self
+    }
+
+    /// At most this many desktops per page (0 to 2000). Unset, one request gets the service's
+    /// default (100) and bulk reads (pages, items, the fleet read) ask for 2000.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.request = self.request.limit(limit);
+        self
+    }
+
+    /// When paging or reading the fleet, stops after this many desktops in all.
+    pub fn max_items(mut self, n: u64) -> Self {
+        self.max_items = Some(n);
+        self
+    }
+
+    /// The one request this query is (at most 100 user names).
+    pub fn request(&self) -> Result<ListDesktopsConnectStatusRequest, Error> {
+        Ok(self.request.clone().build()?)
+    }
+
+    /// Paging through this query's matches with what `core` has learnt.
+    pub fn pager(&self, core: &ClientCore) -> Result<Pager, Error> {
+        Ok(Pager::new(self.request()?, core.profile().clone()).max_items(self.max_items))
+    }
+
+    /// The full read of this query's matches (any number of user names) with what `core` has
+    /// learnt.
+    pub fn fleet_read(&self, core: &ClientCore) -> Result<FleetRead, Error> {
+        FleetRead::from_request(self.request.clone(), self.max_items, core.profile().clone())
+    }
+
+    /// The five requests that count this query's user names' desktops per status.
+    pub fn count_requests(&self) -> Result<Vec<ListDesktopsConnectStatusRequest>, Error> {
+        StatusCounts::requests(&self.request()?)
+    }
+
+    /// The query that counts by reading: this query's user names, nothing else.
+    pub fn names_only(&self) -> Result<Self, Error> {
+        let names = self.request()?.user_names().to_vec();
+        Ok(Self::new().user_names(names))
+    }
 }
 
-/// The canonical query string of decoded pairs: sorted by key, repeated keys' values sorted by
-/// their raw text, each key and value encoded, joined with `&`.
-pub fn canonical_query<K, V>(pairs: &[(K, V)]) -> String
-where
-    K: AsRef<str>,
-    V: AsRef<str>,
-{
-    let mut sorted: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
-    sorted.sort_unstable();
-    let mut out = String::with_capacity(sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-    for (i, (k, v)) in sorted.into_iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.extend(utf8_percent_encode(k, ENCODED));
-        out.push('=');
-        out.extend(utf8_percent_encode(v, ENCODED));
-    }
-    out
-}
-
-/// Splits a raw query string (without `?`) into decoded pairs. An empty part is skipped; a part
-/// without `=` is a key with an empty value.
-pub fn parse_query(raw: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-/// The canonical URI of a raw path: each segment decoded and re-encoded, with a trailing `/`.
-pub fn canonical_uri(raw_path: &str) -> String {
-    let mut out = String::with_capacity(raw_path.len() + 1);
-    for (i, seg) in raw_path.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        out.extend(utf8_percent_encode(&decode(seg), ENCODED));
-    }
-    if !out.ends_with('/') {
-        out.push('/');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn encodes_like_the_official_signer() {
-        assert_eq!(encode("john doe"), "john%20doe");
-        assert_eq!(encode("x+y/z~*'()!;&=#?%"), "x%2By%2Fz~%2A%27%28%29%21%3B%26%3D%23%3F%25");
-        assert_eq!(encode("张三"), "%E5%BC%A0%E4%B8%89");
-        assert_eq!(encode("a-b_c.d~"), "a-b_c.d~");
-    }
-
-    #[test]
-    fn sorts_by_raw_text_not_by_encoding() {
-        let q =
-            canonical_query(&[("user_names", "张三"), ("user_names", "zoe"), ("user_names", "{x}"), ("limit", "1")]);
-        assert_eq!(q, "limit=1&user_names=zoe&user_names=%7Bx%7D&user_names=%E5%BC%A0%E4%B8%89");
-    }
-
-    #[test]
-    fn canonical_uri_adds_the_trailing_slash() {
-        assert_eq!(canonical_uri("/v2/p/connect-desktops"), "/v2/p/connect-desktops/");
-        assert_eq!(canonical_uri("/v2/p/connect-desktops/"), "/v2/p/connect-desktops/");
-        assert_eq!(canonical_uri("/a%20b/c d"), "/a%20b/c%20d/");
-        assert_eq!(canonical_uri(""), "/");
-    }
-
-    proptest! {
-        #[test]
-        fn canonical_query_parses_back(pairs in proptest::collection::vec(("[a-z_]{1,8}", ".{0,12}"), 0..10)) {
-            let q = canonical_query(&pairs);
-            let mut back: Vec<(String, String)> = parse_query(&q).into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-            let mut want = pairs.clone();
-            want.retain(|(k, _)| !k.is_empty());
-            want.sort();
-            back.sort();
-            prop_assert_eq!(back, want);
-            // Re-canonicalising what arrived gives the same bytes.
-            prop_assert_eq!(canonical_query(&parse_query(&q)), q.clone());
-            // The result is always a valid URI query.
-            let uri = format!("/p?{q}");
-            prop_assert!(uri.parse::<http::Uri>().is_ok());
-        }
+impl From<ListDesktopsConnectStatusRequest> for Query {
+    fn from(request: ListDesktopsConnectStatusRequest) -> Self {
+        Self { request: request.to_builder(), max_items: None }
     }
 }

@@ -7,14 +7,12 @@ use http::{HeaderName, HeaderValue, Method, Request};
 use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
 
 use crate::credentials::Credentials;
+use crate::encoding::canonical_query;
 use crate::endpoint::Endpoint;
 use crate::error::{ConfigError, Error, SigningError};
-use crate::query::canonical_query;
+use crate::options::ClientOptions;
 use crate::sign;
 use crate::time::format_sdk_date;
-
-/// The `User-Agent` this SDK sends: its name and version.
-pub const SDK_USER_AGENT: &str = concat!("workspace-rs/", env!("CARGO_PKG_VERSION"));
 
 const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
 const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
@@ -22,115 +20,27 @@ const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-/// Where the project id comes from: given, or discovered from IAM by region.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ProjectSource {
-    /// A known project id.
-    Id(ProjectId),
-    /// Discover the id of the project named after `region`, from the IAM endpoint `iam`
-    /// (`GET /v3/projects?name={region}`, signed with the same credentials).
-    Discover {
-        /// The region, which is also the project's name.
-        region: String,
-        /// The IAM endpoint asked.
-        iam: Endpoint,
-    },
-}
-
-/// What every request of a client shares: where it goes, for which project, and who signs it.
-#[derive(Clone, Debug)]
-pub struct Config {
-    endpoints: Vec<Endpoint>,
-    project: ProjectSource,
-    credentials: Credentials,
-    user_agent: HeaderValue,
-}
-
-impl Config {
-    /// A configuration with the SDK's own `User-Agent`.
-    pub fn new(endpoint: Endpoint, project_id: ProjectId, credentials: Credentials) -> Self {
-        Self::with_project(endpoint, ProjectSource::Id(project_id), credentials)
-    }
-
-    /// A configuration whose project id is known or to be discovered.
-    pub fn with_project(endpoint: Endpoint, project: ProjectSource, credentials: Credentials) -> Self {
-        Self { endpoints: vec![endpoint], project, credentials, user_agent: HeaderValue::from_static(SDK_USER_AGENT) }
-    }
-
-    /// Adds endpoints to fail over to, in order, when the first cannot be reached.
-    pub fn with_fallback_endpoints(mut self, more: impl IntoIterator<Item = Endpoint>) -> Self {
-        self.endpoints.extend(more);
-        self
-    }
-
-    /// Appends `; {suffix}` to the `User-Agent`, to name your application.
-    pub fn with_user_agent_suffix(mut self, suffix: &str) -> Result<Self, ConfigError> {
-        let ua = format!("{SDK_USER_AGENT}; {suffix}");
-        if suffix.trim().is_empty() || !ua.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-            return Err(ConfigError::new(format!("user agent suffix {suffix:?} must be non-empty printable ASCII")));
-        }
-        self.user_agent = HeaderValue::from_str(&ua).map_err(|e| ConfigError::new(e.to_string()))?;
-        Ok(self)
-    }
-
-    /// The first endpoint.
-    pub fn endpoint(&self) -> &Endpoint {
-        // Never empty: built with one endpoint, only ever extended.
-        &self.endpoints[0]
-    }
-
-    /// Every endpoint, in failover order.
-    pub fn endpoints(&self) -> &[Endpoint] {
-        &self.endpoints
-    }
-
-    /// Where the project id comes from.
-    pub fn project(&self) -> &ProjectSource {
-        &self.project
-    }
-
-    /// The project id, when it is known.
-    pub fn project_id(&self) -> Option<&ProjectId> {
-        match &self.project {
-            ProjectSource::Id(id) => Some(id),
-            ProjectSource::Discover { .. } => None,
-        }
-    }
-
-    /// The credentials requests are authenticated with.
-    pub fn credentials(&self) -> &Credentials {
-        &self.credentials
-    }
-
-    /// The `User-Agent` sent.
-    pub fn user_agent(&self) -> &str {
-        // Only ever built from printable ASCII.
-        self.user_agent.to_str().unwrap_or(SDK_USER_AGENT)
-    }
-}
-
 /// Builds `GET /v2/{project_id}/connect-desktops?…` for `req`, signed at `now`, for the first
-/// endpoint of a configuration whose project id is known.
+/// endpoint of options whose project id is given.
 ///
 /// The query is the canonical query (keys sorted, repeated `user_names` sorted, everything but
 /// `A-Z a-z 0-9 - _ . ~` percent-encoded); headers are `User-Agent`, `Content-Type`,
 /// `X-Project-Id`, `X-Security-Token` (temporary credentials only), `X-Sdk-Date`, `Host` and
 /// `Authorization`, or `X-Auth-Token` instead of the last two with an IAM token.
 pub fn build_request(
-    config: &Config,
+    options: &ClientOptions,
     req: &ListDesktopsConnectStatusRequest,
     now: SystemTime,
 ) -> Result<Request<Vec<u8>>, Error> {
-    let project = config
+    let project = options
         .project_id()
         .ok_or_else(|| ConfigError::new("the project id is not known yet: give it, or let a client discover it"))?;
-    build_list_request(config, config.endpoint(), project, req, now)
+    build_list_request(options, options.endpoint(), project, req, now)
 }
 
 /// The list request for one endpoint and project.
 pub(crate) fn build_list_request(
-    config: &Config,
+    options: &ClientOptions,
     endpoint: &Endpoint,
     project: &ProjectId,
     req: &ListDesktopsConnectStatusRequest,
@@ -140,12 +50,12 @@ pub(crate) fn build_list_request(
     let query = canonical_query(&req.query_pairs());
     let project = HeaderValue::from_str(project.as_str())
         .map_err(|_| SigningError::new("the project id is not a valid header value"))?;
-    signed_get(config, endpoint, &path, &query, Some(project), now)
+    signed_get(options, endpoint, &path, &query, Some(project), now)
 }
 
 /// A signed `GET` of `path?query` on `endpoint`, with the SDK's headers; `query` is canonical.
 pub(crate) fn signed_get(
-    config: &Config,
+    options: &ClientOptions,
     endpoint: &Endpoint,
     path: &str,
     query: &str,
@@ -159,12 +69,12 @@ pub(crate) fn signed_get(
     let host = HeaderValue::from_str(endpoint.host_header())
         .map_err(|_| SigningError::new("the host is not a valid header value"))?;
     let h = request.headers_mut();
-    h.insert(USER_AGENT, config.user_agent.clone());
+    h.insert(USER_AGENT, options.user_agent_header().clone());
     h.insert(CONTENT_TYPE, APPLICATION_JSON);
     if let Some(project) = project {
         h.insert(X_PROJECT_ID, project);
     }
-    match &config.credentials {
+    match options.credentials() {
         Credentials::AkSk(creds) => {
             if let Some(token) = creds.security_token() {
                 h.insert(X_SECURITY_TOKEN, secret_header(token.expose_secret())?);
@@ -196,12 +106,13 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
     use workspace_types::ConnectStatus;
 
-    fn config(creds: Credentials) -> Config {
-        Config::new(
-            Endpoint::region("cn-north-4").unwrap(),
-            ProjectId::new("0a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
-            creds,
-        )
+    fn config(creds: Credentials) -> ClientOptions {
+        ClientOptions::builder()
+            .region("cn-north-4")
+            .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+            .credentials(creds)
+            .build()
+            .unwrap()
     }
 
     fn now() -> SystemTime {
@@ -223,21 +134,13 @@ mod tests {
 
     #[test]
     fn an_unknown_project_cannot_be_built_by_hand() {
-        let source = ProjectSource::Discover {
-            region: "cn-north-4".into(),
-            iam: Endpoint::parse("https://iam.cn-north-4.myhuaweicloud.com").unwrap(),
-        };
-        let c = Config::with_project(Endpoint::region("cn-north-4").unwrap(), source, Credentials::token("t").unwrap());
+        let c = ClientOptions::builder()
+            .region("cn-north-4")
+            .credentials(Credentials::token("t").unwrap())
+            .build()
+            .unwrap();
         let err = build_request(&c, &Default::default(), now()).unwrap_err();
         assert!(err.to_string().contains("project id is not known"), "{err}");
-    }
-
-    #[test]
-    fn user_agent_suffix() {
-        let c = config(Credentials::token("t").unwrap()).with_user_agent_suffix("myapp/1.0").unwrap();
-        assert_eq!(c.user_agent(), format!("{SDK_USER_AGENT}; myapp/1.0"));
-        assert!(config(Credentials::token("t").unwrap()).with_user_agent_suffix("a\r\nX-Evil: 1").is_err());
-        assert!(config(Credentials::token("t").unwrap()).with_user_agent_suffix(" ").is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use workspace_types::{ErrorBody, ListDesktopsConnectStatusResponse};
 use crate::error::{BodySnippet, Error, InvalidResponse, ServiceError};
 
 /// The response header that carries the service's request id.
-pub const X_REQUEST_ID: &str = "x-request-id";
+pub(crate) const X_REQUEST_ID: &str = "x-request-id";
 
 /// One page of desktops, with the headers of the response that carried it.
 #[derive(Clone, Debug)]
@@ -92,7 +92,7 @@ pub fn parse_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> R
 
 /// Reads an error response into a [`ServiceError`]: the code and message from the JSON body, or
 /// the status number and a snippet of the body when it is not a JSON error.
-pub fn service_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ServiceError {
+pub(crate) fn service_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ServiceError {
     let parsed = ErrorBody::parse(body).unwrap_or_default();
     let (code, message) = match (parsed.error_code, parsed.error_msg) {
         (Some(code), Some(msg)) => (code, msg),

@@ -92,7 +92,7 @@ impl RetryPolicy {
 
     /// How long to wait before retry number `retry` (1 for the first) of an error of `class`,
     /// given a jitter draw `unit` in `[0, 1)`: full jitter over a capped exponential.
-    pub fn backoff(&self, class: RetryClass, retry: u32, unit: f64) -> Duration {
+    pub(crate) fn backoff(&self, class: RetryClass, retry: u32, unit: f64) -> Duration {
         let base = match class {
             RetryClass::Throttling => self.throttling_base,
             RetryClass::Transient | RetryClass::ClockSkew => self.transient_base,
@@ -109,7 +109,7 @@ impl RetryPolicy {
 /// Why an error may be retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum RetryClass {
+pub(crate) enum RetryClass {
     /// A connection error, timeout, broken connection or server error.
     Transient,
     /// Throttling: 429 or a throttling code.
@@ -123,7 +123,7 @@ pub enum RetryClass {
 
 /// Whether `error` may be retried, and why. Only idempotent failures are: this operation is a
 /// GET, so a request that may have reached the service is safe to send again.
-pub fn classify(error: &Error) -> Option<RetryClass> {
+pub(crate) fn classify(error: &Error) -> Option<RetryClass> {
     match error {
         Error::Transport(t) => match t.kind() {
             TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io => {
@@ -158,7 +158,7 @@ fn is_code(code: &str, number: &str) -> bool {
 }
 
 /// How long a `Retry-After` value asks to wait: seconds, or an HTTP date relative to `now`.
-pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -171,7 +171,7 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 /// multiply the load on the service. Each retry takes tokens (more after a timeout); each success
 /// puts some back. Clones share the bucket.
 #[derive(Clone, Debug)]
-pub struct RetryBudget {
+pub(crate) struct RetryBudget {
     inner: Arc<Mutex<Bucket>>,
 }
 
@@ -189,26 +189,27 @@ impl Default for RetryBudget {
 
 impl RetryBudget {
     /// The standard capacity.
-    pub const DEFAULT_CAPACITY: u32 = 500;
+    pub(crate) const DEFAULT_CAPACITY: u32 = 500;
     /// Tokens a retry takes.
-    pub const RETRY_COST: u32 = 5;
+    pub(crate) const RETRY_COST: u32 = 5;
     /// Tokens a retry after a timeout takes.
-    pub const TIMEOUT_RETRY_COST: u32 = 10;
+    pub(crate) const TIMEOUT_RETRY_COST: u32 = 10;
     /// Tokens a first-attempt success puts back.
-    pub const SUCCESS_REFUND: u32 = 1;
+    pub(crate) const SUCCESS_REFUND: u32 = 1;
 
     /// A full bucket of `capacity` tokens.
-    pub fn new(capacity: u32) -> Self {
+    pub(crate) fn new(capacity: u32) -> Self {
         Self { inner: Arc::new(Mutex::new(Bucket { tokens: capacity, capacity })) }
     }
 
     /// Tokens left.
-    pub fn available(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn available(&self) -> u32 {
         self.lock().tokens
     }
 
     /// Takes `cost` tokens if there are enough.
-    pub fn try_acquire(&self, cost: u32) -> bool {
+    pub(crate) fn try_acquire(&self, cost: u32) -> bool {
         let mut b = self.lock();
         if b.tokens >= cost {
             b.tokens -= cost;
@@ -219,7 +220,7 @@ impl RetryBudget {
     }
 
     /// Puts `amount` tokens back, up to the capacity.
-    pub fn refund(&self, amount: u32) {
+    pub(crate) fn refund(&self, amount: u32) {
         let mut b = self.lock();
         b.tokens = b.tokens.saturating_add(amount).min(b.capacity);
     }
@@ -232,25 +233,26 @@ impl RetryBudget {
 /// A client's correction of its clock, learnt from the gateway's `Date` when it refuses a
 /// request's time. Clones share it.
 #[derive(Clone, Debug, Default)]
-pub struct ClockSkew {
+pub(crate) struct ClockSkew {
     offset_ms: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl ClockSkew {
     /// The corrected time: `now` plus the learnt offset.
-    pub fn adjust(&self, now: SystemTime) -> SystemTime {
+    pub(crate) fn adjust(&self, now: SystemTime) -> SystemTime {
         let ms = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
         let d = Duration::from_millis(ms.unsigned_abs());
         if ms >= 0 { now + d } else { now.checked_sub(d).unwrap_or(now) }
     }
 
     /// The learnt offset, in milliseconds (positive when the server is ahead).
-    pub fn offset_ms(&self) -> i64 {
+    #[cfg(test)]
+    pub(crate) fn offset_ms(&self) -> i64 {
         self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Learns the offset between the server's time and `now`.
-    pub fn learn(&self, server: SystemTime, now: SystemTime) {
+    pub(crate) fn learn(&self, server: SystemTime, now: SystemTime) {
         let ms = match server.duration_since(now) {
             Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
             Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),

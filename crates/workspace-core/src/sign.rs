@@ -15,8 +15,8 @@ use http::{HeaderValue, Request};
 use sha2::{Digest, Sha256};
 
 use crate::credentials::AkSk;
+use crate::encoding::{canonical_query as canonical_query_of, canonical_uri, parse_query};
 use crate::error::SigningError;
-use crate::query::{canonical_query as canonical_query_of, canonical_uri, parse_query};
 
 /// The algorithm's name, as it appears in the `Authorization` header.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -67,11 +67,6 @@ pub(crate) fn sign_with_query(
         HeaderValue::from_str(&auth).map_err(|_| SigningError::new("the access key id is not a valid header value"))?;
     req.headers_mut().insert(AUTHORIZATION, value);
     Ok(sig)
-}
-
-/// Computes the signature of `req` as it stands, signing every header whose name has no `_`.
-pub fn signature_of(req: &Request<Vec<u8>>, secret_key: &str) -> Result<Signature, SigningError> {
-    signature_with(req, &signed_names(req), secret_key)
 }
 
 /// The names of the headers that are signed: every one without `_`, sorted.

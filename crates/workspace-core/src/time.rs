@@ -33,13 +33,14 @@ pub fn parse_sdk_date(s: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
+#[cfg(test)]
 /// Formats `t` as an HTTP date (`Mon, 30 Nov 2026 04:00:00 GMT`), as in a `Date` header.
-pub fn format_http_date(t: SystemTime) -> String {
+pub(crate) fn format_http_date(t: SystemTime) -> String {
     httpdate::fmt_http_date(t)
 }
 
 /// Reads an HTTP date, as in a `Date` or `Retry-After` header.
-pub fn parse_http_date(s: &str) -> Option<SystemTime> {
+pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
     httpdate::parse_http_date(s.trim()).ok()
 }
 

@@ -56,11 +56,6 @@ impl Watch {
         Self::default()
     }
 
-    /// Whether a baseline snapshot was taken.
-    pub fn has_baseline(&self) -> bool {
-        self.last.is_some()
-    }
-
     /// Takes a snapshot taken at `at` and returns the transitions since the previous one.
     pub fn observe(
         &mut self,

@@ -4,19 +4,29 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use proptest::prelude::*;
-use workspace_core::query::parse_query;
-use workspace_core::{Config, Credentials, Endpoint, Error, build_request};
-use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ProjectId};
+use workspace_core::{ClientOptions, Credentials, Endpoint, Error, build_request};
+use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest};
 
 const SK: &str = "exampleSecretKey0123456789abcdefghijklmnop";
 const TOKEN: &str = "gQpjbi1ub3J0aC00hqaOExampleSecurityToken+/=";
 
-fn config() -> Config {
-    Config::new(
-        Endpoint::parse("http://127.0.0.1:8080").unwrap(),
-        ProjectId::new("0a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
-        Credentials::temporary("HPUAEXAMPLEAK0000001", SK, TOKEN).unwrap(),
-    )
+fn config() -> ClientOptions {
+    ClientOptions::builder()
+        .endpoint("http://127.0.0.1:8080")
+        .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+        .credentials(Credentials::temporary("HPUAEXAMPLEAK0000001", SK, TOKEN).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// The query of a URI taken apart as a server does: split, then percent-decoded.
+fn parse_query(raw: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
 }
 
 fn request() -> impl Strategy<Value = (Vec<String>, Option<usize>, Option<u32>, Option<u32>)> {

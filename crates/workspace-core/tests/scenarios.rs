@@ -1,9 +1,14 @@
 //! The behavioural suite, driven by hand over the sans-IO core: the reference the clients match.
 #![allow(clippy::unwrap_used)]
 
-use workspace_core::test_util::{JITTER_SEED, Observed, Operation, Replay, VirtualClock, scenarios, start_time};
-use workspace_core::{Action, ClientCore, Error, Page, Pager};
-use workspace_types::ListDesktopsConnectStatusRequest;
+#[path = "../../../tests/shared/scenarios.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod scenarios;
+
+use scenarios::{JITTER_SEED, Observed, Operation, scenarios, start_time};
+use workspace_core::test_util::{Replay, VirtualClock};
+use workspace_core::types::ListDesktopsConnectStatusRequest;
+use workspace_core::{Action, ClientCore, Error, Page};
 
 fn call(
     core: &ClientCore,
@@ -17,7 +22,6 @@ fn call(
             Action::Send(r) => call.handle(replay.respond(r), clock.now()),
             Action::Sleep(d) => clock.sleep(d),
             Action::Done(result) => return result,
-            _ => unreachable!(),
         }
     }
 }
@@ -27,15 +31,15 @@ fn the_core_passes_every_scenario() {
     for s in scenarios() {
         let replay = Replay::new(s.script.clone());
         let clock = VirtualClock::new(start_time());
-        let core = s.options().build().unwrap();
+        let core = ClientCore::new(s.options());
         let (mut pages, mut error) = (Vec::new(), None);
         match s.operation {
-            Operation::Send { .. } => match call(&core, &replay, &clock, s.request()) {
+            Operation::Send { .. } => match s.query().request().and_then(|r| call(&core, &replay, &clock, r)) {
                 Ok(p) => pages.push(p),
                 Err(e) => error = Some(e),
             },
-            Operation::Pages { max_items, .. } => {
-                let mut pager = Pager::new(s.request(), core.profile().clone()).max_items(max_items);
+            Operation::Pages { .. } => {
+                let mut pager = s.query().pager(&core).unwrap();
                 while let Some(next) = pager.next_request() {
                     let result = next.and_then(|r| call(&core, &replay, &clock, r));
                     match pager.on_result(result) {

@@ -1,14 +1,13 @@
 //! Known-answer tests: the golden signatures made by the official Python signer.
 #![allow(clippy::unwrap_used)]
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::Request;
 use serde_json::Value;
 use workspace_core::sign::{self, Signature};
-use workspace_core::time::parse_sdk_date;
-use workspace_core::{AkSk, Config, Credentials, Endpoint, build_request, query};
-use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
+use workspace_core::{AkSk, ClientOptions, Credentials, build_request};
+use workspace_types::ListDesktopsConnectStatusRequest;
 
 fn vectors() -> Vec<Value> {
     let text = include_str!("data/sign-vectors.json");
@@ -33,7 +32,7 @@ fn pairs(v: &Value) -> Vec<(String, String)> {
 
 /// The vector's request as a caller would hand it to the signer: its headers, in its order.
 fn raw_request(v: &Value) -> Request<Vec<u8>> {
-    let query = query::canonical_query(&pairs(v));
+    let query = s(v, "wire_query_string");
     let target = if query.is_empty() { s(v, "path").to_owned() } else { format!("{}?{query}", s(v, "path")) };
     let mut b = Request::builder().method(s(v, "method")).uri(format!("https://{}{target}", s(v, "host")));
     for (name, value) in v["headers"].as_object().unwrap() {
@@ -88,12 +87,15 @@ fn the_request_builder_matches_every_vector_it_can_express() {
             Some(t) => Credentials::temporary(s(&v, "ak"), s(&v, "sk"), t.as_str().unwrap()).unwrap(),
             None => Credentials::ak_sk(s(&v, "ak"), s(&v, "sk")).unwrap(),
         };
-        let config = Config::new(
-            Endpoint::parse(&format!("https://{}", s(&v, "host"))).unwrap(),
-            ProjectId::new(headers["X-Project-Id"].as_str().unwrap()).unwrap(),
-            credentials,
-        );
-        let now: SystemTime = parse_sdk_date(s(&v, "x_sdk_date")).unwrap();
+        let config = ClientOptions::builder()
+            .endpoint(format!("https://{}", s(&v, "host")))
+            .project_id(headers["X-Project-Id"].as_str().unwrap())
+            .credentials(credentials)
+            .build()
+            .unwrap();
+        // Every vector is signed at 2026-11-30T04:00:00Z.
+        assert_eq!(s(&v, "x_sdk_date"), "20261130T040000Z");
+        let now: SystemTime = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
         let mut req = build_request(&config, &query, now).unwrap();
         req.headers_mut().insert("user-agent", headers["User-Agent"].as_str().unwrap().parse().unwrap());
         let sig = sign::sign(&mut req, &creds(&v)).unwrap();
