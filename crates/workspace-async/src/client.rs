@@ -2,69 +2,125 @@
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
+use std::future::poll_fn;
 use std::hash::BuildHasher;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::task::Poll;
+use std::time::{Duration, SystemTime};
 
+use std::future::Future;
 use workspace_core::types::ListDesktopsConnectStatusRequest;
-use workspace_core::{Action, ClientCore, ClientOptions, ConfigError, Error, Page};
+use workspace_core::{Action, ClientCore, ClientOptions, Error, Page, Query, StatusCounts};
 
-use crate::list::ListDesktopsConnectStatus;
-use crate::transport::{AsyncSleep, AsyncTransport};
+use crate::list::{FleetItems, Items, Pages};
+use crate::transport::{Sleep, Transport};
+use crate::watch::Watcher;
 
-/// Where the client reads the time (the system clock unless replaced).
+/// Where a client reads the time (the system clock unless replaced, for tests).
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
+/// A future of one page.
+pub(crate) type PageFuture = Pin<Box<dyn Future<Output = Result<Page, Error>> + Send>>;
+
 /// An async client of `GET /v2/{project_id}/connect-desktops`. Cheap to clone; clones share the
-/// connection pool, the retry budget and the learnt clock skew. Its futures are `Send`, and
-/// dropping one cancels the call.
+/// connection pool, the retry budget and what the client learnt of the service. Streams and
+/// watchers own a clone, so they can be moved into a task. Its futures are `Send`, and dropping
+/// one cancels the call.
 ///
 /// ```no_run
-/// use workspace_async::{AsyncClient, Credentials};
+/// use workspace_async::{Client, ClientOptions, Credentials, Query};
 /// use workspace_async::types::ConnectStatus;
 ///
 /// # async fn run() -> Result<(), workspace_async::Error> {
-/// let client = AsyncClient::builder()
+/// let options = ClientOptions::builder()
 ///     .region("cn-north-4")
 ///     .project_id("your-project-id")
 ///     .credentials(Credentials::ak_sk("your-ak", "your-sk")?)
 ///     .build()?;
-/// let mut items = client.list_desktops_connect_status().connect_status(ConnectStatus::Connected).items();
+/// let client = Client::new(options)?;
+/// let mut items = client.items(&Query::new().connect_status(ConnectStatus::Connected));
 /// while let Some(desktop) = items.next().await {
-///     println!("{:?}", desktop?.desktop_name);
+///     println!("{}", desktop?.name());
 /// }
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct AsyncClient {
+pub struct Client {
     core: ClientCore,
-    transport: Arc<dyn AsyncTransport>,
-    sleep: Option<Arc<dyn AsyncSleep>>,
+    transport: Arc<dyn Transport>,
+    sleep: Arc<dyn Sleep>,
     clock: Clock,
     seeds: Arc<AtomicU64>,
 }
 
-impl AsyncClient {
-    /// A builder: set an endpoint or region, a project id and credentials.
-    pub fn builder() -> AsyncClientBuilder {
-        AsyncClientBuilder::default()
+impl Client {
+    /// A client with the built-in transport and sleep (feature `reqwest`). Nothing is sent.
+    pub fn new(options: ClientOptions) -> Result<Self, Error> {
+        Self::builder(options).build()
     }
 
-    /// Lists desktops and their connection statuses: set filters, then `send().await` one page
-    /// or iterate `pages()` or `items()`.
-    pub fn list_desktops_connect_status(&self) -> ListDesktopsConnectStatus<'_> {
-        ListDesktopsConnectStatus::new(self)
+    /// A builder, to bring a transport, a sleep, a clock or a jitter seed of your own.
+    pub fn builder(options: ClientOptions) -> ClientBuilder {
+        ClientBuilder { options, transport: None, sleep: None, clock: None, jitter_seed: None }
     }
 
-    /// Sends a prepared request, with retries as the policy says.
-    pub async fn send(&self, request: &ListDesktopsConnectStatusRequest) -> Result<Page, Error> {
-        self.execute(request.clone()).await
+    /// The options.
+    pub fn options(&self) -> &ClientOptions {
+        self.core.options()
     }
 
-    /// The shared core: configuration, policy, budget, skew.
+    /// The shared core: the options and what the client has learnt (project id, profile).
     pub fn core(&self) -> &ClientCore {
         &self.core
+    }
+
+    /// One page of what `query` matches, with retries as the policy says.
+    pub async fn send(&self, query: &Query) -> Result<Page, Error> {
+        self.execute(query.request()?).await
+    }
+
+    /// Every page of `query`, one request each, from its offset (0 by default), in pages of its
+    /// limit (2000 when unset), as `next().await` or a `Stream`; an error ends it.
+    pub fn pages(&self, query: &Query) -> Pages {
+        Pages::new(self.clone(), query.pager(&self.core))
+    }
+
+    /// Every desktop of every page of `query`, fetched as the iteration goes.
+    pub fn items(&self, query: &Query) -> Items {
+        Items::new(self.pages(query))
+    }
+
+    /// Every desktop `query` matches, whatever the size of the fleet: more than 100 user names
+    /// are read in batches, a query with more matches than one query reaches is split by status
+    /// and then by user names, and each desktop comes once, in a stable order. Up to
+    /// `concurrency` requests are in flight at once.
+    pub fn read_fleet(&self, query: &Query) -> FleetItems {
+        FleetItems::new(self.clone(), query.fleet_read(&self.core))
+    }
+
+    /// How many desktops match the user names of `query` (if any), in all and per status: from
+    /// five `limit=0` requests sent together when their totals follow the filters, else by
+    /// reading the desktops (the documentation does not say what `total_count` counts).
+    pub async fn count_by_status(&self, query: &Query) -> Result<StatusCounts, Error> {
+        let pages: Vec<Page> = self.execute_all(query.count_requests()?).await.into_iter().collect::<Result<_, _>>()?;
+        if let Some(counts) = StatusCounts::from_pages(&pages, self.core.profile())? {
+            return Ok(counts);
+        }
+        let mut items = self.read_fleet(&query.names_only()?);
+        let mut desktops = Vec::new();
+        while let Some(d) = items.next().await {
+            desktops.push(d?);
+        }
+        Ok(StatusCounts::from_desktops(&desktops))
+    }
+
+    /// Watches what `query` matches: reads it all every `interval` and yields each change once.
+    /// A failed poll is yielded as an error; the watch goes on at the next tick unless the error
+    /// is permanent (such as a 401 or 403), which ends it.
+    pub fn watch(&self, query: &Query, interval: Duration) -> Watcher {
+        Watcher::new(self.clone(), query.clone(), interval)
     }
 
     /// The time, from the client's clock.
@@ -72,68 +128,81 @@ impl AsyncClient {
         (self.clock)()
     }
 
-    /// The client's sleeper, if any.
-    pub(crate) fn sleeper(&self) -> Option<Arc<dyn AsyncSleep>> {
+    /// The client's sleep.
+    pub(crate) fn sleeper(&self) -> Arc<dyn Sleep> {
         self.sleep.clone()
     }
 
     pub(crate) async fn execute(&self, request: ListDesktopsConnectStatusRequest) -> Result<Page, Error> {
         let mut call = self.core.call(request, self.seeds.fetch_add(1, Ordering::Relaxed));
         loop {
-            match call.poll((self.clock)()) {
+            match call.poll(self.now()) {
                 Action::Send(req) => {
                     let outcome = self.transport.send(req).await;
-                    call.handle(outcome, (self.clock)());
+                    call.handle(outcome, self.now());
                 }
-                Action::Sleep(d) => match &self.sleep {
-                    Some(sleep) => sleep.sleep(d).await,
-                    None => return Err(ConfigError::new("a retry must wait, but the client has no AsyncSleep").into()),
-                },
+                Action::Sleep(d) => self.sleep.sleep(d).await,
                 Action::Done(result) => return result,
-                _ => return Err(ConfigError::new("this client does not know an action of workspace-core").into()),
             }
         }
     }
-}
 
-impl fmt::Debug for AsyncClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncClient")
-            .field("core", &self.core)
-            .field("transport", &self.transport)
-            .field("sleep", &self.sleep)
-            .finish_non_exhaustive()
+    /// A future of one request that owns what it needs.
+    pub(crate) fn start(&self, request: ListDesktopsConnectStatusRequest) -> PageFuture {
+        let client = self.clone();
+        Box::pin(async move { client.execute(request).await })
+    }
+
+    /// Sends `requests` together and returns their results in order.
+    pub(crate) async fn execute_all(
+        &self,
+        requests: Vec<ListDesktopsConnectStatusRequest>,
+    ) -> Vec<Result<Page, Error>> {
+        let mut calls: Vec<PageFuture> = requests.into_iter().map(|r| self.start(r)).collect();
+        let mut results: Vec<Option<Result<Page, Error>>> = calls.iter().map(|_| None).collect();
+        poll_fn(|cx| {
+            let mut waiting = false;
+            for (call, slot) in calls.iter_mut().zip(results.iter_mut()) {
+                if slot.is_none() {
+                    match call.as_mut().poll(cx) {
+                        Poll::Ready(r) => *slot = Some(r),
+                        Poll::Pending => waiting = true,
+                    }
+                }
+            }
+            if waiting { Poll::Pending } else { Poll::Ready(()) }
+        })
+        .await;
+        results.into_iter().flatten().collect()
     }
 }
 
-/// Builds an [`AsyncClient`].
-#[derive(Default)]
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("core", &self.core).field("transport", &self.transport).finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`] with parts of your own.
 #[must_use]
-pub struct AsyncClientBuilder {
+pub struct ClientBuilder {
     options: ClientOptions,
-    transport: Option<Arc<dyn AsyncTransport>>,
-    sleep: Option<Arc<dyn AsyncSleep>>,
+    transport: Option<Arc<dyn Transport>>,
+    sleep: Option<Arc<dyn Sleep>>,
     clock: Option<Clock>,
     jitter_seed: Option<u64>,
 }
 
-impl AsyncClientBuilder {
-    workspace_core::client_option_setters!();
-
+impl ClientBuilder {
     /// Sends requests with this transport instead of the built-in one.
-    pub fn transport(mut self, transport: impl AsyncTransport + 'static) -> Self {
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
         self.transport = Some(Arc::new(transport));
         self
     }
 
-    /// Sends requests with this shared transport.
-    pub fn shared_transport(mut self, transport: Arc<dyn AsyncTransport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Waits between attempts with `sleep` (tokio's timer by default, with the `reqwest` feature).
-    pub fn sleep(mut self, sleep: impl AsyncSleep + 'static) -> Self {
+    /// Waits between attempts and polls with `sleep` (tokio's timer by default, with the
+    /// `reqwest` feature).
+    pub fn sleep(mut self, sleep: impl Sleep + 'static) -> Self {
         self.sleep = Some(Arc::new(sleep));
         self
     }
@@ -150,23 +219,19 @@ impl AsyncClientBuilder {
         self
     }
 
-    /// Checks the options and builds the client. Nothing is sent.
-    pub fn build(self) -> Result<AsyncClient, Error> {
-        let core = self.options.build()?;
+    /// Builds the client. Nothing is sent.
+    pub fn build(self) -> Result<Client, Error> {
         let transport = match self.transport {
             Some(t) => t,
             None => default_transport(&self.options)?,
         };
-        let sleep = self.sleep.or_else(default_sleep);
-        if sleep.is_none() && core.policy().max_attempts() > 1 {
-            return Err(ConfigError::new(
-                "retries need a way to wait: enable the `reqwest` feature (tokio) or give an AsyncSleep with `.sleep(...)`",
-            )
-            .into());
-        }
+        let sleep = match self.sleep {
+            Some(s) => s,
+            None => default_sleep()?,
+        };
         let seed = self.jitter_seed.unwrap_or_else(|| RandomState::new().hash_one(0u8));
-        Ok(AsyncClient {
-            core,
+        Ok(Client {
+            core: ClientCore::new(self.options),
             transport,
             sleep,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
@@ -175,29 +240,34 @@ impl AsyncClientBuilder {
     }
 }
 
-impl fmt::Debug for AsyncClientBuilder {
+impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncClientBuilder").field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("ClientBuilder").field("options", &self.options).finish_non_exhaustive()
     }
 }
 
 #[cfg(feature = "reqwest")]
-fn default_transport(options: &ClientOptions) -> Result<Arc<dyn AsyncTransport>, Error> {
-    let t = crate::ReqwestTransport::new(options.connection_timeout(), options.attempt_timeout())?;
-    Ok(Arc::new(t))
+fn default_transport(options: &ClientOptions) -> Result<Arc<dyn Transport>, Error> {
+    Ok(Arc::new(crate::ReqwestTransport::new(options)?))
 }
 
 #[cfg(not(feature = "reqwest"))]
-fn default_transport(_: &ClientOptions) -> Result<Arc<dyn AsyncTransport>, Error> {
-    Err(ConfigError::new("no transport: enable the `reqwest` feature or give one with `.transport(...)`").into())
+fn default_transport(_: &ClientOptions) -> Result<Arc<dyn Transport>, Error> {
+    Err(workspace_core::ConfigError::new(
+        "no transport: enable the `reqwest` feature or give one with `.transport(...)`",
+    )
+    .into())
 }
 
 #[cfg(feature = "reqwest")]
-fn default_sleep() -> Option<Arc<dyn AsyncSleep>> {
-    Some(Arc::new(crate::TokioSleep))
+fn default_sleep() -> Result<Arc<dyn Sleep>, Error> {
+    Ok(Arc::new(crate::TokioSleep))
 }
 
 #[cfg(not(feature = "reqwest"))]
-fn default_sleep() -> Option<Arc<dyn AsyncSleep>> {
-    None
+fn default_sleep() -> Result<Arc<dyn Sleep>, Error> {
+    Err(workspace_core::ConfigError::new(
+        "no way to wait: enable the `reqwest` feature (tokio) or give one with `.sleep(...)`",
+    )
+    .into())
 }

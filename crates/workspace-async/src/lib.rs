@@ -3,32 +3,34 @@
 //!
 //! Pick it for async code. Every decision (validation, signing, retries, paging) is made by
 //! `workspace-core`; this crate only sends and sleeps, so it behaves exactly like
-//! `workspace-blocking`, with the same method names. Without default features it depends on no
-//! HTTP library and no runtime: bring an [`AsyncTransport`] and an [`AsyncSleep`].
+//! `workspace-blocking`: the same types, methods and names, differing only by `async`. Without
+//! default features it depends on no HTTP library and no runtime: bring a [`Transport`] and a
+//! [`Sleep`].
 //!
-//! - [`AsyncClient`]: built with [`AsyncClient::builder`]; `Clone`, `Send` and `Sync`; its
-//!   futures are `Send` and cancel when dropped.
-//! - `client.list_desktops_connect_status()...send().await` for one page; `.pages()` and
-//!   `.items()` for every page, as `next().await` or as a `Stream`.
+//! - [`Client`]: `Client::new(options)`, or [`Client::builder`] for parts of your own; `Clone`,
+//!   `Send` and `Sync`; its futures are `Send` and cancel when dropped.
+//! - `client.send(&query).await` for one page; `pages`, `items` and `read_fleet` as
+//!   `next().await` or a `Stream`; `count_by_status(&query).await`; `watch(&query, interval)`.
 //! - [`ReqwestTransport`] and [`TokioSleep`] (default feature `reqwest`); a user-built
 //!   `reqwest::Client` is accepted.
 //! - `ReplayTransport` (feature `test-util`): scripted responses for your tests.
 //!
 //! ```
-//! use workspace_async::{AsyncClient, Credentials};
+//! use workspace_async::{Client, ClientOptions, Credentials, Query};
 //! use workspace_emulator::{Emulator, EmulatorConfig, DEMO_AK, DEMO_SK};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = Emulator::start(EmulatorConfig::default().desktops(250))?;
-//! let client = AsyncClient::builder()
+//! let options = ClientOptions::builder()
 //!     .endpoint(emulator.base_url())
 //!     .project_id(emulator.project_id())
 //!     .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
 //!     .build()?;
-//! let first = client.list_desktops_connect_status().limit(10).send().await?;
+//! let client = Client::new(options)?;
+//! let first = client.send(&Query::new().limit(10)).await?;
 //! assert_eq!((first.desktops().len(), first.total_count()), (10, Some(250)));
-//! let mut items = client.list_desktops_connect_status().items();
+//! let mut items = client.items(&Query::new());
 //! let mut n = 0;
 //! while let Some(desktop) = items.next().await {
 //!     desktop?;
@@ -48,20 +50,16 @@ mod transport;
 mod watch;
 
 pub use async_trait::async_trait;
-pub use client::{AsyncClient, AsyncClientBuilder, Clock};
-pub use list::{DEFAULT_CONCURRENCY, FleetItems, Items, ListDesktopsConnectStatus, Pages};
+pub use client::{Client, ClientBuilder, Clock};
+pub use list::{FleetItems, Items, Pages};
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
-pub use reqwest_transport::{DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport};
+pub use reqwest_transport::ReqwestTransport;
 #[cfg(feature = "reqwest")]
 pub use transport::TokioSleep;
-pub use transport::{AsyncSleep, AsyncTransport};
+pub use transport::{FnTransport, Sleep, Transport, transport_fn};
 pub use watch::Watcher;
+pub use workspace_core::common::*;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use workspace_core::test_util::Replay as ReplayTransport;
-pub use workspace_core::types;
-pub use workspace_core::{
-    Change, Credentials, Endpoint, Error, GiveUpReason, Page, PagingError, RetryBudget, RetryPolicy, ServiceError,
-    StatusCounts, Transition, TransportError, TransportErrorKind,
-};

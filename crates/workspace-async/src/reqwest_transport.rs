@@ -1,44 +1,36 @@
 //! The built-in transport, over reqwest.
 
 use std::error::Error as _;
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::{Request, Response};
 use workspace_core::{
-    AttemptTimeout, ConfigError, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, TransportError, TransportErrorKind,
+    AttemptTimeout, ClientOptions, ConfigError, DEFAULT_MAX_RESPONSE_BYTES, Error, TransportError, TransportErrorKind,
 };
 
-use crate::transport::AsyncTransport;
+use crate::transport::Transport;
 
-/// The largest response body accepted by default: 64 MiB (a 2,000-desktop page is well under 1 MiB).
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
-
-/// An [`AsyncTransport`] over a [`reqwest::Client`]: connection pooling, TLS and proxies as the
-/// client is configured. Every status reaches the SDK, and a response larger than the cap is an
-/// error. Dropping its future cancels the exchange.
+/// A [`Transport`] over a [`reqwest::Client`]: connection pooling, TLS (rustls on ring, the same
+/// provider and roots as the blocking client), proxies as the client is configured. Every status
+/// reaches the SDK, redirects are not followed, each exchange ends by its [`AttemptTimeout`], and
+/// a response larger than the cap is an error. Dropping its future cancels the exchange.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
-    max_response_bytes: usize,
+    max_response_bytes: u64,
 }
 
 impl ReqwestTransport {
-    /// A transport with its own client: `connect` to establish a connection, `total` for a whole
-    /// exchange; redirects are not followed.
-    pub fn new(connect: Duration, total: Duration) -> Result<Self, ConfigError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(connect)
-            .timeout(total)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self::from_client(client))
-    }
-
-    /// The default transport: 10 s to connect, 30 s per exchange.
-    pub fn with_defaults() -> Result<Self, ConfigError> {
-        Self::new(DEFAULT_CONNECT_TIMEOUT, DEFAULT_ATTEMPT_TIMEOUT)
+    /// A transport with its own client, with the options' connect timeout and response cap.
+    pub fn new(options: &ClientOptions) -> Result<Self, Error> {
+        let builder = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout())
+            .redirect(reqwest::redirect::Policy::none());
+        #[cfg(feature = "rustls")]
+        let builder = builder.tls_backend_preconfigured(tls_config()?);
+        let client = builder.build().map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self::from_client(client).max_response_bytes(options.max_response_bytes()))
     }
 
     /// A transport over your own client (for a proxy, your CAs, another TLS setup). Build it
@@ -48,33 +40,43 @@ impl ReqwestTransport {
     }
 
     /// Refuses responses larger than `bytes`.
-    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
         self
     }
 }
 
+/// rustls with the ring provider and Mozilla's roots (`webpki-roots`), as ureq has it: one TLS
+/// story for both clients, and no process-wide default provider to install.
+#[cfg(feature = "rustls")]
+fn tls_config() -> Result<rustls::ClientConfig, ConfigError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::new(format!("cannot set up TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
 #[async_trait]
-impl AsyncTransport for ReqwestTransport {
+impl Transport for ReqwestTransport {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let attempt = request.extensions().get::<AttemptTimeout>().map(|t| t.0);
         let mut request = reqwest::Request::try_from(request).map_err(TransportError::other)?;
-        if let Some(left) = attempt {
-            let current = request.timeout().copied();
-            *request.timeout_mut() = Some(current.map_or(left, |c| c.min(left)));
-        }
+        // The attempt's limit replaces any other: the core already took the smaller of the
+        // attempt timeout and what is left of the deadline.
+        *request.timeout_mut() = attempt;
         let mut response = self.client.execute(request).await.map_err(to_transport_error)?;
         let mut builder = Response::builder().status(response.status()).version(response.version());
         if let Some(headers) = builder.headers_mut() {
             *headers = std::mem::take(response.headers_mut());
         }
+        let cap = usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX);
         let mut body = Vec::with_capacity(response.content_length().unwrap_or(0).min(1 << 20) as usize);
         while let Some(chunk) = response.chunk().await.map_err(to_transport_error)? {
-            if body.len() + chunk.len() > self.max_response_bytes {
-                return Err(TransportError::other(format!(
-                    "the response is larger than the {} bytes allowed",
-                    self.max_response_bytes
-                )));
+            if body.len() + chunk.len() > cap {
+                return Err(TransportError::other(format!("the response is larger than the {cap} bytes allowed")));
             }
             body.extend_from_slice(&chunk);
         }
@@ -82,7 +84,8 @@ impl AsyncTransport for ReqwestTransport {
     }
 }
 
-/// The kind of a reqwest failure: `Connect` when the request cannot have been sent.
+/// The kind of a reqwest failure: `Connect` when the request cannot have been sent (the TLS
+/// handshake included).
 fn to_transport_error(e: reqwest::Error) -> TransportError {
     let kind = if e.is_connect() {
         TransportErrorKind::Connect

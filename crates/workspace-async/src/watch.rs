@@ -7,11 +7,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::Stream;
-use workspace_core::types::{ConnectDesktopsInfo, ListDesktopsConnectStatusRequestBuilder};
-use workspace_core::{ConfigError, Error, FleetRead, Transition, Watch};
+use workspace_core::types::ConnectDesktopsInfo;
+use workspace_core::{Error, Query, Transition, Watch};
 
-use crate::client::AsyncClient;
-use crate::list::FleetItems;
+use crate::client::Client;
 
 type Snapshot = Pin<Box<dyn Future<Output = Result<Vec<ConnectDesktopsInfo>, Error>> + Send>>;
 type Nap = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -22,13 +21,12 @@ enum Step {
     Reading(Snapshot),
 }
 
-/// Yields the transitions of the watched desktops, poll after poll, as an async iterator and a
-/// `Stream`; see `ListDesktopsConnectStatus::watch`.
+/// Yields the transitions of the watched desktops, poll after poll, as `next().await` and a
+/// `Stream`; see [`Client::watch`].
 pub struct Watcher {
-    client: AsyncClient,
-    request: ListDesktopsConnectStatusRequestBuilder,
+    client: Client,
+    query: Query,
     interval: Duration,
-    concurrency: usize,
     max_polls: Option<u64>,
     polls: u64,
     watch: Watch,
@@ -38,17 +36,11 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    pub(crate) fn new(
-        client: AsyncClient,
-        request: ListDesktopsConnectStatusRequestBuilder,
-        interval: Duration,
-        concurrency: usize,
-    ) -> Self {
+    pub(crate) fn new(client: Client, query: Query, interval: Duration) -> Self {
         Self {
             client,
-            request,
+            query,
             interval,
-            concurrency,
             max_polls: None,
             polls: 0,
             watch: Watch::new(),
@@ -83,10 +75,8 @@ impl Watcher {
     }
 
     fn snapshot(&self) -> Snapshot {
-        let read = FleetRead::from_request(self.request.clone(), None, self.client.core().profile().clone());
-        let (client, concurrency) = (self.client.clone(), self.concurrency);
+        let mut items = self.client.read_fleet(&self.query);
         Box::pin(async move {
-            let mut items = FleetItems::new(client, read?, concurrency);
             let mut out = Vec::new();
             while let Some(d) = items.next().await {
                 out.push(d?);
@@ -113,18 +103,8 @@ impl Stream for Watcher {
                     this.step = if this.polls == 0 {
                         Step::Reading(this.snapshot())
                     } else {
-                        match this.client.sleeper() {
-                            Some(s) => {
-                                let interval = this.interval;
-                                Step::Waiting(Box::pin(async move { s.sleep(interval).await }))
-                            }
-                            None => {
-                                return Poll::Ready(Some(Err(ConfigError::new(
-                                    "watching needs a way to wait: give the client an AsyncSleep",
-                                )
-                                .into())));
-                            }
-                        }
+                        let (sleep, interval) = (this.client.sleeper(), this.interval);
+                        Step::Waiting(Box::pin(async move { sleep.sleep(interval).await }))
                     };
                 }
                 Step::Waiting(nap) => {

@@ -8,30 +8,31 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use workspace_core::types::ListDesktopsConnectStatusRequest;
-use workspace_core::{Action, ClientCore, ClientOptions, ConfigError, Error, Page};
+use workspace_core::{Action, ClientCore, ClientOptions, Error, Page, Query, StatusCounts};
 
-use crate::list::ListDesktopsConnectStatus;
-use crate::transport::Transport;
+use crate::list::{FleetItems, Items, Pages};
+use crate::transport::{Sleep, Transport};
+use crate::watch::Watcher;
 
-/// Where the client reads the time (the system clock unless replaced).
+/// Where a client reads the time (the system clock unless replaced, for tests).
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
-/// How the client waits between attempts (`std::thread::sleep` unless replaced).
-pub type Sleep = Arc<dyn Fn(Duration) + Send + Sync>;
 
 /// A blocking client of `GET /v2/{project_id}/connect-desktops`. Cheap to clone; clones share
-/// the connection pool, the retry budget and the learnt clock skew.
+/// the connection pool, the retry budget and what the client learnt of the service. Iterators
+/// and watchers own a clone, so they can be moved to another thread.
 ///
 /// ```no_run
-/// use workspace_blocking::{Client, Credentials};
+/// use workspace_blocking::{Client, ClientOptions, Credentials, Query};
 /// use workspace_blocking::types::ConnectStatus;
 ///
-/// let client = Client::builder()
+/// let options = ClientOptions::builder()
 ///     .region("cn-north-4")
 ///     .project_id("your-project-id")
 ///     .credentials(Credentials::ak_sk("your-ak", "your-sk")?)
 ///     .build()?;
-/// for desktop in client.list_desktops_connect_status().connect_status(ConnectStatus::Connected).items() {
-///     println!("{:?}", desktop?.desktop_name);
+/// let client = Client::new(options)?;
+/// for desktop in client.items(&Query::new().connect_status(ConnectStatus::Connected)) {
+///     println!("{}", desktop?.name());
 /// }
 /// # Ok::<(), workspace_blocking::Error>(())
 /// ```
@@ -39,36 +40,73 @@ pub type Sleep = Arc<dyn Fn(Duration) + Send + Sync>;
 pub struct Client {
     core: ClientCore,
     transport: Arc<dyn Transport>,
+    sleep: Arc<dyn Sleep>,
     clock: Clock,
-    sleep: Sleep,
-    seeds: Arc<Seeds>,
-}
-
-/// Jitter seeds: a random start (or a fixed one, for tests), one per call.
-struct Seeds {
-    next: AtomicU64,
+    seeds: Arc<AtomicU64>,
 }
 
 impl Client {
-    /// A builder: set an endpoint or region, a project id and credentials.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
+    /// A client with the built-in transport (feature `ureq`). Nothing is sent.
+    pub fn new(options: ClientOptions) -> Result<Self, Error> {
+        Self::builder(options).build()
     }
 
-    /// Lists desktops and their connection statuses: set filters, then `send()` one page or
-    /// iterate `pages()` or `items()`.
-    pub fn list_desktops_connect_status(&self) -> ListDesktopsConnectStatus<'_> {
-        ListDesktopsConnectStatus::new(self)
+    /// A builder, to bring a transport, a sleep, a clock or a jitter seed of your own.
+    pub fn builder(options: ClientOptions) -> ClientBuilder {
+        ClientBuilder { options, transport: None, sleep: None, clock: None, jitter_seed: None }
     }
 
-    /// Sends a prepared request, with retries as the policy says.
-    pub fn send(&self, request: &ListDesktopsConnectStatusRequest) -> Result<Page, Error> {
-        self.execute(request.clone())
+    /// The options.
+    pub fn options(&self) -> &ClientOptions {
+        self.core.options()
     }
 
-    /// The shared core: configuration, policy, budget, skew.
+    /// The shared core: the options and what the client has learnt (project id, profile).
     pub fn core(&self) -> &ClientCore {
         &self.core
+    }
+
+    /// One page of what `query` matches, with retries as the policy says.
+    pub fn send(&self, query: &Query) -> Result<Page, Error> {
+        self.execute(query.request()?)
+    }
+
+    /// Every page of `query`, one request each, from its offset (0 by default), in pages of its
+    /// limit (2000 when unset); an error ends the iteration.
+    pub fn pages(&self, query: &Query) -> Pages {
+        Pages::new(self.clone(), query.pager(&self.core))
+    }
+
+    /// Every desktop of every page of `query`, fetched as the iteration goes.
+    pub fn items(&self, query: &Query) -> Items {
+        Items::new(self.pages(query))
+    }
+
+    /// Every desktop `query` matches, whatever the size of the fleet: more than 100 user names
+    /// are read in batches, a query with more matches than one query reaches is split by status
+    /// and then by user names, and each desktop comes once, in a stable order. Up to
+    /// `concurrency` requests go out at once (on scoped threads).
+    pub fn read_fleet(&self, query: &Query) -> FleetItems {
+        FleetItems::new(self.clone(), query.fleet_read(&self.core))
+    }
+
+    /// How many desktops match the user names of `query` (if any), in all and per status: from
+    /// five `limit=0` requests sent together when their totals follow the filters, else by
+    /// reading the desktops (the documentation does not say what `total_count` counts).
+    pub fn count_by_status(&self, query: &Query) -> Result<StatusCounts, Error> {
+        let pages: Vec<Page> = self.execute_all(query.count_requests()?).into_iter().collect::<Result<_, _>>()?;
+        if let Some(counts) = StatusCounts::from_pages(&pages, self.core.profile())? {
+            return Ok(counts);
+        }
+        let desktops = self.read_fleet(&query.names_only()?).collect::<Result<Vec<_>, _>>()?;
+        Ok(StatusCounts::from_desktops(&desktops))
+    }
+
+    /// Watches what `query` matches: reads it all every `interval` and yields each change once.
+    /// A failed poll is yielded as an error; the watch goes on at the next tick unless the error
+    /// is permanent (such as a 401 or 403), which ends it.
+    pub fn watch(&self, query: &Query, interval: Duration) -> Watcher {
+        Watcher::new(self.clone(), query.clone(), interval)
     }
 
     /// The time, from the client's clock.
@@ -78,22 +116,32 @@ impl Client {
 
     /// Waits, with the client's sleep.
     pub(crate) fn wait(&self, d: Duration) {
-        (self.sleep)(d);
+        self.sleep.sleep(d);
     }
 
     pub(crate) fn execute(&self, request: ListDesktopsConnectStatusRequest) -> Result<Page, Error> {
-        let mut call = self.core.call(request, self.seeds.next.fetch_add(1, Ordering::Relaxed));
+        let mut call = self.core.call(request, self.seeds.fetch_add(1, Ordering::Relaxed));
         loop {
-            match call.poll((self.clock)()) {
+            match call.poll(self.now()) {
                 Action::Send(req) => {
                     let outcome = self.transport.send(req);
-                    call.handle(outcome, (self.clock)());
+                    call.handle(outcome, self.now());
                 }
-                Action::Sleep(d) => (self.sleep)(d),
+                Action::Sleep(d) => self.wait(d),
                 Action::Done(result) => return result,
-                _ => return Err(ConfigError::new("this client does not know an action of workspace-core").into()),
             }
         }
+    }
+
+    /// Sends `requests` together, each on a scoped thread, and returns their results in order.
+    pub(crate) fn execute_all(&self, requests: Vec<ListDesktopsConnectStatusRequest>) -> Vec<Result<Page, Error>> {
+        if requests.len() < 2 {
+            return requests.into_iter().map(|r| self.execute(r)).collect();
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = requests.into_iter().map(|r| s.spawn(move || self.execute(r))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        })
     }
 }
 
@@ -103,29 +151,26 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Builds a [`Client`].
-#[derive(Default)]
+/// Builds a [`Client`] with parts of your own.
 #[must_use]
 pub struct ClientBuilder {
     options: ClientOptions,
     transport: Option<Arc<dyn Transport>>,
+    sleep: Option<Arc<dyn Sleep>>,
     clock: Option<Clock>,
-    sleep: Option<Sleep>,
     jitter_seed: Option<u64>,
 }
 
 impl ClientBuilder {
-    workspace_core::client_option_setters!();
-
     /// Sends requests with this transport instead of the built-in one.
     pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
         self.transport = Some(Arc::new(transport));
         self
     }
 
-    /// Sends requests with this shared transport.
-    pub fn shared_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+    /// Waits between attempts and polls with `sleep` instead of the thread's sleep (for tests).
+    pub fn sleep(mut self, sleep: impl Sleep + 'static) -> Self {
+        self.sleep = Some(Arc::new(sleep));
         self
     }
 
@@ -135,32 +180,25 @@ impl ClientBuilder {
         self
     }
 
-    /// Waits with `sleep` instead of `std::thread::sleep` (for tests).
-    pub fn sleep(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
-        self.sleep = Some(Arc::new(sleep));
-        self
-    }
-
     /// Seeds the backoff jitter, so that waits are the same on every run (for tests).
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = Some(seed);
         self
     }
 
-    /// Checks the options and builds the client. Nothing is sent.
+    /// Builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
-        let core = self.options.build()?;
         let transport = match self.transport {
             Some(t) => t,
             None => default_transport(&self.options)?,
         };
         let seed = self.jitter_seed.unwrap_or_else(|| RandomState::new().hash_one(0u8));
         Ok(Client {
-            core,
+            core: ClientCore::new(self.options),
             transport,
+            sleep: self.sleep.unwrap_or_else(|| Arc::new(crate::ThreadSleep)),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
-            sleep: self.sleep.unwrap_or_else(|| Arc::new(std::thread::sleep)),
-            seeds: Arc::new(Seeds { next: AtomicU64::new(seed) }),
+            seeds: Arc::new(AtomicU64::new(seed)),
         })
     }
 }
@@ -173,10 +211,11 @@ impl fmt::Debug for ClientBuilder {
 
 #[cfg(feature = "ureq")]
 fn default_transport(options: &ClientOptions) -> Result<Arc<dyn Transport>, Error> {
-    Ok(Arc::new(crate::UreqTransport::new(options.connection_timeout(), options.attempt_timeout())))
+    Ok(Arc::new(crate::UreqTransport::new(options)?))
 }
 
 #[cfg(not(feature = "ureq"))]
 fn default_transport(_: &ClientOptions) -> Result<Arc<dyn Transport>, Error> {
-    Err(ConfigError::new("no transport: enable the `ureq` feature or give one with `.transport(...)`").into())
+    Err(workspace_core::ConfigError::new("no transport: enable the `ureq` feature or give one with `.transport(...)`")
+        .into())
 }

@@ -3,28 +3,31 @@
 //!
 //! Pick it for synchronous code: it needs no async runtime (no tokio in its dependency tree).
 //! Every decision (validation, signing, retries, paging) is made by `workspace-core`; this crate
-//! only sends and sleeps. Pick `workspace-async` for async code.
+//! only sends and sleeps. `workspace-async` has the same types, methods and names, differing
+//! only by `async`.
 //!
-//! - [`Client`]: built with [`Client::builder`]; `Clone`, `Send` and `Sync`.
-//! - `client.list_desktops_connect_status()...send()` for one page, `.pages()` or `.items()`
-//!   to iterate lazily over every page.
+//! - [`Client`]: `Client::new(options)`, or [`Client::builder`] for parts of your own; `Clone`,
+//!   `Send` and `Sync`.
+//! - `client.send(&query)` for one page; `pages`, `items` and `read_fleet` as iterators (which
+//!   own what they need); `count_by_status(&query)`; `watch(&query, interval)`.
 //! - [`Transport`]: bring your own HTTP client ([`transport_fn`]), or use [`UreqTransport`]
 //!   (default feature `ureq`), which also takes your own `ureq::Agent` for proxies and CAs.
 //! - `ReplayTransport` (feature `test-util`): scripted responses for your tests.
 //!
 //! ```
-//! use workspace_blocking::{Client, Credentials};
+//! use workspace_blocking::{Client, ClientOptions, Credentials, Query};
 //! use workspace_emulator::{Emulator, EmulatorConfig, DEMO_AK, DEMO_SK};
 //!
 //! let emulator = Emulator::start(EmulatorConfig::default().desktops(250))?;
-//! let client = Client::builder()
+//! let options = ClientOptions::builder()
 //!     .endpoint(emulator.base_url())
 //!     .project_id(emulator.project_id())
 //!     .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
 //!     .build()?;
-//! let first = client.list_desktops_connect_status().limit(10).send()?;
+//! let client = Client::new(options)?;
+//! let first = client.send(&Query::new().limit(10))?;
 //! assert_eq!((first.desktops().len(), first.total_count()), (10, Some(250)));
-//! let all: Vec<_> = client.list_desktops_connect_status().items().collect::<Result<_, _>>()?;
+//! let all: Vec<_> = client.items(&Query::new()).collect::<Result<_, _>>()?;
 //! assert_eq!(all.len(), 250);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -38,18 +41,14 @@ mod transport;
 mod ureq_transport;
 mod watch;
 
-pub use client::{Client, ClientBuilder, Clock, Sleep};
-pub use list::{FleetItems, Items, ListDesktopsConnectStatus, Pages};
-pub use transport::{FnTransport, Transport, transport_fn};
+pub use client::{Client, ClientBuilder, Clock};
+pub use list::{FleetItems, Items, Pages};
+pub use transport::{FnTransport, Sleep, ThreadSleep, Transport, transport_fn};
 #[cfg(feature = "ureq")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
-pub use ureq_transport::{DEFAULT_MAX_RESPONSE_BYTES, UreqTransport};
+pub use ureq_transport::UreqTransport;
 pub use watch::Watcher;
+pub use workspace_core::common::*;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use workspace_core::test_util::Replay as ReplayTransport;
-pub use workspace_core::types;
-pub use workspace_core::{
-    Change, Credentials, Endpoint, Error, GiveUpReason, Page, PagingError, RetryBudget, RetryPolicy, ServiceError,
-    StatusCounts, Transition, TransportError, TransportErrorKind,
-};

@@ -1,6 +1,7 @@
-//! The seam between the client and HTTP: one request in, one response or one error out.
+//! The seams between the client and the outside: HTTP and sleeping.
 
 use std::fmt;
+use std::time::Duration;
 
 use http::{Request, Response};
 use workspace_core::TransportError;
@@ -9,9 +10,10 @@ use workspace_core::TransportError;
 ///
 /// A transport never interprets the status: 4xx and 5xx responses are returned as responses, so
 /// that the client can read the service's error. It reports failures to exchange the request as
-/// a [`TransportError`] of the right kind (`Connect` when nothing was sent, `Timeout`, `Io`),
-/// which decides whether the call is retried. It should honour a
-/// [`workspace_core::AttemptTimeout`] found in the request's extensions.
+/// a [`TransportError`] of the right kind (`Connect` when nothing was sent, the TLS handshake
+/// included; `Timeout`; `Io`), which decides whether the call is retried or fails over. It must
+/// honour the [`AttemptTimeout`](workspace_core::AttemptTimeout) in the request's extensions as
+/// the whole exchange's timeout.
 pub trait Transport: Send + Sync + fmt::Debug {
     /// Sends `request` and reads the whole response.
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
@@ -28,7 +30,7 @@ pub struct FnTransport<F>(F);
 /// let stub = transport_fn(|_request| Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec())));
 /// let response = stub.send(http::Request::new(Vec::new()))?;
 /// assert_eq!(response.status(), 200);
-/// # Ok::<(), workspace_core::TransportError>(())
+/// # Ok::<(), workspace_blocking::TransportError>(())
 /// ```
 pub fn transport_fn<F>(f: F) -> FnTransport<F>
 where
@@ -52,21 +54,37 @@ impl<F> fmt::Debug for FnTransport<F> {
     }
 }
 
+/// Waits between attempts and between the polls of a watch.
+pub trait Sleep: Send + Sync + fmt::Debug {
+    /// Returns after `duration`.
+    fn sleep(&self, duration: Duration);
+}
+
+/// Sleeps the current thread.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ThreadSleep;
+
+impl Sleep for ThreadSleep {
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
 /// Replays scripted responses in order and records every request (feature `test-util`).
 ///
 /// ```
-/// use workspace_blocking::{Client, Credentials, ReplayTransport};
-/// use workspace_core::test_util::Scripted;
+/// use workspace_blocking::{Client, ClientOptions, Credentials, Query, ReplayTransport};
+/// use workspace_core::test_util::{Scripted, VirtualClock};
 ///
 /// let replay = ReplayTransport::new([Scripted::error(503, "APIGW.0201"), Scripted::page(0, 2, 2)]);
-/// let client = Client::builder()
+/// let options = ClientOptions::builder()
 ///     .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
 ///     .project_id("p")
 ///     .credentials(Credentials::ak_sk("ak", "sk")?)
-///     .transport(replay.clone())
-///     .sleep(|_| {})
 ///     .build()?;
-/// let page = client.list_desktops_connect_status().send()?;
+/// let clock = VirtualClock::new(std::time::SystemTime::UNIX_EPOCH);
+/// let client = Client::builder(options).transport(replay.clone()).sleep(clock).build()?;
+/// let page = client.send(&Query::new())?;
 /// assert_eq!(page.desktops().len(), 2);
 /// assert_eq!(replay.requests().len(), 2); // the 503 was retried
 /// # Ok::<(), workspace_blocking::Error>(())
@@ -75,5 +93,13 @@ impl<F> fmt::Debug for FnTransport<F> {
 impl Transport for workspace_core::test_util::Replay {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         self.respond(request)
+    }
+}
+
+/// Sleeping on a virtual clock moves it on at once (feature `test-util`).
+#[cfg(feature = "test-util")]
+impl Sleep for workspace_core::test_util::VirtualClock {
+    fn sleep(&self, duration: Duration) {
+        workspace_core::test_util::VirtualClock::sleep(self, duration);
     }
 }

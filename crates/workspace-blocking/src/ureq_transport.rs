@@ -1,48 +1,37 @@
 //! The built-in transport, over ureq.
 
 use std::io;
-use std::time::Duration;
 
 use http::{Request, Response};
 use workspace_core::{
-    AttemptTimeout, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, TransportError, TransportErrorKind,
+    AttemptTimeout, ClientOptions, DEFAULT_MAX_RESPONSE_BYTES, Error, TransportError, TransportErrorKind,
 };
 
 use crate::transport::Transport;
 
-/// The largest response body accepted by default: 64 MiB (a 2,000-desktop page is well under 1 MiB).
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// A [`Transport`] over a [`ureq::Agent`]: keep-alive connections, TLS, proxies as the agent is
-/// configured. Every status reaches the client (ureq's `http_status_as_error` is turned off per
-/// request), redirects are not followed, and a response larger than the cap is an error.
+/// A [`Transport`] over a [`ureq::Agent`]: keep-alive connections, TLS (rustls on ring), proxies
+/// as the agent is configured. Every status reaches the client (ureq's `http_status_as_error` is
+/// turned off per request), redirects are not followed, each exchange ends by its
+/// [`AttemptTimeout`], and a response larger than the cap is an error.
 #[derive(Debug, Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
     max_response_bytes: u64,
 }
 
-impl Default for UreqTransport {
-    fn default() -> Self {
-        Self::new(DEFAULT_CONNECT_TIMEOUT, DEFAULT_ATTEMPT_TIMEOUT)
-    }
-}
-
 impl UreqTransport {
-    /// A transport with its own agent: `connect` to establish a connection, `total` for a whole
-    /// exchange.
-    pub fn new(connect: Duration, total: Duration) -> Self {
+    /// A transport with its own agent, with the options' connect timeout and response cap.
+    pub fn new(options: &ClientOptions) -> Result<Self, Error> {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_connect(Some(connect))
-            .timeout_global(Some(total))
+            .timeout_connect(Some(options.connect_timeout()))
             .build();
-        Self::from_agent(ureq::Agent::new_with_config(config))
+        Ok(Self::from_agent(ureq::Agent::new_with_config(config)).max_response_bytes(options.max_response_bytes()))
     }
 
-    /// A transport over your own agent (for a proxy, your CAs, another TLS setup). Its timeouts
-    /// apply; statuses are never turned into errors and redirects are not followed.
+    /// A transport over your own agent (for a proxy, your CAs, another TLS setup). Its connect
+    /// timeout applies; statuses are never turned into errors and redirects are not followed.
     pub fn from_agent(agent: ureq::Agent) -> Self {
         Self { agent, max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
     }
@@ -58,9 +47,8 @@ impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let attempt = request.extensions().get::<AttemptTimeout>().map(|t| t.0);
         let mut config = self.agent.configure_request(request).http_status_as_error(false).max_redirects(0);
-        if let Some(left) = attempt {
-            let current = self.agent.config().timeouts().global;
-            config = config.timeout_global(Some(current.map_or(left, |c| c.min(left))));
+        if let Some(limit) = attempt {
+            config = config.timeout_global(Some(limit));
         }
         let response = self.agent.run(config.build()).map_err(to_transport_error)?;
         let (parts, mut body) = response.into_parts();
@@ -69,7 +57,8 @@ impl Transport for UreqTransport {
     }
 }
 
-/// The kind of a ureq failure: `Connect` when the request cannot have been sent.
+/// The kind of a ureq failure: `Connect` when the request cannot have been sent (the TLS
+/// handshake included, so that the client fails over to the next endpoint).
 fn to_transport_error(e: ureq::Error) -> TransportError {
     let kind = match &e {
         ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => TransportErrorKind::Connect,
@@ -80,6 +69,7 @@ fn to_transport_error(e: ureq::Error) -> TransportError {
         ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportErrorKind::Connect,
         #[cfg(feature = "rustls")]
         ureq::Error::Rustls(_) => TransportErrorKind::Connect,
+        ureq::Error::Io(io) if is_tls_handshake(io) => TransportErrorKind::Connect,
         ureq::Error::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable => TransportErrorKind::Connect,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
@@ -88,8 +78,24 @@ fn to_transport_error(e: ureq::Error) -> TransportError {
         ureq::Error::Protocol(_) => TransportErrorKind::Io,
         #[cfg(feature = "gzip")]
         ureq::Error::Decompress(..) => TransportErrorKind::Io,
-        ureq::Error::BodyExceedsLimit(_) => TransportErrorKind::Other,
         _ => TransportErrorKind::Other,
     };
     TransportError::new(kind, e)
+}
+
+/// Whether an I/O error came from the TLS handshake (rustls reports it as an I/O error whose
+/// inner error is its own): nothing was sent, another endpoint may answer.
+fn is_tls_handshake(io: &io::Error) -> bool {
+    #[cfg(feature = "rustls")]
+    {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = io.get_ref().map(|e| e as _);
+        while let Some(c) = cause {
+            if c.is::<rustls::Error>() {
+                return true;
+            }
+            cause = c.source();
+        }
+    }
+    let _ = io;
+    false
 }

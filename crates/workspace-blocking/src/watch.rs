@@ -3,18 +3,15 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use workspace_core::types::ListDesktopsConnectStatusRequestBuilder;
-use workspace_core::{Error, FleetRead, Transition, Watch};
+use workspace_core::{Error, Query, Transition, Watch};
 
 use crate::client::Client;
-use crate::list::FleetItems;
 
-/// Yields the transitions of the watched desktops, poll after poll; see
-/// `ListDesktopsConnectStatus::watch`.
+/// Yields the transitions of the watched desktops, poll after poll; see [`Client::watch`].
 #[derive(Debug)]
-pub struct Watcher<'c> {
-    client: &'c Client,
-    request: ListDesktopsConnectStatusRequestBuilder,
+pub struct Watcher {
+    client: Client,
+    query: Query,
     interval: Duration,
     max_polls: Option<u64>,
     polls: u64,
@@ -23,15 +20,11 @@ pub struct Watcher<'c> {
     stopped: bool,
 }
 
-impl<'c> Watcher<'c> {
-    pub(crate) fn new(
-        client: &'c Client,
-        request: ListDesktopsConnectStatusRequestBuilder,
-        interval: Duration,
-    ) -> Self {
+impl Watcher {
+    pub(crate) fn new(client: Client, query: Query, interval: Duration) -> Self {
         Self {
             client,
-            request,
+            query,
             interval,
             max_polls: None,
             polls: 0,
@@ -56,13 +49,12 @@ impl<'c> Watcher<'c> {
     /// the first, which is the baseline). For callers that wait between polls themselves.
     pub fn poll(&mut self) -> Result<Vec<Transition>, Error> {
         self.polls += 1;
-        let read = FleetRead::from_request(self.request.clone(), None, self.client.core().profile().clone())?;
-        let desktops = FleetItems::new(self.client, read).collect::<Result<Vec<_>, _>>()?;
+        let desktops = self.client.read_fleet(&self.query).collect::<Result<Vec<_>, _>>()?;
         Ok(self.watch.observe(desktops, self.client.now()))
     }
 }
 
-impl Iterator for Watcher<'_> {
+impl Iterator for Watcher {
     type Item = Result<Transition, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {

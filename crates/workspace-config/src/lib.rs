@@ -1,21 +1,22 @@
 //! Configuration for the Huawei Cloud Workspace SDK, read the way Huawei Cloud users already
 //! have it: `HUAWEICLOUD_SDK_*` variables, `~/.huaweicloud/credentials` and `regions.yaml`.
 //!
-//! Pick it to build a client from the environment; `workspace-blocking` and `workspace-async`
-//! take its [`LoadedConfig::into_options`]. Every precedence rule is on [`ConfigLoader`]. It only
-//! reads: unlike the official SDKs, it writes no file to the home directory and never probes the
-//! cloud metadata address.
+//! Pick it to build a client from the environment: [`ConfigLoader::load`] takes the options
+//! you set explicitly (a `ClientOptionsBuilder`) and fills in every setting you left unset, so
+//! that what you set always wins; both clients take the [`LoadedConfig::into_options`]. Every
+//! precedence rule is on [`ConfigLoader`]. It only reads: unlike the official SDKs, it writes no
+//! file to the home directory and never probes the cloud metadata address.
 //!
 //! ```
 //! use workspace_config::{ConfigLoader, MapEnvironment, Source};
+//! use workspace_core::ClientOptions;
 //!
 //! let env = MapEnvironment::new()
 //!     .var("HUAWEICLOUD_SDK_AK", "MYAK")
 //!     .var("HUAWEICLOUD_SDK_SK", "my-secret");
-//! let loaded = ConfigLoader::with_environment(env).region("cn-north-4").load()?;
-//! assert_eq!(loaded.source("project_id"), Some(&Source::Discovery));
-//! let core = loaded.options().build()?; // the project id is discovered at the first call
-//! assert_eq!(core.config().endpoint().host_header(), "workspace.cn-north-4.myhuaweicloud.com");
+//! let loaded = ConfigLoader::with_environment(env).load(ClientOptions::builder().region("cn-north-4"))?;
+//! assert_eq!(loaded.source("project_id"), Some(&Source::Discovery)); // discovered at the first call
+//! assert_eq!(loaded.options().endpoint().host_header(), "workspace.cn-north-4.myhuaweicloud.com");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use workspace_core::{ClientOptions, ConfigError, Credentials};
+use workspace_core::{ClientOptions, ClientOptionsBuilder, ConfigError, Credentials, Error};
 
 use crate::credentials_file::{self, CREDENTIALS_FILE_VAR, FileProfile};
 use crate::environment::{Environment, SystemEnvironment};
@@ -53,7 +53,7 @@ impl fmt::Display for Source {
     }
 }
 
-/// The result of loading: client options, and where each setting came from.
+/// The result of loading: checked client options, and where each setting came from.
 #[derive(Clone, Debug)]
 pub struct LoadedConfig {
     options: ClientOptions,
@@ -61,7 +61,7 @@ pub struct LoadedConfig {
 }
 
 impl LoadedConfig {
-    /// The client options, ready for `Client::builder().options(..)`.
+    /// The client options, ready for `Client::new(..)`.
     pub fn options(&self) -> &ClientOptions {
         &self.options
     }
@@ -82,22 +82,11 @@ impl LoadedConfig {
     }
 }
 
-/// Values given explicitly; they come first.
-#[derive(Clone, Default)]
-struct Explicit {
-    ak: Option<String>,
-    sk: Option<String>,
-    security_token: Option<String>,
-    auth_token: Option<String>,
-    project_id: Option<String>,
-    region: Option<String>,
-    endpoint: Option<String>,
-}
-
-/// Loads the SDK's configuration from explicit values, the environment and the files Huawei
-/// Cloud users already have, in that order of precedence.
+/// Completes a client's options from the environment and the files Huawei Cloud users already
+/// have: what is set on the builder handed to [`load`](Self::load) wins; each setting it leaves
+/// unset is looked up, in this order of precedence.
 ///
-/// - Credentials: explicit AK/SK (or IAM token); else `HUAWEICLOUD_SDK_AK` and
+/// - Credentials: explicit; else `HUAWEICLOUD_SDK_AK` and
 ///   `HUAWEICLOUD_SDK_SK` (with `HUAWEICLOUD_SDK_SECURITY_TOKEN`), or
 ///   `HUAWEICLOUD_SDK_AUTH_TOKEN`; else the credentials file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE`,
 ///   else `~/.huaweicloud/credentials`, section `[basic]` or `[basiccredentials]`). A partial set
@@ -108,13 +97,14 @@ struct Explicit {
 /// - Endpoint: explicit; else `HUAWEICLOUD_SDK_REGION_WORKSPACE_{REGION}` (comma-separated, the
 ///   rest are fallbacks); else `regions.yaml` (`HUAWEICLOUD_SDK_REGIONS_FILE`, else
 ///   `~/.huaweicloud/regions.yaml`); else the region's documented endpoint.
-/// - IAM endpoint: `HUAWEICLOUD_SDK_IAM_ENDPOINT`; else the credentials file; else the region's.
+/// - IAM endpoint: explicit; else `HUAWEICLOUD_SDK_IAM_ENDPOINT`; else the credentials file;
+///   else the region's where the official SDKs' table has one, else the global one.
+/// - Everything else (retries, timeouts, concurrency) comes from the builder as it is.
 ///
 /// It only reads: no file is ever written, and no network address is probed.
 #[derive(Clone)]
 pub struct ConfigLoader {
     env: Arc<dyn Environment>,
-    explicit: Explicit,
 }
 
 impl Default for ConfigLoader {
@@ -137,71 +127,28 @@ impl ConfigLoader {
 
     /// A loader over another environment (for tests).
     pub fn with_environment(env: impl Environment + 'static) -> Self {
-        Self { env: Arc::new(env), explicit: Explicit::default() }
+        Self { env: Arc::new(env) }
     }
 
-    /// An explicit access key pair.
-    pub fn ak_sk(mut self, ak: impl Into<String>, sk: impl Into<String>) -> Self {
-        self.explicit.ak = Some(ak.into());
-        self.explicit.sk = Some(sk.into());
-        self
-    }
-
-    /// An explicit access key id alone (its secret key must come with it: see [`sk`](Self::sk)).
-    pub fn ak(mut self, ak: impl Into<String>) -> Self {
-        self.explicit.ak = Some(ak.into());
-        self
-    }
-
-    /// An explicit secret key.
-    pub fn sk(mut self, sk: impl Into<String>) -> Self {
-        self.explicit.sk = Some(sk.into());
-        self
-    }
-
-    /// An explicit security token, for temporary credentials.
-    pub fn security_token(mut self, token: impl Into<String>) -> Self {
-        self.explicit.security_token = Some(token.into());
-        self
-    }
-
-    /// An explicit IAM token.
-    pub fn auth_token(mut self, token: impl Into<String>) -> Self {
-        self.explicit.auth_token = Some(token.into());
-        self
-    }
-
-    /// An explicit project id.
-    pub fn project_id(mut self, id: impl Into<String>) -> Self {
-        self.explicit.project_id = Some(id.into());
-        self
-    }
-
-    /// The region.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.explicit.region = Some(region.into());
-        self
-    }
-
-    /// An explicit endpoint URL.
-    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.explicit.endpoint = Some(url.into());
-        self
-    }
-
-    /// Resolves every setting. The error says what is missing or wrong, and where it looked.
-    pub fn load(&self) -> Result<LoadedConfig, ConfigError> {
+    /// Completes `explicit` and checks the result. The error says what is missing or wrong, and
+    /// where it looked.
+    pub fn load(&self, explicit: ClientOptionsBuilder) -> Result<LoadedConfig, Error> {
         let env = &*self.env;
         let file = credentials_file::read(env)?;
         let mut sources = Vec::new();
-        let mut options = ClientOptions::new();
+        let region = explicit.get_region().map(str::to_owned);
+        let mut options = explicit.clone();
 
-        let (credentials, source) = self.credentials(file.as_ref())?;
-        options = options.credentials(credentials);
-        sources.push(("credentials", source));
+        if explicit.has_credentials() {
+            sources.push(("credentials", Source::Explicit));
+        } else {
+            let (credentials, source) = self.credentials(file.as_ref())?;
+            options = options.credentials(credentials);
+            sources.push(("credentials", source));
+        }
 
-        let project = match &self.explicit.project_id {
-            Some(p) => Some((p.clone(), Source::Explicit)),
+        let project = match explicit.get_project_id() {
+            Some(p) => Some((p.to_owned(), Source::Explicit)),
             None => env.var(vars::PROJECT_ID)?.map(|p| (p, Source::Environment(vars::PROJECT_ID.into()))),
         };
         let project = project.or_else(|| {
@@ -213,23 +160,18 @@ impl ConfigLoader {
                 options = options.project_id(id);
                 sources.push(("project_id", source));
             }
-            None if self.explicit.region.is_some() => sources.push(("project_id", Source::Discovery)),
+            None if region.is_some() => sources.push(("project_id", Source::Discovery)),
             None => {
                 return Err(ConfigError::new(format!(
                     "no project id: give one explicitly, set {}, put project_id in the credentials file, or give a region to discover it",
                     vars::PROJECT_ID
-                )));
+                ))
+                .into());
             }
         }
 
-        if let Some(region) = &self.explicit.region {
-            options = options.region(region.clone());
-        }
-        match (&self.explicit.endpoint, &self.explicit.region) {
-            (Some(url), _) => {
-                options = options.endpoint(url.clone());
-                sources.push(("endpoint", Source::Explicit));
-            }
+        match (explicit.get_endpoint(), &region) {
+            (Some(_), _) => sources.push(("endpoint", Source::Explicit)),
             (None, Some(region)) => match regions::overridden(env, region)? {
                 Some((list, from)) => {
                     options = options.endpoint(list[0].clone()).fallback_endpoints(list[1..].to_vec());
@@ -243,33 +185,33 @@ impl ConfigLoader {
                 }
             },
             (None, None) => {
-                return Err(ConfigError::new("no endpoint: give a region (such as cn-north-4) or an endpoint URL"));
+                return Err(
+                    ConfigError::new("no endpoint: give a region (such as cn-north-4) or an endpoint URL").into()
+                );
             }
         }
 
-        let iam =
-            env.var(vars::IAM_ENDPOINT)?.map(|u| (u, Source::Environment(vars::IAM_ENDPOINT.into()))).or_else(|| {
-                let f = file.as_ref()?;
-                Some((f.iam_endpoint.clone()?, Source::File(f.path.display().to_string())))
-            });
+        let iam = match explicit.get_iam_endpoint() {
+            Some(_) => Some((None, Source::Explicit)),
+            None => env.var(vars::IAM_ENDPOINT)?.map(|u| (Some(u), Source::Environment(vars::IAM_ENDPOINT.into()))),
+        };
+        let iam = iam.or_else(|| {
+            let f = file.as_ref()?;
+            Some((Some(f.iam_endpoint.clone()?), Source::File(f.path.display().to_string())))
+        });
         if let Some((url, source)) = iam {
-            options = options.iam_endpoint(url);
+            if let Some(url) = url {
+                options = options.iam_endpoint(url);
+            }
             sources.push(("iam_endpoint", source));
         }
-        Ok(LoadedConfig { options, sources })
+        Ok(LoadedConfig { options: options.build()?, sources })
     }
 
-    /// The credentials: the first complete set in precedence order; a partial set is an error.
+    /// The credentials from the environment or the file: the first complete set in precedence
+    /// order; a partial set is an error.
     fn credentials(&self, file: Option<&FileProfile>) -> Result<(Credentials, Source), ConfigError> {
         let env = &*self.env;
-        let e = &self.explicit;
-        if let Some(token) = &e.auth_token {
-            return Ok((Credentials::token(token.clone())?, Source::Explicit));
-        }
-        if let Some(creds) = pair("explicit values", "ak", "sk", e.ak.clone(), e.sk.clone(), e.security_token.clone())?
-        {
-            return Ok((creds, Source::Explicit));
-        }
         let from_env = pair(
             "the environment",
             vars::AK,
@@ -298,7 +240,7 @@ impl ConfigLoader {
             (None, _, _) => "~/.huaweicloud/credentials (no home directory)".to_owned(),
         };
         Err(ConfigError::new(format!(
-            "no credentials found; looked at: explicit values (none given), {} and {} (unset), {} (unset), the credentials file {file_place}",
+            "no credentials found; looked at: explicit credentials (none given), {} and {} (unset), {} (unset), the credentials file {file_place}",
             vars::AK,
             vars::SK,
             vars::AUTH_TOKEN

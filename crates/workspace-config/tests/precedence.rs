@@ -1,8 +1,8 @@
 //! Every source and every precedence rule, over a stand-in environment (never the real one).
 #![allow(clippy::unwrap_used)]
 
-use workspace_config::{ConfigLoader, MapEnvironment, Source};
-use workspace_core::{ClientCore, Credentials};
+use workspace_config::{ConfigLoader, LoadedConfig, MapEnvironment, Source};
+use workspace_core::{ClientCore, ClientOptions, ClientOptionsBuilder, Credentials, Error};
 
 const HOME_CREDS: &str = "/home/u/.huaweicloud/credentials";
 
@@ -18,12 +18,20 @@ fn file_keys(e: MapEnvironment) -> MapEnvironment {
     e.file(HOME_CREDS, "[basic]\nak = FILEAK\nsk = file-secret\nproject_id = fileproject\n")
 }
 
-fn core(loader: ConfigLoader) -> ClientCore {
-    loader.load().unwrap().into_options().build().unwrap()
+fn b() -> ClientOptionsBuilder {
+    ClientOptions::builder()
+}
+
+fn load(env: MapEnvironment, explicit: ClientOptionsBuilder) -> Result<LoadedConfig, Error> {
+    ConfigLoader::with_environment(env).load(explicit)
+}
+
+fn core((env, explicit): (MapEnvironment, ClientOptionsBuilder)) -> ClientCore {
+    ClientCore::new(load(env, explicit).unwrap().into_options())
 }
 
 fn ak(core: &ClientCore) -> String {
-    match core.config().credentials() {
+    match core.options().credentials() {
         Credentials::AkSk(k) => k.access_key_id().as_str().to_owned(),
         Credentials::Token(_) => "token".into(),
         _ => unreachable!(),
@@ -33,19 +41,20 @@ fn ak(core: &ClientCore) -> String {
 #[test]
 fn credentials_explicit_then_environment_then_file() {
     let all = file_keys(env_keys(home()));
-    let c = core(
-        ConfigLoader::with_environment(all.clone()).ak_sk("EXPAK", "exp-secret").project_id("p").region("cn-north-4"),
-    );
+    let c = core((
+        all.clone(),
+        b().credentials(Credentials::ak_sk("EXPAK", "exp-secret").unwrap()).project_id("p").region("cn-north-4"),
+    ));
     assert_eq!(ak(&c), "EXPAK");
-    let loaded = ConfigLoader::with_environment(all.clone()).region("cn-north-4").load().unwrap();
+    let loaded = load(all.clone(), b().region("cn-north-4")).unwrap();
     assert_eq!(
         loaded.source("credentials"),
         Some(&Source::Environment("HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK".into()))
     );
-    assert_eq!(ak(&loaded.into_options().build().unwrap()), "ENVAK");
-    let loaded = ConfigLoader::with_environment(file_keys(home())).region("cn-north-4").load().unwrap();
+    assert_eq!(ak(&ClientCore::new(loaded.into_options())), "ENVAK");
+    let loaded = load(file_keys(home()), b().region("cn-north-4")).unwrap();
     assert_eq!(loaded.source("credentials"), Some(&Source::File(HOME_CREDS.into())));
-    assert_eq!(ak(&loaded.into_options().build().unwrap()), "FILEAK");
+    assert_eq!(ak(&ClientCore::new(loaded.into_options())), "FILEAK");
 }
 
 #[test]
@@ -53,38 +62,38 @@ fn the_file_can_be_named_and_basiccredentials_is_read() {
     let e = home()
         .var("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/etc/wks/creds")
         .file("/etc/wks/creds", "[basiccredentials]\nak = NAMEDAK\nsk = s\nsecurity_token = tok\n");
-    let c = core(ConfigLoader::with_environment(e).region("cn-north-4"));
-    let Credentials::AkSk(k) = c.config().credentials() else { panic!() };
+    let c = core((e, b().region("cn-north-4")));
+    let Credentials::AkSk(k) = c.options().credentials() else { panic!() };
     assert_eq!((k.access_key_id().as_str(), k.security_token().is_some()), ("NAMEDAK", true));
     let missing = home().var("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/nope");
-    let err = ConfigLoader::with_environment(missing).region("cn-north-4").load().unwrap_err().to_string();
+    let err = load(missing, b().region("cn-north-4")).unwrap_err().to_string();
     assert!(err.contains("cannot read the credentials file /nope (HUAWEICLOUD_SDK_CREDENTIALS_FILE)"), "{err}");
 }
 
 #[test]
 fn a_partial_set_is_an_error_never_a_fallthrough() {
     let e = file_keys(home().var("HUAWEICLOUD_SDK_AK", "ENVAK"));
-    let err = ConfigLoader::with_environment(e).region("cn-north-4").load().unwrap_err().to_string();
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
     assert_eq!(
         err,
         "invalid configuration: HUAWEICLOUD_SDK_AK is set in the environment but HUAWEICLOUD_SDK_SK is missing"
     );
     let e = home().file(HOME_CREDS, "[basic]\nsk = only-secret\n");
-    let err = ConfigLoader::with_environment(e).region("cn-north-4").load().unwrap_err().to_string();
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
     assert!(
         err.contains("sk is set in the credentials file /home/u/.huaweicloud/credentials [basic] but ak is missing"),
         "{err}"
     );
     assert!(!err.contains("only-secret"));
-    let err = ConfigLoader::with_environment(home()).ak("A").region("cn-north-4").load().unwrap_err().to_string();
-    assert!(err.contains("ak is set in explicit values but sk is missing"), "{err}");
+    let err = load(home().var("HUAWEICLOUD_SDK_AK", "A"), b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("HUAWEICLOUD_SDK_AK is set in the environment but HUAWEICLOUD_SDK_SK is missing"), "{err}");
 }
 
 #[test]
 fn nothing_found_lists_every_place_looked_at() {
-    let err = ConfigLoader::with_environment(home()).region("cn-north-4").load().unwrap_err().to_string();
+    let err = load(home(), b().region("cn-north-4")).unwrap_err().to_string();
     for place in [
-        "explicit values",
+        "explicit credentials",
         "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK",
         "HUAWEICLOUD_SDK_AUTH_TOKEN",
         "/home/u/.huaweicloud/credentials (not found)",
@@ -96,11 +105,11 @@ fn nothing_found_lists_every_place_looked_at() {
 #[test]
 fn tokens_from_the_environment_or_explicitly() {
     let e = home().var("HUAWEICLOUD_SDK_AUTH_TOKEN", "tok");
-    assert_eq!(ak(&core(ConfigLoader::with_environment(e.clone()).region("cn-north-4"))), "token");
+    assert_eq!(ak(&core((e.clone(), b().region("cn-north-4")))), "token");
     // AK/SK in the environment come before a token in the environment.
-    assert_eq!(ak(&core(ConfigLoader::with_environment(env_keys(e)).region("cn-north-4"))), "ENVAK");
+    assert_eq!(ak(&core((env_keys(e), b().region("cn-north-4")))), "ENVAK");
     assert_eq!(
-        ak(&core(ConfigLoader::with_environment(env_keys(home())).auth_token("t").region("cn-north-4"))),
+        ak(&core((env_keys(home()), b().credentials(Credentials::token("t").unwrap()).region("cn-north-4")))),
         "token"
     );
 }
@@ -108,19 +117,13 @@ fn tokens_from_the_environment_or_explicitly() {
 #[test]
 fn project_id_explicit_then_environment_then_file_then_discovery() {
     let e = file_keys(env_keys(home())).var("HUAWEICLOUD_SDK_PROJECT_ID", "envproject");
-    let c = core(ConfigLoader::with_environment(e.clone()).project_id("explicitproject").region("cn-north-4"));
+    let c = core((e.clone(), b().project_id("explicitproject").region("cn-north-4")));
     assert_eq!(c.project_id().unwrap().as_str(), "explicitproject");
-    assert_eq!(
-        core(ConfigLoader::with_environment(e).region("cn-north-4")).project_id().unwrap().as_str(),
-        "envproject"
-    );
-    assert_eq!(
-        core(ConfigLoader::with_environment(file_keys(home())).region("cn-north-4")).project_id().unwrap().as_str(),
-        "fileproject"
-    );
-    let loaded = ConfigLoader::with_environment(env_keys(home())).region("cn-east-3").load().unwrap();
+    assert_eq!(core((e, b().region("cn-north-4"))).project_id().unwrap().as_str(), "envproject");
+    assert_eq!(core((file_keys(home()), b().region("cn-north-4"))).project_id().unwrap().as_str(), "fileproject");
+    let loaded = load(env_keys(home()), b().region("cn-east-3")).unwrap();
     assert_eq!(loaded.source("project_id"), Some(&Source::Discovery));
-    let err = ConfigLoader::with_environment(env_keys(home())).endpoint("https://example.com").load().unwrap_err();
+    let err = load(env_keys(home()), b().endpoint("https://example.com")).unwrap_err();
     assert!(err.to_string().contains("no project id"), "{err}");
 }
 
@@ -131,26 +134,19 @@ fn endpoint_explicit_then_variable_then_regions_file_then_default() {
     let with_var = e
         .clone()
         .var("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", "https://var.example.com,https://var2.example.com");
-    let host = |l: ConfigLoader| core(l).config().endpoint().host_header().to_owned();
+    let host = |l: (MapEnvironment, ClientOptionsBuilder)| core(l).options().endpoint().host_header().to_owned();
     assert_eq!(
-        host(
-            ConfigLoader::with_environment(with_var.clone())
-                .region("cn-north-4")
-                .endpoint("https://explicit.example.com")
-        ),
+        host((with_var.clone(), b().region("cn-north-4").endpoint("https://explicit.example.com"))),
         "explicit.example.com"
     );
-    let c = core(ConfigLoader::with_environment(with_var).region("cn-north-4"));
+    let c = core((with_var, b().region("cn-north-4")));
     assert_eq!(
-        c.config().endpoints().iter().map(|e| e.host_header()).collect::<Vec<_>>(),
+        c.options().endpoints().iter().map(|e| e.host_header()).collect::<Vec<_>>(),
         ["var.example.com", "var2.example.com"]
     );
-    assert_eq!(host(ConfigLoader::with_environment(e.clone()).region("cn-north-4")), "file.example.com");
-    assert_eq!(
-        host(ConfigLoader::with_environment(e.clone()).region("cn-east-3")),
-        "workspace.cn-east-3.myhuaweicloud.com"
-    );
-    let err = ConfigLoader::with_environment(e).region("moon-1").load().unwrap_err().to_string();
+    assert_eq!(host((e.clone(), b().region("cn-north-4"))), "file.example.com");
+    assert_eq!(host((e.clone(), b().region("cn-east-3"))), "workspace.cn-east-3.myhuaweicloud.com");
+    let err = load(e, b().region("moon-1")).unwrap_err().to_string();
     assert!(err.contains("unknown region \"moon-1\"; the known regions are cn-east-3, cn-north-4"), "{err}");
 }
 
@@ -161,32 +157,30 @@ fn a_custom_region_can_be_defined_in_the_regions_file() {
         .var("HUAWEICLOUD_SDK_PROJECT_ID", "p")
         .var("HUAWEICLOUD_SDK_REGIONS_FILE", "/r.yaml")
         .file("/r.yaml", yaml);
-    let c = core(ConfigLoader::with_environment(e).region("my-cloud-1"));
-    assert_eq!(c.config().endpoints().len(), 2);
+    let c = core((e, b().region("my-cloud-1")));
+    assert_eq!(c.options().endpoints().len(), 2);
 }
 
 #[test]
 fn iam_endpoint_environment_then_file() {
     let creds = "[basic]\nak = A\nsk = s\niam_endpoint = https://iam.file.example.com\n";
     let e = home().file(HOME_CREDS, creds);
-    let loaded = ConfigLoader::with_environment(e.clone()).region("cn-north-4").load().unwrap();
+    let loaded = load(e.clone(), b().region("cn-north-4")).unwrap();
     assert_eq!(loaded.source("iam_endpoint"), Some(&Source::File(HOME_CREDS.into())));
-    let loaded = ConfigLoader::with_environment(e.var("HUAWEICLOUD_SDK_IAM_ENDPOINT", "https://iam.env.example.com"))
-        .region("cn-north-4")
-        .load()
-        .unwrap();
+    let loaded =
+        load(e.var("HUAWEICLOUD_SDK_IAM_ENDPOINT", "https://iam.env.example.com"), b().region("cn-north-4")).unwrap();
     assert_eq!(loaded.source("iam_endpoint"), Some(&Source::Environment("HUAWEICLOUD_SDK_IAM_ENDPOINT".into())));
-    let core = loaded.into_options().build().unwrap();
-    let workspace_core::ProjectSource::Discover { iam, .. } = core.config().project() else { panic!() };
+    let core = loaded.into_options();
+    let workspace_core::ProjectSource::Discover { iam, .. } = core.project() else { panic!() };
     assert_eq!(iam.host_header(), "iam.env.example.com");
 }
 
 #[test]
 fn no_secret_in_debug_output() {
     let e = file_keys(env_keys(home())).var("HUAWEICLOUD_SDK_SECURITY_TOKEN", "env-token-secret");
-    let loader = ConfigLoader::with_environment(e).region("cn-north-4");
-    let loaded = loader.load().unwrap();
-    let text = format!("{loader:?} {loaded:?} {:?}", loaded.options().build().unwrap());
+    let loader = ConfigLoader::with_environment(e);
+    let loaded = loader.load(b().region("cn-north-4")).unwrap();
+    let text = format!("{loader:?} {loaded:?} {:?}", loaded.options());
     for secret in ["env-secret", "file-secret", "env-token-secret"] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
@@ -200,13 +194,13 @@ fn a_variable_that_is_not_utf8_is_invalid_not_missing() {
 
     let bad = OsStr::from_bytes(b"secret\xff\xfe").to_owned();
     let e = home().var("HUAWEICLOUD_SDK_AK", "ENVAK").var_os("HUAWEICLOUD_SDK_SK", bad.clone());
-    let err = ConfigLoader::with_environment(e).project_id("p").region("cn-north-4").load().unwrap_err();
-    assert_eq!(err.message(), "HUAWEICLOUD_SDK_SK is set but is not valid UTF-8");
+    let err = load(e, b().project_id("p").region("cn-north-4")).unwrap_err();
+    assert_eq!(err.to_string(), "invalid configuration: HUAWEICLOUD_SDK_SK is set but is not valid UTF-8");
     // Every variable read as text says the same, by its own name.
     let e = file_keys(home()).var_os("HUAWEICLOUD_SDK_PROJECT_ID", bad.clone());
-    let err = ConfigLoader::with_environment(e).region("cn-north-4").load().unwrap_err();
-    assert_eq!(err.message(), "HUAWEICLOUD_SDK_PROJECT_ID is set but is not valid UTF-8");
+    let err = load(e, b().region("cn-north-4")).unwrap_err();
+    assert_eq!(err.to_string(), "invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID is set but is not valid UTF-8");
     // An empty value still counts as unset.
     let e = file_keys(home()).var_os("HUAWEICLOUD_SDK_AK", "").var_os("HUAWEICLOUD_SDK_SK", "");
-    assert!(ConfigLoader::with_environment(e).region("cn-north-4").load().is_ok());
+    assert!(load(e, b().region("cn-north-4")).is_ok());
 }

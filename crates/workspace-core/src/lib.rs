@@ -76,3 +76,14 @@ pub use retry::{CLOCK_SKEW_EVIDENCE, RetryPolicy};
 pub use time::{format_sdk_date, parse_sdk_date};
 pub use watch::{Change, Transition, Watch};
 pub use workspace_types as types;
+
+/// What both clients re-export, so that their users need no other crate: the options, the query,
+/// the page, the errors, the counts and the transitions.
+pub mod common {
+    pub use crate::{
+        BodySnippet, BoxError, Change, ClientCore, ClientOptions, ClientOptionsBuilder, Credentials, Endpoint, Error,
+        GiveUpReason, InvalidResponse, Page, PagingError, Query, RetryPolicy, ServiceError, StatusCounts, Transition,
+        TransportError, TransportErrorKind,
+    };
+    pub use workspace_types as types;
+}
