@@ -15,6 +15,10 @@ pub struct ClientSetup {
     pub clock_behind_secs: u64,
     /// The first endpoint is a dead one; the emulator is the fallback.
     pub dead_endpoint_first: bool,
+    /// The first endpoint answers the TLS handshake with garbage; the emulator is the fallback.
+    pub bad_tls_endpoint_first: bool,
+    /// The policy has a deadline of two minutes, far longer than an attempt may take.
+    pub long_deadline: bool,
 }
 
 /// What must come of the call.
@@ -161,6 +165,18 @@ pub fn rows() -> Vec<Row> {
             client: ClientSetup { dead_endpoint_first: true, ..plain },
             expect: Expect::Success { requests: 1 },
         },
+        Row {
+            name: "a first endpoint that fails the TLS handshake (fails over)",
+            faults: NONE,
+            client: ClientSetup { bad_tls_endpoint_first: true, ..plain },
+            expect: Expect::Success { requests: 1 },
+        },
+        Row {
+            name: "a stalled body with a long deadline (each attempt ends at the attempt timeout)",
+            faults: &[(Fault::Stall { ms: 3_600_000 }, 1)],
+            client: ClientSetup { long_deadline: true, ..plain },
+            expect: Expect::Success { requests: 2 },
+        },
     ]
 }
 
@@ -172,16 +188,41 @@ pub fn arm(row: &Row, emu: &Emulator) {
 /// The client options of a row against `emu`: the standard policy with short waits, the
 /// attempt timeout, and the endpoints the row asks for. (Its clock is set on the client.)
 pub fn options(row: &Row, emu: &Emulator) -> ClientOptions {
-    let options = ClientOptions::new()
+    let mut policy = RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5));
+    if row.client.long_deadline {
+        policy = policy.with_deadline(Duration::from_secs(120));
+    }
+    let options = ClientOptions::builder()
         .project_id(emu.project_id())
         .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).expect("demo keys"))
-        .timeout(ATTEMPT_TIMEOUT)
-        .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5)));
-    if row.client.dead_endpoint_first {
+        .attempt_timeout(ATTEMPT_TIMEOUT)
+        .retry_policy(policy);
+    let options = if row.client.dead_endpoint_first {
         options.endpoint(dead_url()).fallback_endpoints([emu.base_url()])
+    } else if row.client.bad_tls_endpoint_first {
+        options.endpoint(bad_tls_url()).fallback_endpoints([emu.base_url()])
     } else {
         options.endpoint(emu.base_url())
-    }
+    };
+    options.build().expect("options")
+}
+
+/// An `https` URL on loopback whose server answers every TLS handshake with plain-text garbage,
+/// for a few connections and a few seconds, then stops by itself.
+pub fn bad_tls_url() -> String {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("https://{}", l.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in l.incoming().take(4) {
+            let Ok(mut s) = stream else { break };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut hello = [0u8; 512];
+            let _ = s.read(&mut hello);
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    url
 }
 
 /// The emulator of a row, stopped when the row asks for nothing listening.

@@ -51,11 +51,13 @@ pub fn start(v: &Variant) -> Emulator {
 
 /// A client's options against `emu`: the standard policy with short waits.
 pub fn options(emu: &Emulator) -> ClientOptions {
-    ClientOptions::new()
+    ClientOptions::builder()
         .endpoint(emu.base_url())
         .project_id(emu.project_id())
         .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).expect("demo keys"))
         .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5)))
+        .build()
+        .expect("options")
 }
 
 /// The desktops the emulator describes: with odd data, every 37th desktop of the fleet is

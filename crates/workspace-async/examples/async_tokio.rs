@@ -6,17 +6,22 @@
 //! ```
 
 use workspace_async::types::ConnectStatus;
-use workspace_async::{AsyncClient, Credentials};
+use workspace_async::{Client, Credentials};
+use workspace_async::{ClientOptions, Query};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start(EmulatorConfig::default().desktops(500))?;
-    let client = AsyncClient::builder()
-        .endpoint(emulator.base_url())
-        .project_id(emulator.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-        .build()?;
+    let client = Client::builder(
+        ClientOptions::builder()
+            .endpoint(emulator.base_url())
+            .project_id(emulator.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
+            .build()
+            .unwrap(),
+    )
+    .build()?;
 
     let counts: Vec<_> = ConnectStatus::KNOWN
         .iter()
@@ -24,13 +29,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let client = client.clone();
             let status = status.clone();
             tokio::spawn(async move {
-                let page = client.list_desktops_connect_status().connect_status(status.clone()).limit(0).send().await;
+                let page = client.send(&Query::new().connect_status(status.clone()).limit(0)).await;
                 (status, page.map(|p| p.total_count().unwrap_or(0)))
             })
         })
         .collect();
 
-    let mut items = client.list_desktops_connect_status().connect_status(ConnectStatus::Connected).limit(50).items();
+    let mut items = client.items(&Query::new().connect_status(ConnectStatus::Connected).limit(50));
     let mut connected = 0;
     while let Some(desktop) = items.next().await {
         desktop?;

@@ -1,6 +1,6 @@
 //! The streams of a listing: pages, desktops, and the whole fleet.
 
-use std::future::{Future, poll_fn};
+use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 

@@ -65,11 +65,22 @@ impl<F> fmt::Debug for FnTransport<F> {
 }
 
 /// Waits between attempts and between the polls of a watch, on whatever runtime the application
-/// uses.
+/// uses. Closures `Fn(Duration) -> impl Future<Output = ()>` are sleeps.
 #[async_trait]
-pub trait Sleep: Send + Sync + fmt::Debug {
+pub trait Sleep: Send + Sync {
     /// Completes after `duration`.
     async fn sleep(&self, duration: Duration);
+}
+
+#[async_trait]
+impl<F, Fut> Sleep for F
+where
+    F: Fn(Duration) -> Fut + Send + Sync,
+    Fut: Future<Output = ()> + Send,
+{
+    async fn sleep(&self, duration: Duration) {
+        self(duration).await;
+    }
 }
 
 /// Sleeps with tokio's timer.

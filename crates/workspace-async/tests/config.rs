@@ -1,7 +1,8 @@
 //! Configuration end to end: credentials from the environment, project discovery, failover.
 #![allow(clippy::unwrap_used)]
 
-use workspace_async::{AsyncClient, Credentials, RetryPolicy};
+use workspace_async::{Client, Credentials, RetryPolicy};
+use workspace_async::{ClientOptions, Query};
 use workspace_config::{ConfigLoader, MapEnvironment};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 
@@ -13,9 +14,10 @@ async fn only_ak_sk_and_a_region_are_enough() {
         .var("HUAWEICLOUD_SDK_SK", DEMO_SK)
         .var("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", &emu.base_url())
         .var("HUAWEICLOUD_SDK_IAM_ENDPOINT", &emu.base_url());
-    let options = ConfigLoader::with_environment(env).region("cn-north-4").load().unwrap().into_options();
-    let client = AsyncClient::builder().options(options).build().unwrap();
-    let mut items = client.list_desktops_connect_status().items();
+    let options =
+        ConfigLoader::with_environment(env).load(ClientOptions::builder().region("cn-north-4")).unwrap().into_options();
+    let client = Client::builder(options).build().unwrap();
+    let mut items = client.items(&Query::new());
     let mut n = 0;
     while let Some(d) = items.next().await {
         d.unwrap();
@@ -31,13 +33,17 @@ async fn an_unreachable_endpoint_fails_over() {
     let dead_url = dead.base_url();
     dead.stop();
     let live = Emulator::start(EmulatorConfig::default().desktops(12)).unwrap();
-    let client = AsyncClient::builder()
-        .endpoint(dead_url)
-        .fallback_endpoints([live.base_url()])
-        .project_id(live.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
-    assert_eq!(client.list_desktops_connect_status().send().await.unwrap().total_count(), Some(12));
+    let client = Client::builder(
+        ClientOptions::builder()
+            .endpoint(dead_url)
+            .fallback_endpoints([live.base_url()])
+            .project_id(live.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+            .retry_policy(RetryPolicy::disabled())
+            .build()
+            .unwrap(),
+    )
+    .build()
+    .unwrap();
+    assert_eq!(client.send(&Query::new()).await.unwrap().total_count(), Some(12));
 }

@@ -4,22 +4,23 @@
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::time::Duration;
+use workspace_async::{ClientOptions, ClientOptionsBuilder, Query};
 
 use futures_core::Stream;
 use workspace_async::types::ConnectStatus;
-use workspace_async::{AsyncClient, AsyncClientBuilder, Credentials, Error, RetryPolicy, TransportErrorKind};
+use workspace_async::{Client, Credentials, Error, RetryPolicy, TransportErrorKind};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
 
-fn builder(emu: &Emulator) -> AsyncClientBuilder {
-    AsyncClient::builder()
+fn builder(emu: &Emulator) -> ClientOptionsBuilder {
+    ClientOptions::builder()
         .endpoint(emu.base_url())
         .project_id(emu.project_id())
         .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
         .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(1)))
 }
 
-fn client(emu: &Emulator) -> AsyncClient {
-    builder(emu).build().unwrap()
+fn client(emu: &Emulator) -> Client {
+    Client::new(builder(emu).build().unwrap()).unwrap()
 }
 
 /// Polls a stream to its end without a helper crate.
@@ -36,13 +37,13 @@ async fn filters_and_paging_through_a_fleet() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(1500).seed(3)).unwrap();
     let fleet = emu.desktops();
     let c = client(&emu);
-    let items = collect(c.list_desktops_connect_status().limit(333).items()).await;
+    let items = collect(c.items(&Query::new().limit(333))).await;
     let ids: Vec<String> = items.into_iter().map(|d| d.unwrap().desktop_id.unwrap()).collect();
     assert_eq!(ids.len(), 1500);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 1500);
     assert_eq!(ids, fleet.iter().map(|d| d.desktop_id.clone()).collect::<Vec<_>>());
 
-    let mut connected = c.list_desktops_connect_status().connect_status(ConnectStatus::Connected).limit(2000).items();
+    let mut connected = c.items(&Query::new().connect_status(ConnectStatus::Connected).limit(2000));
     let mut n = 0;
     while let Some(d) = connected.next().await {
         assert_eq!(d.unwrap().connect_status, Some(ConnectStatus::Connected));
@@ -51,7 +52,7 @@ async fn filters_and_paging_through_a_fleet() {
     assert_eq!(n, fleet.iter().filter(|d| d.connect_status == "CONNECTED").count());
 
     let name = fleet[10].user_names().next().unwrap().to_owned();
-    let page = c.list_desktops_connect_status().user_name(name.clone()).send().await.unwrap();
+    let page = c.send(&Query::new().user_name(name.clone())).await.unwrap();
     assert!(page.desktops().iter().all(|d| d.user_names().any(|n| n == name)));
     assert!(page.request_id().is_some());
 }
@@ -59,8 +60,10 @@ async fn filters_and_paging_through_a_fleet() {
 #[tokio::test]
 async fn a_wrong_key_gets_401_and_is_not_retried() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
-    let c = builder(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap();
-    let err = c.list_desktops_connect_status().send().await.unwrap_err();
+    let c =
+        Client::new(builder(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap())
+            .unwrap();
+    let err = c.send(&Query::new()).await.unwrap_err();
     let service = err.as_service_error().unwrap();
     assert_eq!((service.status().as_u16(), service.code()), (401, "APIGW.0301"));
     assert_eq!(emu.stats().requests, 1);
@@ -70,7 +73,7 @@ async fn a_wrong_key_gets_401_and_is_not_retried() {
 async fn a_503_then_success_is_recovered_by_retry() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
     emu.push_faults([FaultRule::new(Fault::status(503), 2)]);
-    let page = client(&emu).list_desktops_connect_status().send().await.unwrap();
+    let page = client(&emu).send(&Query::new()).await.unwrap();
     assert_eq!(page.total_count(), Some(5));
     assert_eq!(emu.stats().requests, 3);
 }
@@ -79,10 +82,10 @@ async fn a_503_then_success_is_recovered_by_retry() {
 async fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
     emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 1)]);
-    let c = builder(&emu).timeout(Duration::from_millis(300)).build().unwrap();
-    assert_eq!(c.list_desktops_connect_status().send().await.unwrap().total_count(), Some(5));
+    let c = Client::new(builder(&emu).attempt_timeout(Duration::from_millis(300)).build().unwrap()).unwrap();
+    assert_eq!(c.send(&Query::new()).await.unwrap().total_count(), Some(5));
     emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 3)]);
-    let err = c.list_desktops_connect_status().send().await.unwrap_err();
+    let err = c.send(&Query::new()).await.unwrap_err();
     let Error::Transport(t) = err.last_error() else { panic!("{err:?}") };
     assert_eq!(t.kind(), TransportErrorKind::Timeout, "{err}");
     assert_eq!(err.attempts(), 3);
@@ -91,9 +94,9 @@ async fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
 #[tokio::test]
 async fn connection_refused_is_a_connect_error() {
     let emu = Emulator::start(EmulatorConfig::default()).unwrap();
-    let c = builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap();
+    let c = Client::new(builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap()).unwrap();
     emu.stop();
-    let err = c.list_desktops_connect_status().send().await.unwrap_err();
+    let err = c.send(&Query::new()).await.unwrap_err();
     let Error::Transport(t) = &err else { panic!("{err:?}") };
     assert_eq!(t.kind(), TransportErrorKind::Connect, "{err}");
 }
@@ -103,11 +106,12 @@ async fn dropping_the_future_cancels_the_call() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
     emu.push_faults([FaultRule::new(Fault::delay(Duration::from_secs(3600)), 1)]);
     let c = client(&emu);
-    let call = c.list_desktops_connect_status().send();
+    let query = Query::new();
+    let call = c.send(&query);
     let timed_out = tokio::time::timeout(Duration::from_millis(200), call).await;
     assert!(timed_out.is_err(), "the call was still running and was dropped");
     // The client is still usable; the next request is answered normally.
-    assert_eq!(c.list_desktops_connect_status().send().await.unwrap().total_count(), Some(5));
+    assert_eq!(c.send(&Query::new()).await.unwrap().total_count(), Some(5));
 }
 
 #[tokio::test]
@@ -116,10 +120,11 @@ async fn pages_can_move_into_a_task() {
     fn assert_static<T: 'static>(_: &T) {}
     let emu = Emulator::start(EmulatorConfig::default().desktops(40)).unwrap();
     let c = client(&emu);
-    let pages = c.list_desktops_connect_status().limit(7).pages();
+    let pages = c.pages(&Query::new().limit(7));
     assert_send(&pages);
     assert_static(&pages);
-    let send_future = c.list_desktops_connect_status().send();
+    let query = Query::new();
+    let send_future = c.send(&query);
     assert_send(&send_future);
     drop(send_future);
     let count = tokio::spawn(async move { collect(pages).await.len() }).await.unwrap();
@@ -130,7 +135,7 @@ async fn pages_can_move_into_a_task() {
 async fn bad_input_is_refused_before_anything_is_sent() {
     let emu = Emulator::start(EmulatorConfig::default()).unwrap();
     let c = client(&emu);
-    let err = c.list_desktops_connect_status().offset(2001).send().await.unwrap_err();
+    let err = c.send(&Query::new().offset(2001)).await.unwrap_err();
     assert_eq!(err.to_string(), "invalid offset 2001: must be between 0 and 2000");
     assert_eq!(emu.stats().requests, 0);
 }

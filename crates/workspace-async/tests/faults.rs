@@ -7,9 +7,10 @@ mod fault_matrix;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
+use workspace_async::{ClientOptions, Query};
 
 use fault_matrix::{arm, check, options, rows, serving};
-use workspace_async::{AsyncClient, Credentials};
+use workspace_async::{Client, Credentials};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 
 #[tokio::test]
@@ -19,13 +20,9 @@ async fn every_row_of_the_fault_matrix() {
         let emu = Emulator::start(EmulatorConfig::default().desktops(50)).unwrap();
         arm(&row, &emu);
         let behind = Duration::from_secs(row.client.clock_behind_secs);
-        let client = AsyncClient::builder()
-            .options(options(&row, &emu))
-            .clock(move || SystemTime::now() - behind)
-            .build()
-            .unwrap();
+        let client = Client::builder(options(&row, &emu)).clock(move || SystemTime::now() - behind).build().unwrap();
         let emu = serving(&row, emu);
-        let outcome = client.list_desktops_connect_status().limit(10).send().await.map(|p| p.desktops().len() as u64);
+        let outcome = client.send(&Query::new().limit(10)).await.map(|p| p.desktops().len() as u64);
         failures.extend(check(&row, outcome, emu.map_or(0, |e| e.stats().requests)).err());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -35,12 +32,16 @@ async fn every_row_of_the_fault_matrix() {
 async fn load_many_concurrent_tasks_lose_and_repeat_nothing() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap();
     let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
-    let client = AsyncClient::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-        .build()
-        .unwrap();
+    let client = Client::builder(
+        ClientOptions::builder()
+            .endpoint(emu.base_url())
+            .project_id(emu.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .build()
+    .unwrap();
     let end = Instant::now() + Duration::from_secs(2);
     let tasks: Vec<_> = (0..16)
         .map(|i| {
@@ -48,7 +49,7 @@ async fn load_many_concurrent_tasks_lose_and_repeat_nothing() {
             tokio::spawn(async move {
                 let mut reads = 0u64;
                 while Instant::now() < end && reads < 200 {
-                    let mut items = client.list_desktops_connect_status().limit([50, 100, 333, 2000][i % 4]).items();
+                    let mut items = client.items(&Query::new().limit([50, 100, 333, 2000][i % 4]));
                     let mut ids = Vec::new();
                     while let Some(d) = items.next().await {
                         ids.push(d.unwrap().desktop_id.unwrap());

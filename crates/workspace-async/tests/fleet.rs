@@ -5,22 +5,21 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use workspace_async::{ClientOptions, ClientOptionsBuilder, Query};
 
-use workspace_async::{
-    AsyncClient, AsyncClientBuilder, AsyncSleep, Change, Credentials, Error, RetryPolicy, async_trait,
-};
+use workspace_async::{Change, Client, Credentials, Error, RetryPolicy, Sleep, async_trait};
 use workspace_core::PagingError;
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
 
-fn builder(emu: &Emulator) -> AsyncClientBuilder {
-    AsyncClient::builder()
+fn builder(emu: &Emulator) -> ClientOptionsBuilder {
+    ClientOptions::builder()
         .endpoint(emu.base_url())
         .project_id(emu.project_id())
         .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
 }
 
-async fn ids(client: &AsyncClient, concurrency: usize) -> Vec<String> {
-    let mut items = client.list_desktops_connect_status().concurrency(concurrency).read_fleet();
+async fn ids(client: &Client, concurrency: usize) -> Vec<String> {
+    let mut items = client.read_fleet(&Query::new());
     let mut out = Vec::new();
     while let Some(d) = items.next().await {
         out.push(d.unwrap().desktop_id.unwrap());
@@ -31,22 +30,22 @@ async fn ids(client: &AsyncClient, concurrency: usize) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_12000_desktop_fleet_is_read_exactly_once_in_the_same_order_at_any_concurrency() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(12_000).seed(5)).unwrap();
-    let client = builder(&emu).build().unwrap();
+    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
     let concurrent = ids(&client, 8).await;
     assert_eq!(concurrent.len(), 12_000);
     let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     assert_eq!(concurrent.iter().cloned().collect::<HashSet<_>>(), fleet);
     assert_eq!(ids(&client, 1).await, concurrent, "a stable order, whatever the concurrency");
 
-    let counts = client.list_desktops_connect_status().count_by_status().await.unwrap();
+    let counts = client.count_by_status(&Query::new()).await.unwrap();
     assert_eq!((counts.total, counts.connected, counts.other()), (12_000, 3000, 0));
 }
 
 #[tokio::test]
 async fn a_fleet_that_cannot_be_read_completely_says_so() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5000).status_weights([0, 0, 1, 0])).unwrap();
-    let client = builder(&emu).build().unwrap();
-    let mut items = client.list_desktops_connect_status().limit(2000).read_fleet();
+    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let mut items = client.read_fleet(&Query::new().limit(2000));
     let mut last = None;
     while let Some(r) = items.next().await {
         last = Some(r);
@@ -61,8 +60,8 @@ async fn more_than_100_user_names_are_batched() {
     let fleet = emu.desktops();
     let names: Vec<String> =
         fleet.iter().take(250).flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
-    let client = builder(&emu).build().unwrap();
-    let mut items = client.list_desktops_connect_status().user_names(names.clone()).read_fleet();
+    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let mut items = client.read_fleet(&Query::new().user_names(names.clone()));
     let mut got = Vec::new();
     while let Some(d) = items.next().await {
         got.push(d.unwrap().desktop_id.unwrap());
@@ -86,7 +85,7 @@ struct ChangingSleep {
 }
 
 #[async_trait]
-impl AsyncSleep for ChangingSleep {
+impl Sleep for ChangingSleep {
     async fn sleep(&self, _: Duration) {
         match self.ticks.fetch_add(1, Ordering::SeqCst) {
             0 => {
@@ -110,8 +109,11 @@ async fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() 
     let changed = Arc::new(Mutex::new(Vec::new()));
     let sleep =
         ChangingSleep { emu: emu.clone(), ids: ids.clone(), ticks: AtomicUsize::new(0), changed: changed.clone() };
-    let client = builder(&emu).retry_policy(RetryPolicy::disabled()).sleep(sleep).build().unwrap();
-    let mut watcher = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(4);
+    let client = Client::builder(builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap())
+        .sleep(sleep)
+        .build()
+        .unwrap();
+    let mut watcher = client.watch(&Query::new(), Duration::from_millis(1)).max_polls(4);
     let (mut transitions, mut errors) = (Vec::new(), 0);
     while let Some(e) = watcher.next().await {
         match e {
@@ -130,8 +132,8 @@ async fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() 
 async fn the_watcher_stops_at_a_permanent_error() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
     emu.push_faults([FaultRule::new(Fault::status(401), 5)]);
-    let client = builder(&emu).build().unwrap();
-    let mut watcher = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(3);
+    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let mut watcher = client.watch(&Query::new(), Duration::from_millis(1)).max_polls(3);
     let first = watcher.next().await.unwrap().unwrap_err();
     assert_eq!(first.status().map(|s| s.as_u16()), Some(401));
     assert!(watcher.next().await.is_none(), "a 401 is never polled again");

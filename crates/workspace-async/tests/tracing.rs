@@ -5,8 +5,9 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use workspace_async::{ClientOptions, Query};
 
-use workspace_async::{AsyncClient, Credentials};
+use workspace_async::{Client, Credentials};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 
 #[derive(Clone, Default)]
@@ -35,15 +36,19 @@ async fn tracing_shows_no_secret_and_no_user_name() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let build = |sk: &str| {
-        AsyncClient::builder()
-            .endpoint(emu.base_url())
-            .project_id(emu.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, sk).unwrap())
-            .build()
-            .unwrap()
+        Client::builder(
+            ClientOptions::builder()
+                .endpoint(emu.base_url())
+                .project_id(emu.project_id())
+                .credentials(Credentials::ak_sk(DEMO_AK, sk).unwrap())
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
     };
-    assert!(build(DEMO_SK).list_desktops_connect_status().user_name(user.clone()).send().await.is_ok());
-    assert!(build("wrong-secret").list_desktops_connect_status().user_name(user.clone()).send().await.is_err());
+    assert!(build(DEMO_SK).send(&Query::new().user_name(user.clone())).await.is_ok());
+    assert!(build("wrong-secret").send(&Query::new().user_name(user.clone())).await.is_err());
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("status=200") && text.contains("status=401"), "{text}");
     for secret in [DEMO_SK, "wrong-secret", user.as_str()] {

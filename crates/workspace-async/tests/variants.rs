@@ -6,7 +6,7 @@
 mod variants;
 
 use workspace_async::types::ConnectStatus;
-use workspace_async::{AsyncClient, Error, FleetItems, Pages};
+use workspace_async::{Client, Error, FleetItems, Pages, Query};
 
 /// Pages through a query: the ids read, and the error that ended it, if any.
 async fn page_ids(mut pages: Pages) -> Result<Vec<String>, (Vec<String>, Error)> {
@@ -34,25 +34,24 @@ async fn every_variant_gives_every_desktop_once_and_the_right_counts() {
     let mut failures = Vec::new();
     for v in variants::variants() {
         let emu = variants::start(&v);
-        let client = AsyncClient::builder().options(variants::options(&emu)).build().unwrap();
-        let list = || client.list_desktops_connect_status();
+        let client = Client::new(variants::options(&emu)).unwrap();
         let mut results = vec![
-            variants::check_paging("pages", page_ids(list().pages()).await, &variants::ids(&emu, None)),
+            variants::check_paging("pages", page_ids(client.pages(&Query::new())).await, &variants::ids(&emu, None)),
             variants::check_paging(
                 "pages of CONNECTED",
-                page_ids(list().connect_status(ConnectStatus::Connected).pages()).await,
+                page_ids(client.pages(&Query::new().connect_status(ConnectStatus::Connected))).await,
                 &variants::ids(&emu, Some("CONNECTED")),
             ),
         ];
         let all = variants::ids(&emu, None).into_iter().collect();
-        results.push(variants::check_read("fleet read", read_ids(list().read_fleet()).await, &all));
+        results.push(variants::check_read("fleet read", read_ids(client.read_fleet(&Query::new())).await, &all));
         let (names, want) = variants::users(&emu);
         results.push(variants::check_read(
             "fleet read of 150 users",
-            read_ids(list().user_names(names).read_fleet()).await,
+            read_ids(client.read_fleet(&Query::new().user_names(names))).await,
             &want,
         ));
-        results.push(variants::check_counts(list().count_by_status().await, &emu));
+        results.push(variants::check_counts(client.count_by_status(&Query::new()).await, &emu));
         failures.extend(results.into_iter().filter_map(Result::err).map(|e| format!("{}: {e}", v.name)));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -8,19 +8,20 @@
 
 use workspace_blocking::types::ConnectStatus;
 use workspace_blocking::{Client, Credentials};
+use workspace_blocking::{ClientOptions, Query};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_emulator, client) = client()?;
 
     println!("connected desktops:");
-    for desktop in client.list_desktops_connect_status().connect_status(ConnectStatus::Connected).limit(100).items() {
+    for desktop in client.items(&Query::new().connect_status(ConnectStatus::Connected).limit(100)) {
         let d = desktop?;
         let users: Vec<&str> = d.user_names().collect();
         println!("  {:<16} {}", d.desktop_name.as_deref().unwrap_or("?"), users.join(", "));
     }
     for status in ConnectStatus::KNOWN {
-        let page = client.list_desktops_connect_status().connect_status(status.clone()).limit(0).send()?;
+        let page = client.send(&Query::new().connect_status(status.clone()).limit(0))?;
         println!("{status:<13} {}", page.total_count().unwrap_or(0));
     }
     Ok(())
@@ -35,19 +36,27 @@ fn client() -> Result<(Option<Emulator>, Client), Box<dyn std::error::Error>> {
         env("HUAWEICLOUD_SDK_AK"),
         env("HUAWEICLOUD_SDK_SK"),
     ) {
-        let client = Client::builder()
-            .endpoint(endpoint)
-            .project_id(project)
-            .credentials(Credentials::ak_sk(ak, sk)?)
-            .build()?;
+        let client = Client::builder(
+            ClientOptions::builder()
+                .endpoint(endpoint)
+                .project_id(project)
+                .credentials(Credentials::ak_sk(ak, sk)?)
+                .build()
+                .unwrap(),
+        )
+        .build()?;
         return Ok((None, client));
     }
     let emulator = Emulator::start(EmulatorConfig::default().desktops(40))?;
     eprintln!("(using a local emulator at {})", emulator.base_url());
-    let client = Client::builder()
-        .endpoint(emulator.base_url())
-        .project_id(emulator.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-        .build()?;
+    let client = Client::builder(
+        ClientOptions::builder()
+            .endpoint(emulator.base_url())
+            .project_id(emulator.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
+            .build()
+            .unwrap(),
+    )
+    .build()?;
     Ok((Some(emulator), client))
 }

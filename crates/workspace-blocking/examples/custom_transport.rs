@@ -8,6 +8,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use workspace_blocking::{ClientOptions, Query};
 
 use http::{Request, Response};
 use workspace_blocking::{Client, Credentials, Transport, TransportError};
@@ -54,13 +55,17 @@ impl Transport for PlainHttp {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start(EmulatorConfig::default().desktops(25))?;
-    let client = Client::builder()
-        .endpoint(emulator.base_url())
-        .project_id(emulator.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-        .transport(PlainHttp)
-        .build()?;
-    let n = client.list_desktops_connect_status().limit(10).items().collect::<Result<Vec<_>, _>>()?.len();
+    let client = Client::builder(
+        ClientOptions::builder()
+            .endpoint(emulator.base_url())
+            .project_id(emulator.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
+            .build()
+            .unwrap(),
+    )
+    .transport(PlainHttp)
+    .build()?;
+    let n = client.items(&Query::new().limit(10)).collect::<Result<Vec<_>, _>>()?.len();
     println!("read {n} desktops over a hand-written transport, in pages of 10");
     Ok(())
 }

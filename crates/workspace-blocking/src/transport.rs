@@ -54,10 +54,16 @@ impl<F> fmt::Debug for FnTransport<F> {
     }
 }
 
-/// Waits between attempts and between the polls of a watch.
-pub trait Sleep: Send + Sync + fmt::Debug {
+/// Waits between attempts and between the polls of a watch. Closures `Fn(Duration)` are sleeps.
+pub trait Sleep: Send + Sync {
     /// Returns after `duration`.
     fn sleep(&self, duration: Duration);
+}
+
+impl<F: Fn(Duration) + Send + Sync> Sleep for F {
+    fn sleep(&self, duration: Duration) {
+        self(duration);
+    }
 }
 
 /// Sleeps the current thread.

@@ -1,36 +1,35 @@
-//! The behavioural suite of `workspace-core`, run through the blocking client.
+//! The behavioural suite, run through the blocking client.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../../tests/shared/scenarios.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod scenarios;
+
+use scenarios::{JITTER_SEED, Observed, Operation, scenarios, start_time};
 use workspace_blocking::{Client, Page, ReplayTransport};
-use workspace_core::test_util::{JITTER_SEED, Observed, Operation, VirtualClock, scenarios, start_time};
+use workspace_core::test_util::VirtualClock;
 
 #[test]
 fn the_blocking_client_passes_every_scenario() {
     for s in scenarios() {
         let transport = ReplayTransport::new(s.script.clone());
         let clock = VirtualClock::new(start_time());
-        let (now, sleep) = (clock.clone(), clock.clone());
-        let client = Client::builder()
-            .options(s.options())
+        let now = clock.clone();
+        let client = Client::builder(s.options())
             .transport(transport.clone())
             .clock(move || now.now())
-            .sleep(move |d| sleep.sleep(d))
+            .sleep(clock.clone())
             .jitter_seed(JITTER_SEED)
             .build()
             .unwrap();
-        let list = || client.list_desktops_connect_status().query(s.request().to_builder());
         let (pages, error): (Vec<Page>, Option<workspace_blocking::Error>) = match s.operation {
-            Operation::Send { .. } => match list().send() {
+            Operation::Send { .. } => match client.send(&s.query()) {
                 Ok(p) => (vec![p], None),
                 Err(e) => (vec![], Some(e)),
             },
-            Operation::Pages { max_items, .. } => {
-                let mut l = list();
-                if let Some(m) = max_items {
-                    l = l.max_items(m);
-                }
+            Operation::Pages { .. } => {
                 let (mut pages, mut error) = (Vec::new(), None);
-                for p in l.pages() {
+                for p in client.pages(&s.query()) {
                     match p {
                         Ok(p) => pages.push(p),
                         Err(e) => error = Some(e),

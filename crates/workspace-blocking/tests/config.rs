@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use workspace_blocking::{Client, RetryPolicy};
+use workspace_blocking::{ClientOptions, Query};
 use workspace_config::{ConfigLoader, MapEnvironment};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 
@@ -13,10 +14,11 @@ fn only_ak_sk_and_a_region_are_enough() {
         .var("HUAWEICLOUD_SDK_SK", DEMO_SK)
         .var("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", &emu.base_url())
         .var("HUAWEICLOUD_SDK_IAM_ENDPOINT", &emu.base_url());
-    let options = ConfigLoader::with_environment(env).region("cn-north-4").load().unwrap().into_options();
-    let client = Client::builder().options(options).build().unwrap();
+    let options =
+        ConfigLoader::with_environment(env).load(ClientOptions::builder().region("cn-north-4")).unwrap().into_options();
+    let client = Client::builder(options).build().unwrap();
     assert_eq!(client.core().project_id(), None, "not known before the first call");
-    let n = client.list_desktops_connect_status().items().count();
+    let n = client.items(&Query::new()).count();
     assert_eq!(n, 30);
     assert_eq!(client.core().project_id().unwrap().as_str(), emu.project_id());
     // One discovery, then one page.
@@ -34,9 +36,9 @@ fn an_unreachable_endpoint_fails_over_and_the_next_call_starts_with_the_good_one
         .var("HUAWEICLOUD_SDK_SK", DEMO_SK)
         .var("HUAWEICLOUD_SDK_PROJECT_ID", live.project_id())
         .var("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", &format!("{dead_url},{}", live.base_url()));
-    let options = ConfigLoader::with_environment(env).region("cn-north-4").load().unwrap().into_options();
-    let client = Client::builder().options(options).retry_policy(RetryPolicy::disabled()).build().unwrap();
-    assert_eq!(client.list_desktops_connect_status().send().unwrap().total_count(), Some(12));
-    assert_eq!(client.list_desktops_connect_status().send().unwrap().total_count(), Some(12));
+    let explicit = ClientOptions::builder().region("cn-north-4").retry_policy(RetryPolicy::disabled());
+    let client = Client::new(ConfigLoader::with_environment(env).load(explicit).unwrap().into_options()).unwrap();
+    assert_eq!(client.send(&Query::new()).unwrap().total_count(), Some(12));
+    assert_eq!(client.send(&Query::new()).unwrap().total_count(), Some(12));
     assert_eq!(live.stats().requests, 2);
 }

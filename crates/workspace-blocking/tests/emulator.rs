@@ -3,17 +3,18 @@
 
 use std::collections::HashSet;
 use std::time::Duration;
+use workspace_blocking::{ClientOptions, ClientOptionsBuilder, Query};
 
 use workspace_blocking::types::ConnectStatus;
 use workspace_blocking::{Client, Credentials, Error, RetryPolicy, TransportErrorKind};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
 
 fn client(emu: &Emulator) -> Client {
-    builder(emu).build().unwrap()
+    Client::new(builder(emu).build().unwrap()).unwrap()
 }
 
-fn builder(emu: &Emulator) -> workspace_blocking::ClientBuilder {
-    Client::builder()
+fn builder(emu: &Emulator) -> ClientOptionsBuilder {
+    ClientOptions::builder()
         .endpoint(emu.base_url())
         .project_id(emu.project_id())
         .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
@@ -25,23 +26,17 @@ fn filters_and_paging_through_a_fleet() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(1500).seed(3)).unwrap();
     let fleet = emu.desktops();
     let c = client(&emu);
-    let ids: Vec<String> =
-        c.list_desktops_connect_status().limit(333).items().map(|d| d.unwrap().desktop_id.unwrap()).collect();
+    let ids: Vec<String> = c.items(&Query::new().limit(333)).map(|d| d.unwrap().desktop_id.unwrap()).collect();
     assert_eq!(ids.len(), 1500);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 1500);
     assert_eq!(ids, fleet.iter().map(|d| d.desktop_id.clone()).collect::<Vec<_>>());
 
-    let connected: Vec<_> = c
-        .list_desktops_connect_status()
-        .connect_status(ConnectStatus::Connected)
-        .limit(2000)
-        .items()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let connected: Vec<_> =
+        c.items(&Query::new().connect_status(ConnectStatus::Connected).limit(2000)).collect::<Result<_, _>>().unwrap();
     assert_eq!(connected.len(), fleet.iter().filter(|d| d.connect_status == "CONNECTED").count());
 
     let name = fleet[10].user_names().next().unwrap().to_owned();
-    let page = c.list_desktops_connect_status().user_name(name.clone()).send().unwrap();
+    let page = c.send(&Query::new().user_name(name.clone())).unwrap();
     assert!(page.desktops().iter().all(|d| d.user_names().any(|n| n == name)));
     assert!(page.request_id().is_some());
 }
@@ -49,8 +44,10 @@ fn filters_and_paging_through_a_fleet() {
 #[test]
 fn a_wrong_key_gets_401_and_is_not_retried() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
-    let c = builder(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap();
-    let err = c.list_desktops_connect_status().send().unwrap_err();
+    let c =
+        Client::new(builder(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap())
+            .unwrap();
+    let err = c.send(&Query::new()).unwrap_err();
     let service = err.as_service_error().unwrap();
     assert_eq!((service.status().as_u16(), service.code()), (401, "APIGW.0301"));
     assert!(err.to_string().contains("verify aksk signature fail"), "{err}");
@@ -61,7 +58,7 @@ fn a_wrong_key_gets_401_and_is_not_retried() {
 fn a_503_then_success_is_recovered_by_retry() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
     emu.push_faults([FaultRule::new(Fault::status(503), 2)]);
-    let page = client(&emu).list_desktops_connect_status().send().unwrap();
+    let page = client(&emu).send(&Query::new()).unwrap();
     assert_eq!(page.total_count(), Some(5));
     assert_eq!(emu.stats().requests, 3);
 }
@@ -70,11 +67,11 @@ fn a_503_then_success_is_recovered_by_retry() {
 fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
     emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 1)]);
-    let c = builder(&emu).timeout(Duration::from_millis(300)).build().unwrap();
-    let page = c.list_desktops_connect_status().send().unwrap();
+    let c = Client::new(builder(&emu).attempt_timeout(Duration::from_millis(300)).build().unwrap()).unwrap();
+    let page = c.send(&Query::new()).unwrap();
     assert_eq!(page.total_count(), Some(5));
     emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 3)]);
-    let err = c.list_desktops_connect_status().send().unwrap_err();
+    let err = c.send(&Query::new()).unwrap_err();
     let Error::Transport(t) = err.last_error() else { panic!("{err:?}") };
     assert_eq!(t.kind(), TransportErrorKind::Timeout);
     assert_eq!(err.attempts(), 3);
@@ -83,9 +80,9 @@ fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
 #[test]
 fn connection_refused_is_a_connect_error() {
     let emu = Emulator::start(EmulatorConfig::default()).unwrap();
-    let c = builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap();
+    let c = Client::new(builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap()).unwrap();
     emu.stop();
-    let err = c.list_desktops_connect_status().send().unwrap_err();
+    let err = c.send(&Query::new()).unwrap_err();
     let Error::Transport(t) = &err else { panic!("{err:?}") };
     assert_eq!(t.kind(), TransportErrorKind::Connect, "{err}");
 }
@@ -93,9 +90,12 @@ fn connection_refused_is_a_connect_error() {
 #[test]
 fn a_clock_ten_hours_off_is_corrected_once_and_remembered() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
-    let c = builder(&emu).clock(|| std::time::SystemTime::now() - Duration::from_secs(36_000)).build().unwrap();
-    assert!(c.list_desktops_connect_status().send().is_ok());
-    assert!(c.list_desktops_connect_status().send().is_ok());
+    let c = Client::builder(builder(&emu).build().unwrap())
+        .clock(|| std::time::SystemTime::now() - Duration::from_secs(36_000))
+        .build()
+        .unwrap();
+    assert!(c.send(&Query::new()).is_ok());
+    assert!(c.send(&Query::new()).is_ok());
     assert_eq!((emu.stats().requests, emu.stats().auth_failures), (3, 1));
 }
 
@@ -103,9 +103,9 @@ fn a_clock_ten_hours_off_is_corrected_once_and_remembered() {
 fn bad_input_is_refused_before_anything_is_sent() {
     let emu = Emulator::start(EmulatorConfig::default()).unwrap();
     let c = client(&emu);
-    let err = c.list_desktops_connect_status().limit(5000).send().unwrap_err();
+    let err = c.send(&Query::new().limit(5000)).unwrap_err();
     assert_eq!(err.to_string(), "invalid limit 5000: must be between 0 and 2000");
-    let err = c.list_desktops_connect_status().user_name("").items().next().unwrap().unwrap_err();
+    let err = c.items(&Query::new().user_name("")).next().unwrap().unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)));
     assert_eq!(emu.stats().requests, 0);
 }
@@ -119,7 +119,7 @@ fn the_client_is_send_sync_clone() {
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let c = c.clone();
-            std::thread::spawn(move || c.list_desktops_connect_status().limit(7).items().count())
+            std::thread::spawn(move || c.items(&Query::new().limit(7)).count())
         })
         .collect();
     for h in handles {

@@ -8,6 +8,7 @@ mod fault_matrix;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
+use workspace_blocking::{ClientOptions, Query};
 
 use fault_matrix::{arm, check, options, rows, serving};
 use workspace_blocking::{Client, Credentials};
@@ -20,10 +21,9 @@ fn every_row_of_the_fault_matrix() {
         let emu = Emulator::start(EmulatorConfig::default().desktops(50)).unwrap();
         arm(&row, &emu);
         let behind = Duration::from_secs(row.client.clock_behind_secs);
-        let client =
-            Client::builder().options(options(&row, &emu)).clock(move || SystemTime::now() - behind).build().unwrap();
+        let client = Client::builder(options(&row, &emu)).clock(move || SystemTime::now() - behind).build().unwrap();
         let emu = serving(&row, emu);
-        let outcome = client.list_desktops_connect_status().limit(10).send().map(|p| p.desktops().len() as u64);
+        let outcome = client.send(&Query::new().limit(10)).map(|p| p.desktops().len() as u64);
         failures.extend(check(&row, outcome, emu.map_or(0, |e| e.stats().requests)).err());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -32,16 +32,20 @@ fn every_row_of_the_fault_matrix() {
 #[test]
 fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(300)).unwrap();
-    let client = Client::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-        .build()
-        .unwrap();
+    let client = Client::builder(
+        ClientOptions::builder()
+            .endpoint(emu.base_url())
+            .project_id(emu.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .build()
+    .unwrap();
     let original = emu.desktops();
     // Insertions at the front shift items onto the next page: no item twice, the end is reached.
     let mut seen = Vec::new();
-    for (i, page) in client.list_desktops_connect_status().limit(50).pages().enumerate() {
+    for (i, page) in client.pages(&Query::new().limit(50)).enumerate() {
         seen.extend(page.unwrap().desktops().iter().map(|d| d.desktop_id.clone().unwrap()));
         if i == 1 {
             let mut grown = original[..10]
@@ -61,7 +65,7 @@ fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
     // Removals shift items back: paging still ends, without a crash or a repeat.
     emu.replace_fleet(original.clone());
     let mut seen = Vec::new();
-    for (i, page) in client.list_desktops_connect_status().limit(50).pages().enumerate() {
+    for (i, page) in client.pages(&Query::new().limit(50)).enumerate() {
         seen.extend(page.unwrap().desktops().iter().map(|d| d.desktop_id.clone().unwrap()));
         if i == 1 {
             emu.replace_fleet(original[20..].to_vec());
@@ -75,12 +79,16 @@ fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
 fn load_many_concurrent_readers_lose_and_repeat_nothing() {
     let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap());
     let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
-    let client = Client::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-        .build()
-        .unwrap();
+    let client = Client::builder(
+        ClientOptions::builder()
+            .endpoint(emu.base_url())
+            .project_id(emu.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .build()
+    .unwrap();
     let end = Instant::now() + Duration::from_secs(2);
     let readers: Vec<_> = (0..6)
         .map(|i| {
@@ -90,9 +98,7 @@ fn load_many_concurrent_readers_lose_and_repeat_nothing() {
                 // Bounded in time and count.
                 while Instant::now() < end && reads < 200 {
                     let ids: Vec<String> = client
-                        .list_desktops_connect_status()
-                        .limit([50, 100, 333, 2000][i % 4])
-                        .items()
+                        .items(&Query::new().limit([50, 100, 333, 2000][i % 4]))
                         .map(|d| d.unwrap().desktop_id.unwrap())
                         .collect();
                     assert_eq!(ids.len(), expected.len(), "nothing lost or repeated");

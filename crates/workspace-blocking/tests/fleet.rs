@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use workspace_blocking::{ClientOptions, ClientOptionsBuilder, Query};
 
 use workspace_blocking::{Change, Client, Credentials, Error, RetryPolicy};
 use workspace_core::PagingError;
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
 
-fn builder(emu: &Emulator) -> workspace_blocking::ClientBuilder {
-    Client::builder()
+fn builder(emu: &Emulator) -> ClientOptionsBuilder {
+    ClientOptions::builder()
         .endpoint(emu.base_url())
         .project_id(emu.project_id())
         .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
@@ -21,8 +22,8 @@ fn builder(emu: &Emulator) -> workspace_blocking::ClientBuilder {
 #[test]
 fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(12_000).seed(5)).unwrap();
-    let client = builder(&emu).build().unwrap();
-    let mut items = client.list_desktops_connect_status().limit(500).read_fleet();
+    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let mut items = client.read_fleet(&Query::new().limit(500));
     let ids: Vec<String> = items.by_ref().map(|d| d.unwrap().desktop_id.unwrap()).collect();
     assert_eq!(ids.len(), 12_000);
     let unique: HashSet<String> = ids.into_iter().collect();
@@ -32,7 +33,7 @@ fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
     // and 1500, and one page of 2000 at offset 2000.
     assert_eq!(items.requests(), 1 + 4 * 5);
 
-    let counts = client.list_desktops_connect_status().count_by_status().unwrap();
+    let counts = client.count_by_status(&Query::new()).unwrap();
     assert_eq!(
         (counts.total, counts.unregister, counts.registered, counts.connected, counts.disconnected),
         (12_000, 3000, 3000, 3000, 3000)
@@ -42,8 +43,8 @@ fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
 #[test]
 fn a_fleet_that_cannot_be_read_completely_says_so() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5000).status_weights([0, 0, 1, 0])).unwrap();
-    let client = builder(&emu).build().unwrap();
-    let results: Vec<_> = client.list_desktops_connect_status().limit(2000).read_fleet().collect();
+    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let results: Vec<_> = client.read_fleet(&Query::new().limit(2000)).collect();
     let err = results.last().unwrap().as_ref().unwrap_err();
     assert!(matches!(err, Error::Paging(PagingError::PartTooLarge { total: 5000, reachable: 4000, .. })), "{err}");
     assert!(err.to_string().contains("connect_status=CONNECTED) has 5000 matching desktops"), "{err}");
@@ -56,13 +57,9 @@ fn more_than_100_user_names_are_batched_and_merged_without_duplicates() {
     let names: Vec<String> =
         fleet.iter().take(250).flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
     assert!(names.len() > 200);
-    let client = builder(&emu).build().unwrap();
-    let got: Vec<String> = client
-        .list_desktops_connect_status()
-        .user_names(names.clone())
-        .read_fleet()
-        .map(|d| d.unwrap().desktop_id.unwrap())
-        .collect();
+    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let got: Vec<String> =
+        client.read_fleet(&Query::new().user_names(names.clone())).map(|d| d.unwrap().desktop_id.unwrap()).collect();
     let expected: HashSet<String> = fleet
         .iter()
         .filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n)))
@@ -71,7 +68,7 @@ fn more_than_100_user_names_are_batched_and_merged_without_duplicates() {
     assert_eq!(got.len(), expected.len(), "no duplicates");
     assert_eq!(got.into_iter().collect::<HashSet<_>>(), expected);
     // A plain send still refuses more than 100 names, before sending anything.
-    let err = client.list_desktops_connect_status().user_names(names).send().unwrap_err();
+    let err = client.send(&Query::new().user_names(names)).unwrap_err();
     assert!(err.to_string().contains("at most 100 user names per request"), "{err}");
 }
 
@@ -83,8 +80,7 @@ fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
     let changed = Arc::new(Mutex::new(Vec::new()));
     let (hook_emu, hook_changed, hook_ids) = (emu.clone(), changed.clone(), ids.clone());
     // The client's sleep between polls is where the fleet changes: deterministic, no timing.
-    let client = builder(&emu)
-        .retry_policy(RetryPolicy::disabled())
+    let client = Client::builder(builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap())
         .sleep(move |_| {
             let tick = ticks.fetch_add(1, Ordering::SeqCst);
             match tick {
@@ -109,7 +105,7 @@ fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
         .unwrap();
     let before: std::collections::HashMap<String, String> =
         emu.desktops().into_iter().map(|d| (d.desktop_id, d.connect_status)).collect();
-    let events: Vec<_> = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(5).collect();
+    let events: Vec<_> = client.watch(&Query::new(), Duration::from_millis(1)).max_polls(5).collect();
     let errors = events.iter().filter(|e| e.is_err()).count();
     assert_eq!(errors, 1, "the failed poll is reported once");
     let transitions: Vec<_> = events.into_iter().filter_map(Result::ok).collect();
@@ -130,8 +126,8 @@ fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
 fn the_watcher_stops_at_a_permanent_error() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
     emu.push_faults([FaultRule::new(Fault::status(401), 5)]);
-    let client = builder(&emu).sleep(|_| {}).build().unwrap();
-    let mut watcher = client.list_desktops_connect_status().watch(Duration::from_millis(1)).max_polls(3);
+    let client = Client::builder(builder(&emu).build().unwrap()).sleep(|_| {}).build().unwrap();
+    let mut watcher = client.watch(&Query::new(), Duration::from_millis(1)).max_polls(3);
     let first = watcher.next().unwrap().unwrap_err();
     assert_eq!(first.status().map(|s| s.as_u16()), Some(401));
     assert!(watcher.next().is_none(), "a 401 is never polled again");

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use workspace_blocking::{ClientOptions, Query};
 
 use workspace_blocking::{Client, Credentials};
 use workspace_emulator::{Emulator, EmulatorConfig, KeyPair};
@@ -40,20 +41,28 @@ fn tracing_shows_attempts_and_decisions_but_no_secret_and_no_user_name() {
         .with_ansi(false)
         .finish();
     tracing::subscriber::with_default(subscriber, || {
-        let good = Client::builder()
-            .endpoint(emu.base_url())
-            .project_id(emu.project_id())
-            .credentials(Credentials::temporary("TMPAK", SK, TOKEN).unwrap())
-            .build()
-            .unwrap();
-        assert!(good.list_desktops_connect_status().user_name(user.clone()).send().is_ok());
-        let bad = Client::builder()
-            .endpoint(emu.base_url())
-            .project_id(emu.project_id())
-            .credentials(Credentials::temporary("TMPAK", "wrong-secret-key-value", TOKEN).unwrap())
-            .build()
-            .unwrap();
-        assert!(bad.list_desktops_connect_status().user_name(user.clone()).send().is_err());
+        let good = Client::builder(
+            ClientOptions::builder()
+                .endpoint(emu.base_url())
+                .project_id(emu.project_id())
+                .credentials(Credentials::temporary("TMPAK", SK, TOKEN).unwrap())
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+        assert!(good.send(&Query::new().user_name(user.clone())).is_ok());
+        let bad = Client::builder(
+            ClientOptions::builder()
+                .endpoint(emu.base_url())
+                .project_id(emu.project_id())
+                .credentials(Credentials::temporary("TMPAK", "wrong-secret-key-value", TOKEN).unwrap())
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+        assert!(bad.send(&Query::new().user_name(user.clone())).is_err());
     });
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     for expected in [

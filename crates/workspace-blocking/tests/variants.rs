@@ -6,7 +6,7 @@
 mod variants;
 
 use workspace_blocking::types::ConnectStatus;
-use workspace_blocking::{Client, Error, Page};
+use workspace_blocking::{Client, Error, Page, Query};
 
 /// Pages through a query: the ids read, and the error that ended it, if any.
 fn page_ids(pages: impl Iterator<Item = Result<Page, Error>>) -> Result<Vec<String>, (Vec<String>, Error)> {
@@ -25,22 +25,21 @@ fn every_variant_gives_every_desktop_once_and_the_right_counts() {
     let mut failures = Vec::new();
     for v in variants::variants() {
         let emu = variants::start(&v);
-        let client = Client::builder().options(variants::options(&emu)).build().unwrap();
-        let list = || client.list_desktops_connect_status();
+        let client = Client::new(variants::options(&emu)).unwrap();
         let mut check = |r: Result<(), String>| failures.extend(r.err().map(|e| format!("{}: {e}", v.name)));
-        check(variants::check_paging("pages", page_ids(list().pages()), &variants::ids(&emu, None)));
+        check(variants::check_paging("pages", page_ids(client.pages(&Query::new())), &variants::ids(&emu, None)));
         check(variants::check_paging(
             "pages of CONNECTED",
-            page_ids(list().connect_status(ConnectStatus::Connected).pages()),
+            page_ids(client.pages(&Query::new().connect_status(ConnectStatus::Connected))),
             &variants::ids(&emu, Some("CONNECTED")),
         ));
         let all = variants::ids(&emu, None).into_iter().collect();
-        let read = list().read_fleet().map(|d| d.map(|d| d.id().to_owned())).collect();
+        let read = client.read_fleet(&Query::new()).map(|d| d.map(|d| d.id().to_owned())).collect();
         check(variants::check_read("fleet read", read, &all));
         let (names, want) = variants::users(&emu);
-        let read = list().user_names(names).read_fleet().map(|d| d.map(|d| d.id().to_owned())).collect();
+        let read = client.read_fleet(&Query::new().user_names(names)).map(|d| d.map(|d| d.id().to_owned())).collect();
         check(variants::check_read("fleet read of 150 users", read, &want));
-        check(variants::check_counts(list().count_by_status(), &emu));
+        check(variants::check_counts(client.count_by_status(&Query::new()), &emu));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
