@@ -75,6 +75,7 @@ pub(crate) fn check() -> Result {
     check_internal_dependencies(&mut failures)?;
     check_forbid_unsafe(&mut failures)?;
     check_msrv(&mut failures)?;
+    crate::api::check(&mut failures)?;
     if failures.is_empty() {
         eprintln!("deps: every architecture invariant holds");
         Ok(())
