@@ -137,3 +137,9 @@ pub fn check_counts(got: Result<StatusCounts, Error>, emu: &Emulator) -> Result<
     }
     Ok(())
 }
+
+/// An emulator serving 12,000 desktops (3,000 per status) but at most 4 requests a second: a
+/// concurrent read is throttled, slows down as a whole, and still reads every desktop once.
+pub fn rate_limited() -> Emulator {
+    Emulator::start(EmulatorConfig::default().desktops(12_000).rate_limit(4)).expect("emulator")
+}

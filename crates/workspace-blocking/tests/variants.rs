@@ -43,3 +43,13 @@ fn every_variant_gives_every_desktop_once_and_the_right_counts() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_throttled_concurrent_read_slows_down_and_reads_everything_once() {
+    let emu = variants::rate_limited();
+    let client = Client::new(variants::options(&emu)).unwrap();
+    let all = variants::ids(&emu, None).into_iter().collect();
+    let read = client.read_fleet(&Query::new()).map(|d| d.map(|d| d.id().to_owned())).collect();
+    variants::check_read("throttled fleet read", read, &all).unwrap();
+    assert!(emu.stats().throttled > 0, "the read was throttled");
+}

@@ -150,7 +150,15 @@ impl Call {
                 Action::Sleep(d)
             }
             State::InFlight => panic!("poll was called before the response to the last request was handled"),
-            State::Ready | State::Waiting(_) => self.send(started, now),
+            State::Ready | State::Waiting(_) => match self.core.throttled_for(now) {
+                // Another call of this client was throttled: wait as it does, so that a
+                // concurrent read slows down as a whole instead of each call failing alone.
+                Some(wait) => {
+                    self.state = State::Ready;
+                    Action::Sleep(wait)
+                }
+                None => self.send(started, now),
+            },
         }
     }
 
@@ -306,6 +314,9 @@ impl Call {
             self.retry_cost = Some(cost);
         }
         self.retries += 1;
+        if class == RetryClass::Throttling {
+            self.core.throttle(now + delay);
+        }
         #[cfg(feature = "tracing")]
         tracing::info!(parent: &self.span, attempt = self.attempts, class = ?class, delay_ms = delay.as_millis() as u64, "retrying");
         State::Waiting(delay)
@@ -339,4 +350,58 @@ fn server_time(error: &Error) -> Option<SystemTime> {
         let at = e.message().rfind("server time:")? + "server time:".len();
         parse_sdk_date(e.message().get(at..at + 16)?)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClientOptions, Credentials};
+    use std::time::UNIX_EPOCH;
+
+    fn core() -> ClientCore {
+        let options = ClientOptions::builder()
+            .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+            .project_id("p")
+            .credentials(Credentials::ak_sk("ak", "sk").unwrap())
+            .build()
+            .unwrap();
+        ClientCore::new(options)
+    }
+
+    fn response(
+        status: u16,
+        headers: &[(&'static str, &str)],
+        body: &str,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let mut r = Response::new(body.as_bytes().to_vec());
+        *r.status_mut() = http::StatusCode::from_u16(status).unwrap();
+        for (k, v) in headers {
+            r.headers_mut().insert(*k, v.parse().unwrap());
+        }
+        Ok(r)
+    }
+
+    #[test]
+    fn a_throttled_call_holds_back_every_call_of_its_client() {
+        let core = core();
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
+        let mut a = core.call(Default::default(), 1);
+        let mut b = core.call(Default::default(), 2);
+        assert!(matches!(a.poll(t0), Action::Send(_)));
+        let throttled = r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#;
+        a.handle(response(429, &[("retry-after", "2")], throttled), t0);
+        // The other call, about to send, waits as long as the throttled one.
+        assert!(matches!(b.poll(t0), Action::Sleep(d) if d == Duration::from_secs(2)));
+        assert!(matches!(a.poll(t0), Action::Sleep(d) if d == Duration::from_secs(2)));
+        let later = t0 + Duration::from_secs(2);
+        assert!(matches!(b.poll(later), Action::Send(_)));
+        assert!(matches!(a.poll(later), Action::Send(_)));
+    }
+
+    #[test]
+    #[should_panic(expected = "without a request in flight")]
+    fn handling_without_a_request_is_a_driver_bug() {
+        let mut call = core().call(Default::default(), 1);
+        call.handle(response(200, &[], "{}"), UNIX_EPOCH);
+    }
 }

@@ -1,7 +1,8 @@
 //! What a client's calls share: its options, and what it learns while it runs.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
 
@@ -26,6 +27,8 @@ struct Inner {
     profile: ServiceProfile,
     project: OnceLock<ProjectId>,
     preferred_endpoint: AtomicUsize,
+    /// No call sends before this time: the service throttled one of them.
+    throttled_until: Mutex<Option<SystemTime>>,
 }
 
 impl ClientCore {
@@ -42,6 +45,7 @@ impl ClientCore {
             profile: ServiceProfile::default(),
             project,
             preferred_endpoint: AtomicUsize::new(0),
+            throttled_until: Mutex::new(None),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -79,6 +83,20 @@ impl ClientCore {
 
     pub(crate) fn prefer_endpoint(&self, index: usize) {
         self.inner.preferred_endpoint.store(index, Ordering::Relaxed);
+    }
+
+    /// Holds every call of this client back until `until`: one call was throttled, so all wait.
+    pub(crate) fn throttle(&self, until: SystemTime) {
+        let mut t = self.inner.throttled_until.lock().unwrap_or_else(PoisonError::into_inner);
+        if t.is_none_or(|current| current < until) {
+            *t = Some(until);
+        }
+    }
+
+    /// How long a call must still wait at `now` before sending, after a throttled one.
+    pub(crate) fn throttled_for(&self, now: SystemTime) -> Option<Duration> {
+        let t = self.inner.throttled_until.lock().unwrap_or_else(PoisonError::into_inner);
+        t.and_then(|until| until.duration_since(now).ok()).filter(|d| !d.is_zero())
     }
 
     pub(crate) fn budget(&self) -> Option<&RetryBudget> {
