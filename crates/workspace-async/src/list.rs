@@ -115,11 +115,13 @@ pub struct FleetItems {
     client: Client,
     read: Result<FleetRead, Option<Error>>,
     in_flight: Vec<(Ticket, PageFuture)>,
+    /// The error that ended the read, yielded after the desktops read before it.
+    failed: Option<Error>,
 }
 
 impl FleetItems {
     pub(crate) fn new(client: Client, read: Result<FleetRead, Error>) -> Self {
-        Self { client, read: read.map_err(Some), in_flight: Vec::new() }
+        Self { client, read: read.map_err(Some), in_flight: Vec::new(), failed: None }
     }
 
     /// The next desktop, or `None` at the end.
@@ -146,6 +148,9 @@ impl Stream for FleetItems {
             if let Some(item) = read.next_item() {
                 return Poll::Ready(Some(Ok(item)));
             }
+            if let Some(e) = this.failed.take() {
+                return Poll::Ready(Some(Err(e)));
+            }
             while this.in_flight.len() < this.client.options().concurrency() {
                 let Some((ticket, request)) = read.next_request() else { break };
                 this.in_flight.push((ticket, this.client.start(request)));
@@ -161,7 +166,8 @@ impl Stream for FleetItems {
                     answered = true;
                     if let Err(e) = read.on_result(ticket, result) {
                         this.in_flight.clear();
-                        return Poll::Ready(Some(Err(e)));
+                        this.failed = Some(e);
+                        break;
                     }
                 } else {
                     i += 1;

@@ -1,7 +1,6 @@
 //! The built-in transport, over reqwest.
 
 use std::error::Error as _;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::{Request, Response};
@@ -52,7 +51,7 @@ impl ReqwestTransport {
 fn tls_config() -> Result<rustls::ClientConfig, ConfigError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    Ok(rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| ConfigError::new(format!("cannot set up TLS: {e}")))?
         .with_root_certificates(roots)

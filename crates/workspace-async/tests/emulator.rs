@@ -1,22 +1,22 @@
 //! The async client against the emulator over real HTTP.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../../tests/shared/setup.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod setup;
+
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::time::Duration;
-use workspace_async::{ClientOptions, ClientOptionsBuilder, Query};
+use workspace_async::{ClientOptionsBuilder, Query};
 
 use futures_core::Stream;
 use workspace_async::types::ConnectStatus;
 use workspace_async::{Client, Credentials, Error, RetryPolicy, TransportErrorKind};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+use workspace_emulator::{DEMO_AK, Emulator, EmulatorConfig, Fault, FaultRule};
 
 fn builder(emu: &Emulator) -> ClientOptionsBuilder {
-    ClientOptions::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-        .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(1)))
+    setup::options(emu)
 }
 
 fn client(emu: &Emulator) -> Client {

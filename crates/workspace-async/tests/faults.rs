@@ -5,13 +5,17 @@
 #[allow(dead_code, unreachable_pub)]
 mod fault_matrix;
 
+#[path = "../../../tests/shared/setup.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod setup;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
-use workspace_async::{ClientOptions, Query};
+use workspace_async::Query;
 
 use fault_matrix::{arm, check, options, rows, serving};
-use workspace_async::{Client, Credentials};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use workspace_async::Client;
+use workspace_emulator::{Emulator, EmulatorConfig};
 
 #[tokio::test]
 async fn every_row_of_the_fault_matrix() {
@@ -32,16 +36,7 @@ async fn every_row_of_the_fault_matrix() {
 async fn load_many_concurrent_tasks_lose_and_repeat_nothing() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap();
     let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
-    let client = Client::builder(
-        ClientOptions::builder()
-            .endpoint(emu.base_url())
-            .project_id(emu.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-            .build()
-            .unwrap(),
-    )
-    .build()
-    .unwrap();
+    let client = Client::builder(setup::options(&emu).build().unwrap()).build().unwrap();
     let end = Instant::now() + Duration::from_secs(2);
     let tasks: Vec<_> = (0..16)
         .map(|i| {

@@ -1,24 +1,25 @@
 //! Fleet-scale reads against the emulator with the async client: concurrency, counts, watching.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../../tests/shared/setup.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod setup;
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use workspace_async::{ClientOptions, ClientOptionsBuilder, Query};
+use workspace_async::{ClientOptionsBuilder, Query};
 
-use workspace_async::{Change, Client, Credentials, Error, RetryPolicy, Sleep, async_trait};
+use workspace_async::{Change, Client, Error, RetryPolicy, Sleep, async_trait};
 use workspace_core::PagingError;
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
 
 fn builder(emu: &Emulator) -> ClientOptionsBuilder {
-    ClientOptions::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+    setup::options(emu)
 }
 
-async fn ids(client: &Client, concurrency: usize) -> Vec<String> {
+async fn ids(client: &Client, _concurrency: usize) -> Vec<String> {
     let mut items = client.read_fleet(&Query::new());
     let mut out = Vec::new();
     while let Some(d) = items.next().await {

@@ -3,31 +3,20 @@
 //! listens, so a test running beside it without a subscriber could hide its events.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+#[path = "../../../tests/shared/setup.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod setup;
+
 use workspace_async::{ClientOptions, Query};
 
 use workspace_async::{Client, Credentials};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn tracing_shows_no_secret_and_no_user_name() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(20)).unwrap();
     let user = emu.desktops()[3].user_names().next().unwrap().to_owned();
-    let captured = Captured::default();
+    let captured = setup::Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -49,7 +38,7 @@ async fn tracing_shows_no_secret_and_no_user_name() {
     };
     assert!(build(DEMO_SK).send(&Query::new().user_name(user.clone())).await.is_ok());
     assert!(build("wrong-secret").send(&Query::new().user_name(user.clone())).await.is_err());
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     assert!(text.contains("status=200") && text.contains("status=401"), "{text}");
     for secret in [DEMO_SK, "wrong-secret", user.as_str()] {
         assert!(!text.contains(secret), "tracing output shows {secret}:\n{text}");

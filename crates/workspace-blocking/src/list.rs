@@ -82,11 +82,13 @@ impl Iterator for Items {
 pub struct FleetItems {
     client: Client,
     read: Result<FleetRead, Option<Error>>,
+    /// The error that ended the read, yielded after the desktops read before it.
+    failed: Option<Error>,
 }
 
 impl FleetItems {
     pub(crate) fn new(client: Client, read: Result<FleetRead, Error>) -> Self {
-        Self { client, read: read.map_err(Some) }
+        Self { client, read: read.map_err(Some), failed: None }
     }
 
     /// How many requests were sent so far.
@@ -107,6 +109,9 @@ impl Iterator for FleetItems {
             if let Some(item) = read.next_item() {
                 return Some(Ok(item));
             }
+            if let Some(e) = self.failed.take() {
+                return Some(Err(e));
+            }
             let mut batch = Vec::new();
             while batch.len() < self.client.options().concurrency() {
                 let Some(next) = read.next_request() else { break };
@@ -118,7 +123,8 @@ impl Iterator for FleetItems {
             let (tickets, requests): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
             for (ticket, result) in tickets.into_iter().zip(self.client.execute_all(requests)) {
                 if let Err(e) = read.on_result(ticket, result) {
-                    return Some(Err(e));
+                    self.failed = Some(e);
+                    break;
                 }
             }
         }

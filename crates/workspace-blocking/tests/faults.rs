@@ -5,14 +5,18 @@
 #[allow(dead_code, unreachable_pub)]
 mod fault_matrix;
 
+#[path = "../../../tests/shared/setup.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod setup;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use workspace_blocking::{ClientOptions, Query};
+use workspace_blocking::Query;
 
 use fault_matrix::{arm, check, options, rows, serving};
-use workspace_blocking::{Client, Credentials};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use workspace_blocking::Client;
+use workspace_emulator::{Emulator, EmulatorConfig};
 
 #[test]
 fn every_row_of_the_fault_matrix() {
@@ -32,16 +36,7 @@ fn every_row_of_the_fault_matrix() {
 #[test]
 fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(300)).unwrap();
-    let client = Client::builder(
-        ClientOptions::builder()
-            .endpoint(emu.base_url())
-            .project_id(emu.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-            .build()
-            .unwrap(),
-    )
-    .build()
-    .unwrap();
+    let client = Client::builder(setup::options(&emu).build().unwrap()).build().unwrap();
     let original = emu.desktops();
     // Insertions at the front shift items onto the next page: no item twice, the end is reached.
     let mut seen = Vec::new();
@@ -79,16 +74,7 @@ fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
 fn load_many_concurrent_readers_lose_and_repeat_nothing() {
     let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap());
     let expected: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
-    let client = Client::builder(
-        ClientOptions::builder()
-            .endpoint(emu.base_url())
-            .project_id(emu.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-            .build()
-            .unwrap(),
-    )
-    .build()
-    .unwrap();
+    let client = Client::builder(setup::options(&emu).build().unwrap()).build().unwrap();
     let end = Instant::now() + Duration::from_secs(2);
     let readers: Vec<_> = (0..6)
         .map(|i| {

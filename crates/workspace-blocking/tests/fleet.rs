@@ -1,22 +1,23 @@
 //! Fleet-scale reads against the emulator: past the window, more than 100 users, counts, watching.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../../tests/shared/setup.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod setup;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use workspace_blocking::{ClientOptions, ClientOptionsBuilder, Query};
+use workspace_blocking::{ClientOptionsBuilder, Query};
 
-use workspace_blocking::{Change, Client, Credentials, Error, RetryPolicy};
+use workspace_blocking::{Change, Client, Error, RetryPolicy};
 use workspace_core::PagingError;
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
 
 fn builder(emu: &Emulator) -> ClientOptionsBuilder {
-    ClientOptions::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+    setup::options(emu)
 }
 
 #[test]

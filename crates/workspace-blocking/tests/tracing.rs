@@ -3,27 +3,16 @@
 //! listens, so a test running beside it without a subscriber could hide its events.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+#[path = "../../../tests/shared/setup.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod setup;
+
 use workspace_blocking::{ClientOptions, Query};
 
 use workspace_blocking::{Client, Credentials};
 use workspace_emulator::{Emulator, EmulatorConfig, KeyPair};
 
 /// Collects everything a `fmt` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn tracing_shows_attempts_and_decisions_but_no_secret_and_no_user_name() {
     const SK: &str = "temporary-secret-key-value";
@@ -33,7 +22,7 @@ fn tracing_shows_attempts_and_decisions_but_no_secret_and_no_user_name() {
             .unwrap();
     emu.push_faults([workspace_emulator::FaultRule::new(workspace_emulator::Fault::status(503), 1)]);
     let user = emu.desktops()[3].user_names().next().unwrap().to_owned();
-    let captured = Captured::default();
+    let captured = setup::Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -64,7 +53,7 @@ fn tracing_shows_attempts_and_decisions_but_no_secret_and_no_user_name() {
         .unwrap();
         assert!(bad.send(&Query::new().user_name(user.clone())).is_err());
     });
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     for expected in [
         "attempt=1",
         "status=503",
