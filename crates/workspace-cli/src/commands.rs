@@ -87,9 +87,23 @@ pub(crate) fn list(client: &Client, args: &List, sink: &Sink) -> Result<(), Fail
         return Ok(());
     }
     let mut progress = Progress::new();
-    for desktop in client.read_fleet(&query) {
-        out.desktop(&desktop?)?;
-        progress.tick();
+    let mut desktops = client.read_fleet(&query);
+    while let Some(desktop) = desktops.next() {
+        match desktop {
+            Ok(d) => {
+                out.desktop(&d)?;
+                progress.tick();
+            }
+            Err(e) => {
+                // Requests go out together, so desktops that come before the failed request in
+                // the read's order may still be waiting behind the error: write them first, so
+                // that the output holds everything read up to the failure.
+                for d in desktops.by_ref().map_while(Result::ok) {
+                    out.desktop(&d)?;
+                }
+                return Err(e.into());
+            }
+        }
     }
     drop(progress);
     out.finish(None)?;
