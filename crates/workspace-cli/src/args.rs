@@ -87,8 +87,8 @@ pub(crate) struct Global {
     /// Time limit for each attempt, in seconds (not for the whole command).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) timeout: Option<f64>,
-    /// Requests in flight at once when reading the whole fleet (list --all, summary, watch,
-    /// doctor); 1 sends one after the other.
+    /// Requests in flight at once when reading the whole fleet (list --all, watch, doctor, and
+    /// summary when it counts by reading); 1 sends one after the other.
     #[arg(long, global = true, default_value = "8", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) concurrency: u16,
     /// Time limit, in seconds, for list, summary and doctor as a whole, retries included; for

@@ -122,7 +122,8 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     let first = match first {
         Ok(page) => page,
         Err(e) => {
-            first_failed(report, &e, latency);
+            let discovering = client.core().project_id().is_none();
+            first_failed(report, &e, latency, discovering);
             return Err(e);
         }
     };
@@ -201,9 +202,10 @@ fn send_all(client: &Client, queries: &[Query]) -> Vec<Result<Page, Error>> {
     results
 }
 
-/// The first request failed: the endpoint was not reached or gave no usable answer, or the
-/// credentials were refused.
-fn first_failed(report: &mut Report, e: &Error, latency: Duration) {
+/// The first request failed: the endpoint was not reached or gave no usable answer, the
+/// credentials were refused, or (`discovering`: no project id is known yet) IAM did not name the
+/// project.
+fn first_failed(report: &mut Report, e: &Error, latency: Duration, discovering: bool) {
     let why = exit::describe(e);
     let refused = e.as_service_error().is_some_and(|s| matches!(s.status().as_u16(), 401 | 403));
     if refused {
@@ -217,6 +219,9 @@ fn first_failed(report: &mut Report, e: &Error, latency: Duration) {
         report.set("credentials", Outcome::Failed, format!("refused: {why}"), json!({}));
     } else if matches!(e.last_error(), Error::Config(_) | Error::Signing(_)) {
         report.set("credentials", Outcome::Failed, why, json!({}));
+    } else if discovering && matches!(e.last_error(), Error::InvalidResponse(_)) {
+        let detail = format!("the project id could not be discovered: {why}");
+        report.set("credentials", Outcome::Failed, detail, json!({}));
     } else if matches!(e.last_error(), Error::Transport(_)) {
         report.set("endpoint", Outcome::Failed, format!("not reached: {why}"), json!({}));
     } else {

@@ -497,3 +497,15 @@ fn without_the_emulator_feature_there_is_no_emulator_flag() {
     let o = run(Command::new(env!("CARGO_BIN_EXE_wks")).args(["--emulator", "connections", "list"]));
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
 }
+
+#[test]
+fn the_doctor_names_a_project_iam_does_not_know_under_credentials() {
+    let server = Server::start(1, |_, _| Reply::Json(200, json!({"projects": []}).to_string()));
+    let o = run(wks_discovering(&server).args(["doctor", "-o", "json"]));
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    let report: Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    assert_eq!(report["credentials"]["result"], "FAILED", "{report}");
+    let detail = report["credentials"]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("the project id could not be discovered") && detail.contains("IAM names no project"));
+    assert_eq!(report["endpoint"]["result"], "unknown", "{report}");
+}
