@@ -8,42 +8,42 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use workspace_bench::{PlainPage, page_json};
-use workspace_core::{Action, ClientOptions, Config, Credentials, Endpoint, build_request, parse_response, sign};
-use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ProjectId};
+use workspace_core::{Action, ClientCore, ClientOptions, Credentials, Query, build_request, parse_response, sign};
+use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest};
 
 const SK: &str = "exampleSecretKey0123456789abcdefghijklmnop";
 
-fn config() -> Config {
-    Config::new(
-        Endpoint::region("cn-north-4").unwrap(),
-        ProjectId::new("0a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
-        Credentials::ak_sk("HPUAEXAMPLEAK0000001", SK).unwrap(),
-    )
+fn options() -> ClientOptions {
+    ClientOptions::builder()
+        .region("cn-north-4")
+        .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+        .credentials(Credentials::ak_sk("HPUAEXAMPLEAK0000001", SK).unwrap())
+        .build()
+        .unwrap()
 }
 
 fn signing(c: &mut Criterion) {
-    let config = config();
+    let options = options();
     let now = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
     let mut g = c.benchmark_group("sign");
     g.bench_function("validate_build_sign", |b| {
         b.iter(|| {
-            let q = ListDesktopsConnectStatusRequest::builder()
+            let q = Query::new()
                 .user_names(["alice", "bob-1", "zhang_san"])
                 .connect_status(ConnectStatus::Connected)
                 .offset(0)
                 .limit(50)
-                .build()
+                .request()
                 .unwrap();
-            black_box(build_request(&config, &q, now).unwrap())
+            black_box(build_request(&options, &q, now).unwrap())
         })
     });
-    let q = ListDesktopsConnectStatusRequest::builder()
-        .user_names(["alice", "bob-1", "zhang_san"])
-        .limit(50)
-        .build()
-        .unwrap();
-    let req = build_request(&config, &q, now).unwrap();
-    let sts = sign::signature_of(&req, SK).unwrap().string_to_sign;
+    let q = Query::new().user_names(["alice", "bob-1", "zhang_san"]).limit(50).request().unwrap();
+    let req = build_request(&options, &q, now).unwrap();
+    // The string the request's signature was computed over, from the headers it signed.
+    let auth = req.headers()[http::header::AUTHORIZATION].to_str().unwrap();
+    let signed = sign::parse_authorization(auth).unwrap().signed_headers;
+    let sts = sign::signature_with(&req, &signed, SK).unwrap().string_to_sign;
     g.bench_function("hmac_sha256_baseline", |b| {
         b.iter(|| {
             let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SK.as_bytes()).unwrap();
@@ -74,12 +74,14 @@ fn parsing(c: &mut Criterion) {
 }
 
 fn whole_call(c: &mut Criterion) {
-    let core = ClientOptions::new()
-        .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
-        .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
-        .credentials(Credentials::ak_sk("HPUAEXAMPLEAK0000001", SK).unwrap())
-        .build()
-        .unwrap();
+    let core = ClientCore::new(
+        ClientOptions::builder()
+            .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+            .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+            .credentials(Credentials::ak_sk("HPUAEXAMPLEAK0000001", SK).unwrap())
+            .build()
+            .unwrap(),
+    );
     let body = page_json(100);
     let now = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
     c.bench_function("call/in_memory_100", |b| {

@@ -7,11 +7,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use workspace_async::AsyncClient;
+use workspace_async::Client as AsyncClient;
 use workspace_blocking::Client;
-use workspace_core::{Config, Credentials, Endpoint, build_request};
+use workspace_core::{ClientOptions, Credentials, Query, build_request};
 use workspace_emulator::{DEMO_AK, DEMO_SK};
-use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,33 +25,30 @@ fn main() {
     }
 }
 
-fn blocking(url: &str, project: &str) -> Client {
-    Client::builder()
+/// The options of a client of the emulator at `url`, keeping `concurrency` requests in flight
+/// when reading the fleet.
+fn options(url: &str, project: &str, concurrency: usize) -> ClientOptions {
+    ClientOptions::builder()
         .endpoint(url)
         .project_id(project)
         .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
+        .concurrency(concurrency)
         .build()
         .unwrap()
 }
 
-fn asynchronous(url: &str, project: &str) -> AsyncClient {
-    AsyncClient::builder()
-        .endpoint(url)
-        .project_id(project)
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-        .build()
-        .unwrap()
+fn blocking(url: &str, project: &str, concurrency: usize) -> Client {
+    Client::new(options(url, project, concurrency)).unwrap()
+}
+
+fn asynchronous(url: &str, project: &str, concurrency: usize) -> AsyncClient {
+    AsyncClient::new(options(url, project, concurrency)).unwrap()
 }
 
 /// One signed request for 100 desktops, built once: what a hand-written caller would resend.
 fn raw_request(url: &str, project: &str) -> http::Request<Vec<u8>> {
-    let config = Config::new(
-        Endpoint::parse(url).unwrap(),
-        ProjectId::new(project).unwrap(),
-        Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap(),
-    );
-    let q = ListDesktopsConnectStatusRequest::builder().limit(100).build().unwrap();
-    build_request(&config, &q, SystemTime::now()).unwrap()
+    let q = Query::new().limit(100).request().unwrap();
+    build_request(&options(url, project, 1), &q, SystemTime::now()).unwrap()
 }
 
 /// Requests per second and latency percentiles of `n` timed runs.
@@ -110,14 +106,15 @@ fn e2e(url: &str, project: &str, seconds: f64) {
         );
     };
 
-    let client = blocking(url, project);
+    let client = blocking(url, project, 1);
+    let hundred = Query::new().limit(100);
     let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
     let req = raw_request(url, project);
     row(
         "blocking (ureq)",
         alternate(
             seconds,
-            || assert_eq!(client.list_desktops_connect_status().limit(100).send().unwrap().desktops().len(), 100),
+            || assert_eq!(client.send(&hundred).unwrap().desktops().len(), 100),
             || {
                 let (_, mut body) = agent.run(req.clone()).unwrap().into_parts();
                 let v: serde_json::Value = serde_json::from_slice(&body.read_to_vec().unwrap()).unwrap();
@@ -127,20 +124,13 @@ fn e2e(url: &str, project: &str, seconds: f64) {
     );
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = asynchronous(url, project);
+    let client = asynchronous(url, project, 1);
     let raw = reqwest::Client::new();
     row(
         "async (reqwest)",
         alternate(
             seconds,
-            || {
-                rt.block_on(async {
-                    assert_eq!(
-                        client.list_desktops_connect_status().limit(100).send().await.unwrap().desktops().len(),
-                        100
-                    )
-                })
-            },
+            || rt.block_on(async { assert_eq!(client.send(&hundred).await.unwrap().desktops().len(), 100) }),
             || {
                 rt.block_on(async {
                     let r = raw.execute(reqwest::Request::try_from(req.clone()).unwrap()).await.unwrap();
@@ -164,22 +154,22 @@ fn fleet(url: &str, project: &str, quick: bool) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let latencies: &[u64] = if quick { &[20] } else { &[0, 20] };
     let mut at_20 = (0.0, 0.0);
+    let page_of_100 = Query::new().limit(100);
     for &ms in latencies {
         admin_latency(url, ms);
-        let client = blocking(url, project);
-        let t = Instant::now();
-        let mut items = client.list_desktops_connect_status().read_fleet();
-        let n = items.by_ref().inspect(|d| assert!(d.is_ok(), "{d:?}")).count();
-        println!(
-            "| blocking, sequential | {ms} ms | {:.2} s | {n} | {} |",
-            t.elapsed().as_secs_f64(),
-            items.requests()
-        );
         for c in [1usize, 8] {
-            let client = asynchronous(url, project);
+            let client = blocking(url, project, c);
+            let t = Instant::now();
+            let mut items = client.read_fleet(&page_of_100);
+            let n = items.by_ref().inspect(|d| assert!(d.is_ok(), "{d:?}")).count();
+            let how = if c == 1 { "blocking, sequential".to_owned() } else { format!("blocking, {c} concurrent") };
+            println!("| {how} | {ms} ms | {:.2} s | {n} | {} |", t.elapsed().as_secs_f64(), items.requests());
+        }
+        for c in [1usize, 8] {
+            let client = asynchronous(url, project, c);
             let (n, reqs, took) = rt.block_on(async {
                 let t = Instant::now();
-                let mut items = client.list_desktops_connect_status().concurrency(c).read_fleet();
+                let mut items = client.read_fleet(&page_of_100);
                 let mut n = 0;
                 while let Some(d) = items.next().await {
                     d.unwrap();
@@ -212,15 +202,16 @@ fn peak_kib() -> u64 {
 }
 
 fn memory(url: &str, project: &str, mode: &str) {
-    let client = blocking(url, project);
+    // One request at a time, so that only the read's own buffers are measured.
+    let client = blocking(url, project, 1);
     // Warm up the connection and allocator with one page.
-    client.list_desktops_connect_status().limit(100).send().unwrap();
+    client.send(&Query::new().limit(100)).unwrap();
     let before = peak_kib();
     let n = if mode == "collect" {
-        let all: Vec<_> = client.list_desktops_connect_status().read_fleet().map(|d| d.unwrap()).collect();
+        let all: Vec<_> = client.read_fleet(&Query::new()).map(|d| d.unwrap()).collect();
         all.len()
     } else {
-        client.list_desktops_connect_status().read_fleet().inspect(|d| assert!(d.is_ok(), "{d:?}")).count()
+        client.read_fleet(&Query::new()).inspect(|d| assert!(d.is_ok(), "{d:?}")).count()
     };
     println!("{n}\t{}", peak_kib().saturating_sub(before));
 }

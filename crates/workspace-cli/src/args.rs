@@ -4,14 +4,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use workspace_blocking::types::ConnectStatus;
 
 /// See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
-///
-/// Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with
-/// HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or
-/// --auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from
-/// --project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
-/// the region. Try it without a cloud account: wks --emulator connections list
 #[derive(Parser, Debug)]
-#[command(name = "wks", version, propagate_version = true, after_help = EXIT_CODES)]
+#[command(name = "wks", version, propagate_version = true, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
@@ -19,6 +13,42 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// What `wks --help` says before the options.
+#[cfg(feature = "emulator")]
+const LONG_ABOUT: &str = "\
+See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
+
+Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with
+HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or
+--auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from
+--project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
+the region. Try it without a cloud account: wks --emulator connections list";
+
+/// What `wks --help` says before the options.
+#[cfg(not(feature = "emulator"))]
+const LONG_ABOUT: &str = "\
+See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
+
+Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with
+HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or
+--auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from
+--project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
+the region.";
+
+#[cfg(feature = "emulator")]
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (also when the reader of the output goes away)
+  1  the output could not be written, or the emulator could not start (--emulator)
+  2  usage or invalid input (nothing was sent)
+  3  missing or invalid configuration or credentials
+  4  the service answered with an error
+  5  network failure or timeout
+  6  a response that breaks the documented contract (such as an IAM answer naming no project,
+     or a page without total_count)
+  7  the service behaves differently from its documentation (doctor)";
+
+#[cfg(not(feature = "emulator"))]
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (also when the reader of the output goes away)
@@ -27,7 +57,8 @@ Exit codes:
   3  missing or invalid configuration or credentials
   4  the service answered with an error
   5  network failure or timeout
-  6  a response that could not be understood
+  6  a response that breaks the documented contract (such as an IAM answer naming no project,
+     or a page without total_count)
   7  the service behaves differently from its documentation (doctor)";
 
 /// Options for every command.
@@ -47,6 +78,7 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "TOKEN")]
     pub(crate) auth_token: Option<String>,
     /// Run against a local emulator with its demo fleet and credentials.
+    #[cfg(feature = "emulator")]
     #[arg(long, global = true, conflicts_with_all = ["endpoint", "region", "project_id", "auth_token"])]
     pub(crate) emulator: bool,
     /// Retries after the first attempt, at most 100 (default: the SDK's standard policy, 2 retries).
@@ -55,6 +87,10 @@ pub(crate) struct Global {
     /// Time limit for each attempt, in seconds (not for the whole command).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) timeout: Option<f64>,
+    /// Requests in flight at once when reading the whole fleet (list --all, watch, doctor, and
+    /// summary when it counts by reading); 1 sends one after the other.
+    #[arg(long, global = true, default_value = "8", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
     /// Time limit, in seconds, for list, summary and doctor as a whole, retries included; for
     /// watch, for each poll.
     #[arg(long, global = true, default_value = "300", value_name = "SECONDS", value_parser = parse_seconds)]

@@ -3,8 +3,8 @@
 
 use std::io::{self, IsTerminal};
 
-use workspace_blocking::types::{ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder};
-use workspace_blocking::{Client, Error};
+use workspace_blocking::types::ListDesktopsConnectStatusRequest;
+use workspace_blocking::{Client, Error, Query};
 
 use crate::args::{Format, List, Summary};
 use crate::output::{self, DesktopWriter};
@@ -19,6 +19,9 @@ pub(crate) enum Failure {
     Output(io::Error),
     /// The service behaves differently from its documentation: the first check that failed.
     Differs(String),
+    /// The local emulator (`--emulator`) could not start.
+    #[cfg(feature = "emulator")]
+    Emulator(io::Error),
 }
 
 impl From<Error> for Failure {
@@ -39,8 +42,8 @@ pub(crate) fn format(asked: Option<Format>, fallback: Format) -> Format {
 }
 
 /// The query of `connections list`, as the flags give it.
-fn query(args: &List) -> ListDesktopsConnectStatusRequestBuilder {
-    let mut b = ListDesktopsConnectStatusRequest::builder().user_names(args.users.iter().cloned());
+fn query(args: &List) -> Query {
+    let mut b = Query::new().user_names(args.users.iter().cloned());
     if let Some(s) = &args.status {
         b = b.connect_status(s.clone());
     }
@@ -56,16 +59,27 @@ fn query(args: &List) -> ListDesktopsConnectStatusRequestBuilder {
 /// Checks the query of `connections list` before anything else: bad input is reported (exit code
 /// 2) even when the configuration is missing too.
 pub(crate) fn check_list(args: &List) -> Result<(), Error> {
-    query(args).build_batches()?;
+    // Every rule but the 100-name limit: more names are read in batches.
+    let mut b = ListDesktopsConnectStatusRequest::builder().user_names(args.users.iter().cloned());
+    if let Some(s) = &args.status {
+        b = b.connect_status(s.clone());
+    }
+    if let Some(o) = args.offset {
+        b = b.offset(o);
+    }
+    if let Some(l) = args.limit {
+        b = b.limit(l);
+    }
+    b.build_batches()?;
     Ok(())
 }
 
 /// `connections list`.
 pub(crate) fn list(client: &Client, args: &List, sink: &Sink) -> Result<(), Failure> {
-    let call = client.list_desktops_connect_status().query(query(args));
+    let query = query(args);
     let mut out = DesktopWriter::new(format(args.output, Format::Json), sink);
     if !args.all && args.users.len() <= 100 {
-        let page = call.send()?;
+        let page = client.send(&query)?;
         for d in page.desktops() {
             out.desktop(d)?;
         }
@@ -73,9 +87,23 @@ pub(crate) fn list(client: &Client, args: &List, sink: &Sink) -> Result<(), Fail
         return Ok(());
     }
     let mut progress = Progress::new();
-    for desktop in call.read_fleet() {
-        out.desktop(&desktop?)?;
-        progress.tick();
+    let mut desktops = client.read_fleet(&query);
+    while let Some(desktop) = desktops.next() {
+        match desktop {
+            Ok(d) => {
+                out.desktop(&d)?;
+                progress.tick();
+            }
+            Err(e) => {
+                // Requests go out together, so desktops that come before the failed request in
+                // the read's order may still be waiting behind the error: write them first, so
+                // that the output holds everything read up to the failure.
+                for d in desktops.by_ref().map_while(Result::ok) {
+                    out.desktop(&d)?;
+                }
+                return Err(e.into());
+            }
+        }
     }
     drop(progress);
     out.finish(None)?;
@@ -114,7 +142,7 @@ impl Drop for Progress {
 
 /// `connections summary`.
 pub(crate) fn summary(client: &Client, args: &Summary, sink: &Sink) -> Result<(), Failure> {
-    let counts = client.list_desktops_connect_status().count_by_status()?;
+    let counts = client.count_by_status(&Query::new())?;
     sink.write(&output::counts(format(args.output, Format::Json), &counts)?, 0)?;
     sink.flush()?;
     Ok(())

@@ -6,11 +6,9 @@ use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
-use workspace_blocking::types::{ConnectStatus, ListDesktopsConnectStatusRequest};
-use workspace_blocking::{Client, Error, Page, StatusCounts};
-use workspace_core::TotalsMeaning;
-use workspace_core::retry::CLOCK_SKEW_EVIDENCE;
-use workspace_core::time::parse_http_date;
+use workspace_blocking::types::ConnectStatus;
+use workspace_blocking::{Client, Error, Page, Query};
+use workspace_core::{CLOCK_SKEW_EVIDENCE, TotalsMeaning};
 
 use crate::args::{Doctor, ReportFormat};
 use crate::commands::Failure;
@@ -110,7 +108,7 @@ pub(crate) fn doctor(client: &Client, args: &Doctor, sink: &Sink) -> Result<(), 
 
 /// Runs the checks in order, filling `report`; stops at the first request that fails.
 fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
-    let counts = StatusCounts::requests(&ListDesktopsConnectStatusRequest::default())?;
+    let counts: Vec<Query> = Query::new().count_requests()?.into_iter().map(Query::from).collect();
     let given = client.core().project_id().is_some();
     // Every answer, for the request ids; the limit=0 ones, for what they held.
     let mut pages: Vec<Page> = Vec::new();
@@ -124,12 +122,13 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     let first = match first {
         Ok(page) => page,
         Err(e) => {
-            first_failed(report, &e, latency);
+            let discovering = client.core().project_id().is_none();
+            first_failed(report, &e, latency, discovering);
             return Err(e);
         }
     };
     let latency_ms = millis(latency);
-    let endpoints = client.core().config().endpoints();
+    let endpoints = client.options().endpoints();
     let url = endpoints.first().map(ToString::to_string).unwrap_or_default();
     let also = if endpoints.len() > 1 { " (or one of its fallbacks)" } else { "" };
     let detail = format!("reached {url}{also}; the first answer took {latency_ms} ms");
@@ -148,15 +147,16 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     pages.push(first);
 
     // 4: one page of the largest documented size.
-    let full = ListDesktopsConnectStatusRequest::builder().offset(0).limit(DOCUMENTED_MAX_LIMIT).build()?;
+    let full = Query::new().offset(0).limit(DOCUMENTED_MAX_LIMIT);
     let page = client.send(&full).inspect_err(|e| request_failed(report, "page_cap", e))?;
     page_cap(report, &page);
     pages.push(page);
 
-    // 5: each documented status with limit=0, against the first answer's total.
+    // 5: each documented status with limit=0, against the first answer's total; sent together,
+    // up to the client's concurrency at once.
     let mut parts = Vec::new();
-    for r in &counts[1..] {
-        let page = client.send(r).inspect_err(|e| request_failed(report, "total_count", e))?;
+    for result in send_all(client, &counts[1..]) {
+        let page = result.inspect_err(|e| request_failed(report, "total_count", e))?;
         parts.push(page.total_count());
         zero_entries.push(page.entries());
         pages.push(page);
@@ -183,9 +183,29 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     Ok(())
 }
 
-/// The first request failed: the endpoint was not reached or gave no usable answer, or the
-/// credentials were refused.
-fn first_failed(report: &mut Report, e: &Error, latency: Duration) {
+/// Sends `queries`, up to the client's concurrency at once (each on a scoped thread), and
+/// returns their results in order.
+fn send_all(client: &Client, queries: &[Query]) -> Vec<Result<Page, Error>> {
+    let at_once = client.options().concurrency().max(1);
+    if at_once == 1 {
+        return queries.iter().map(|q| client.send(q)).collect();
+    }
+    let mut results = Vec::with_capacity(queries.len());
+    for chunk in queries.chunks(at_once) {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunk.iter().map(|q| s.spawn(move || client.send(q))).collect();
+            for h in handles {
+                results.push(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+        });
+    }
+    results
+}
+
+/// The first request failed: the endpoint was not reached or gave no usable answer, the
+/// credentials were refused, or (`discovering`: no project id is known yet) IAM did not name the
+/// project.
+fn first_failed(report: &mut Report, e: &Error, latency: Duration, discovering: bool) {
     let why = exit::describe(e);
     let refused = e.as_service_error().is_some_and(|s| matches!(s.status().as_u16(), 401 | 403));
     if refused {
@@ -199,6 +219,9 @@ fn first_failed(report: &mut Report, e: &Error, latency: Duration) {
         report.set("credentials", Outcome::Failed, format!("refused: {why}"), json!({}));
     } else if matches!(e.last_error(), Error::Config(_) | Error::Signing(_)) {
         report.set("credentials", Outcome::Failed, why, json!({}));
+    } else if discovering && matches!(e.last_error(), Error::InvalidResponse(_)) {
+        let detail = format!("the project id could not be discovered: {why}");
+        report.set("credentials", Outcome::Failed, detail, json!({}));
     } else if matches!(e.last_error(), Error::Transport(_)) {
         report.set("endpoint", Outcome::Failed, format!("not reached: {why}"), json!({}));
     } else {
@@ -212,7 +235,7 @@ fn request_failed(report: &mut Report, check: &str, e: &Error) {
 
 /// The gateway's `Date` against this machine's clock when the answer arrived.
 fn clock(report: &mut Report, page: &Page, received: SystemTime) {
-    let date = page.headers().get("date").and_then(|v| v.to_str().ok()).and_then(parse_http_date);
+    let date = page.headers().get("date").and_then(|v| v.to_str().ok()).and_then(|v| httpdate::parse_http_date(v).ok());
     let Some(date) = date else {
         report.set("clock", Outcome::Unknown, "the answer had no Date header", json!({"clock_offset_ms": null}));
         return;

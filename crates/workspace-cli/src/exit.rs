@@ -8,6 +8,9 @@ use crate::safe_text;
 pub(crate) const OK: u8 = 0;
 /// The output could not be written.
 pub(crate) const OUTPUT: u8 = 1;
+/// The local emulator (`--emulator`) could not start.
+#[cfg(feature = "emulator")]
+pub(crate) const EMULATOR: u8 = 1;
 /// Usage or invalid input: nothing was sent.
 pub(crate) const USAGE: u8 = 2;
 /// Missing or invalid configuration or credentials.
@@ -16,7 +19,8 @@ pub(crate) const CONFIG: u8 = 3;
 pub(crate) const SERVICE: u8 = 4;
 /// Network failure or timeout.
 pub(crate) const NETWORK: u8 = 5;
-/// A response that could not be understood.
+/// A response that breaks the documented contract: one that could not be understood, an IAM
+/// answer naming no project, a page without `total_count`.
 pub(crate) const INVALID_RESPONSE: u8 = 6;
 /// The service behaves differently from its documentation (`doctor`).
 pub(crate) const DIFFERS: u8 = 7;

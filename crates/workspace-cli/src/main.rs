@@ -53,6 +53,11 @@ fn main() -> ExitCode {
             exit::report(&format!("the service behaves differently from its documentation: {first}"));
             ExitCode::from(exit::DIFFERS)
         }
+        #[cfg(feature = "emulator")]
+        Err(Failure::Emulator(e)) => {
+            exit::report(&format!("cannot start the local emulator (--emulator): {e}"));
+            ExitCode::from(exit::EMULATOR)
+        }
         Err(Failure::Sdk(e)) => {
             exit::report(&exit::describe(&e));
             exit::report_incomplete(written);

@@ -8,7 +8,7 @@ use serde_json::json;
 use unicode_width::UnicodeWidthStr;
 use workspace_blocking::types::{AttachType, ConnectDesktopsInfo, ConnectStatus};
 use workspace_blocking::{Change, StatusCounts, Transition};
-use workspace_core::time::format_sdk_date;
+use workspace_core::format_sdk_date;
 
 use crate::args::Format;
 use crate::safe_text::{csv_cell, terminal};

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use workspace_blocking::types::ConnectDesktopsInfo;
-use workspace_blocking::{Client, Error, TransportError};
+use workspace_blocking::{Client, Error, Query, TransportError};
 use workspace_core::Watch;
 
 use crate::args::{self, Format};
@@ -59,7 +59,7 @@ pub(crate) fn watch(client: &Client, args: &args::Watch, sink: &Sink, deadline: 
 fn poll(client: &Client, deadline: Duration) -> Result<Vec<ConnectDesktopsInfo>, Error> {
     let started = Instant::now();
     let mut desktops = Vec::new();
-    for d in client.list_desktops_connect_status().read_fleet() {
+    for d in client.read_fleet(&Query::new()) {
         desktops.push(d?);
         if started.elapsed() > deadline {
             let why = format!("the poll did not finish within its deadline of {} s (--deadline)", seconds(deadline));

@@ -425,3 +425,87 @@ fn hostile_errors_are_inert_in_the_doctors_report() {
         assert!(out.contains("\\u{1b}]0;pwned"), "{out}");
     }
 }
+
+/// `wks` with keys in the environment and nothing else, discovering the project id from IAM.
+fn wks_discovering(server: &Server) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wks"));
+    c.env_clear()
+        .env("HOME", empty_home())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HUAWEICLOUD_SDK_AK", "TESTAK")
+        .env("HUAWEICLOUD_SDK_SK", "test-secret")
+        .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", &server.url)
+        .args(["--endpoint", &server.url, "--region", "cn-north-4", "--retries", "0"]);
+    c
+}
+
+#[test]
+fn iam_naming_no_project_is_a_broken_contract_not_configuration() {
+    let server = Server::start(1, |_, _| Reply::Json(200, json!({"projects": []}).to_string()));
+    let o = run(wks_discovering(&server).args(["connections", "list"]));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(6), "{err}");
+    assert!(err.contains("IAM names no project"), "{err}");
+    assert!(o.stdout.is_empty());
+    assert_eq!(server.requests(), 1);
+}
+
+#[test]
+fn counts_without_total_count_are_a_broken_contract() {
+    let server = Server::start(10, |_, _| Reply::Json(200, json!({"desktops": []}).to_string()));
+    let o = run(wks(&server).args(["--retries", "0", "connections", "summary", "-o", "json"]));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(6), "{err}");
+    assert!(err.contains("total_count"), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn concurrency_is_at_least_one() {
+    let server = Server::start(1, |_, _| page(&[], 0));
+    for bad in ["0", "65", "many"] {
+        let o = run(wks(&server).args(["--concurrency", bad, "connections", "list"]));
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o.stderr));
+    }
+    assert_eq!(server.requests(), 0);
+}
+
+#[test]
+fn a_sequential_read_gives_the_same_listing() {
+    let server = Server::start(20, |_, target| {
+        let offset = param(target, "offset").unwrap_or(0) as usize;
+        let limit = param(target, "limit").unwrap_or(100) as usize;
+        let ds: Vec<Value> = (offset..(offset + limit).min(2500)).map(desktop).collect();
+        page(&ds, 2500)
+    });
+    let args = ["connections", "list", "--all", "--limit", "1000", "-o", "ndjson"];
+    let parallel = run(wks(&server).args(args));
+    let sequential = run(wks(&server).args(["--concurrency", "1"]).args(args));
+    for o in [&parallel, &sequential] {
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).lines().count(), 2500);
+    }
+    assert_eq!(parallel.stdout, sequential.stdout);
+}
+
+#[cfg(not(feature = "emulator"))]
+#[test]
+fn without_the_emulator_feature_there_is_no_emulator_flag() {
+    let help = run(Command::new(env!("CARGO_BIN_EXE_wks")).arg("--help"));
+    assert!(help.status.success());
+    assert!(!text(&help.stdout).contains("emulator"), "{}", text(&help.stdout));
+    let o = run(Command::new(env!("CARGO_BIN_EXE_wks")).args(["--emulator", "connections", "list"]));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}
+
+#[test]
+fn the_doctor_names_a_project_iam_does_not_know_under_credentials() {
+    let server = Server::start(1, |_, _| Reply::Json(200, json!({"projects": []}).to_string()));
+    let o = run(wks_discovering(&server).args(["doctor", "-o", "json"]));
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    let report: Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    assert_eq!(report["credentials"]["result"], "FAILED", "{report}");
+    let detail = report["credentials"]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("the project id could not be discovered") && detail.contains("IAM names no project"));
+    assert_eq!(report["endpoint"]["result"], "unknown", "{report}");
+}
