@@ -19,7 +19,8 @@ fn builder(emu: &Emulator) -> ClientOptionsBuilder {
     setup::options(emu)
 }
 
-async fn ids(client: &Client, _concurrency: usize) -> Vec<String> {
+async fn ids(emu: &Emulator, concurrency: usize) -> Vec<String> {
+    let client = Client::new(builder(emu).concurrency(concurrency).build().unwrap()).unwrap();
     let mut items = client.read_fleet(&Query::new());
     let mut out = Vec::new();
     while let Some(d) = items.next().await {
@@ -32,11 +33,11 @@ async fn ids(client: &Client, _concurrency: usize) -> Vec<String> {
 async fn a_12000_desktop_fleet_is_read_exactly_once_in_the_same_order_at_any_concurrency() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(12_000).seed(5)).unwrap();
     let client = Client::new(builder(&emu).build().unwrap()).unwrap();
-    let concurrent = ids(&client, 8).await;
+    let concurrent = ids(&emu, 8).await;
     assert_eq!(concurrent.len(), 12_000);
     let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     assert_eq!(concurrent.iter().cloned().collect::<HashSet<_>>(), fleet);
-    assert_eq!(ids(&client, 1).await, concurrent, "a stable order, whatever the concurrency");
+    assert_eq!(ids(&emu, 1).await, concurrent, "a stable order, whatever the concurrency");
 
     let counts = client.count_by_status(&Query::new()).await.unwrap();
     assert_eq!((counts.total, counts.connected, counts.other()), (12_000, 3000, 0));

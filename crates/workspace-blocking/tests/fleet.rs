@@ -33,6 +33,17 @@ fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
     // A probe of the whole query, then 4 parts of 3,000, each a probe of 500, pages at 500, 1000
     // and 1500, and one page of 2000 at offset 2000.
     assert_eq!(items.requests(), 1 + 4 * 5);
+    // Bulk pages of 2000 make it a probe, then two pages per part; the order does not depend on
+    // how many requests are in flight.
+    let read = |concurrency| -> (Vec<String>, u64) {
+        let client = Client::new(builder(&emu).concurrency(concurrency).build().unwrap()).unwrap();
+        let mut items = client.read_fleet(&Query::new());
+        let ids = items.by_ref().map(|d| d.unwrap().desktop_id.unwrap()).collect();
+        (ids, items.requests())
+    };
+    let (sequential, requests) = read(1);
+    assert_eq!(requests, 1 + 4 * 2);
+    assert_eq!(read(8).0, sequential, "a stable order, whatever the concurrency");
 
     let counts = client.count_by_status(&Query::new()).unwrap();
     assert_eq!(

@@ -129,7 +129,8 @@ impl ClientOptions {
         self.max_response_bytes
     }
 
-    /// How many requests a whole-fleet read or a count keeps in flight.
+    /// How many requests a whole-fleet read keeps in flight (a count's five requests always go
+    /// out together).
     pub fn concurrency(&self) -> usize {
         self.concurrency
     }
@@ -286,8 +287,8 @@ impl ClientOptionsBuilder {
         self
     }
 
-    /// How many requests a whole-fleet read or a count keeps in flight (default 8; 1 reads one
-    /// request after the other).
+    /// How many requests a whole-fleet read keeps in flight (default 8; 1 reads one request
+    /// after the other). A count's five requests always go out together.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n;
         self
