@@ -13,15 +13,13 @@ use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start(EmulatorConfig::default().desktops(500))?;
-    let client = Client::builder(
+    let client = Client::new(
         ClientOptions::builder()
             .endpoint(emulator.base_url())
             .project_id(emulator.project_id())
             .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-            .build()
-            .unwrap(),
-    )
-    .build()?;
+            .build()?,
+    )?;
 
     let counts: Vec<_> = ConnectStatus::KNOWN
         .iter()

@@ -36,27 +36,23 @@ fn client() -> Result<(Option<Emulator>, Client), Box<dyn std::error::Error>> {
         env("HUAWEICLOUD_SDK_AK"),
         env("HUAWEICLOUD_SDK_SK"),
     ) {
-        let client = Client::builder(
+        let client = Client::new(
             ClientOptions::builder()
                 .endpoint(endpoint)
                 .project_id(project)
                 .credentials(Credentials::ak_sk(ak, sk)?)
-                .build()
-                .unwrap(),
-        )
-        .build()?;
+                .build()?,
+        )?;
         return Ok((None, client));
     }
     let emulator = Emulator::start(EmulatorConfig::default().desktops(40))?;
     eprintln!("(using a local emulator at {})", emulator.base_url());
-    let client = Client::builder(
+    let client = Client::new(
         ClientOptions::builder()
             .endpoint(emulator.base_url())
             .project_id(emulator.project_id())
             .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-            .build()
-            .unwrap(),
-    )
-    .build()?;
+            .build()?,
+    )?;
     Ok((Some(emulator), client))
 }

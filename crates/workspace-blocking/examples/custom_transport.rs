@@ -60,8 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .endpoint(emulator.base_url())
             .project_id(emulator.project_id())
             .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-            .build()
-            .unwrap(),
+            .build()?,
     )
     .transport(PlainHttp)
     .build()?;
