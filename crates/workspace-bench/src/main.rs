@@ -17,11 +17,11 @@ fn main() {
     let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
     match arg(0).as_str() {
         "e2e" => e2e(&arg(1), &arg(2), arg(3).parse().unwrap_or(2.0)),
-        "fleet" => fleet(&arg(1), &arg(2), arg(3) == "quick"),
+        "limit" => limit(&arg(1), &arg(2), &arg(3), arg(4) == "quick"),
         "memory" => memory(&arg(1), &arg(2), &arg(3)),
         "capacity" => capacity(&arg(1), &arg(2), arg(3).parse().unwrap_or(2), arg(4).parse().unwrap_or(2.0)),
         "criterion" => criterion(Path::new(&arg(1))),
-        _ => eprintln!("usage: workspace-bench e2e|fleet|memory|capacity|criterion ..."),
+        _ => eprintln!("usage: workspace-bench e2e|limit|memory|capacity|criterion ..."),
     }
 }
 
@@ -142,53 +142,114 @@ fn e2e(url: &str, project: &str, seconds: f64) {
     );
 }
 
-fn admin_latency(url: &str, ms: u64) {
+fn admin(url: &str, method: &str, path: &str, body: &str) -> String {
     let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
-    let body = format!("{{\"latency_ms\":{ms}}}");
-    agent.put(format!("{url}/admin/settings")).send(body.as_bytes()).unwrap();
+    let req = http::Request::builder()
+        .method(method)
+        .uri(format!("{url}{path}"))
+        .header("content-type", "application/json")
+        .body(body.as_bytes().to_vec())
+        .unwrap();
+    agent.run(req).unwrap().body_mut().read_to_string().unwrap()
 }
 
-fn fleet(url: &str, project: &str, quick: bool) {
-    println!("| read of the whole fleet (pages of 100) | emulator latency | time | desktops | requests |");
-    println!("|---|---|---|---|---|");
+fn admin_latency(url: &str, ms: u64) {
+    admin(url, "PUT", "/admin/settings", &format!("{{\"latency_ms\":{ms}}}"));
+}
+
+/// API requests the emulator has answered so far.
+fn served(url: &str) -> u64 {
+    let stats: serde_json::Value = serde_json::from_str(&admin(url, "GET", "/admin/stats", "")).unwrap();
+    stats["requests"].as_u64().unwrap_or(0)
+}
+
+/// The median of `runs` timings of `f`.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Whole-fleet reads and counts of 12,000 desktops at 0, 20 and 100 ms of emulator latency, for
+/// the blocking client, the async client and `wks` (`wks_bin`), each beside one single-request
+/// call and the round trips the read needs at the least.
+fn limit(url: &str, project: &str, wks_bin: &str, quick: bool) {
+    println!(
+        "| emulator latency | what | requests | wall time | one call | times one call | round trips at the least | model: round trips x latency |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let latencies: &[u64] = if quick { &[20] } else { &[0, 20] };
-    let mut at_20 = (0.0, 0.0);
-    let page_of_100 = Query::new().limit(100);
+    let latencies: &[u64] = if quick { &[20] } else { &[0, 20, 100] };
+    let runs = if quick { 1 } else { 3 };
     for &ms in latencies {
         admin_latency(url, ms);
-        for c in [1usize, 8] {
-            let client = blocking(url, project, c);
-            let t = Instant::now();
-            let mut items = client.read_fleet(&page_of_100);
-            let n = items.by_ref().inspect(|d| assert!(d.is_ok(), "{d:?}")).count();
-            let how = if c == 1 { "blocking, sequential".to_owned() } else { format!("blocking, {c} concurrent") };
-            println!("| {how} | {ms} ms | {:.2} s | {n} | {} |", t.elapsed().as_secs_f64(), items.requests());
-        }
-        for c in [1usize, 8] {
-            let client = asynchronous(url, project, c);
-            let (n, reqs, took) = rt.block_on(async {
-                let t = Instant::now();
-                let mut items = client.read_fleet(&page_of_100);
+        let client = blocking(url, project, 8);
+        let one = median(5, || {
+            client.send(&Query::new().limit(1)).unwrap();
+        });
+        let row = |what: &str, rounds: u64, f: &mut dyn FnMut()| {
+            let before = served(url);
+            let took = median(runs, f);
+            let requests = (served(url) - before) / runs as u64;
+            println!(
+                "| {ms} ms | {what} | {requests} | {:.3} s | {:.3} s | {:.1} | {rounds} | {:.3} s |",
+                took.as_secs_f64(),
+                one.as_secs_f64(),
+                took.as_secs_f64() / one.as_secs_f64(),
+                Duration::from_millis(ms * rounds).as_secs_f64()
+            );
+        };
+        row("blocking `read_fleet`, 8 in flight", 3, &mut || {
+            let n =
+                blocking(url, project, 8).read_fleet(&Query::new()).inspect(|d| assert!(d.is_ok(), "{d:?}")).count();
+            assert_eq!(n, 12_000);
+        });
+        row("async `read_fleet`, 8 in flight", 3, &mut || {
+            let client = asynchronous(url, project, 8);
+            let n = rt.block_on(async {
+                let mut items = client.read_fleet(&Query::new());
                 let mut n = 0;
                 while let Some(d) = items.next().await {
                     d.unwrap();
                     n += 1;
                 }
-                (n, items.requests(), t.elapsed())
+                n
             });
-            if ms == 20 {
-                if c == 1 { at_20.0 = took.as_secs_f64() } else { at_20.1 = took.as_secs_f64() }
-            }
-            let how = if c == 1 { "async, sequential".to_owned() } else { format!("async, {c} concurrent") };
-            println!("| {how} | {ms} ms | {:.2} s | {n} | {reqs} |", took.as_secs_f64());
-        }
+            assert_eq!(n, 12_000);
+        });
+        row("blocking `read_fleet`, sequential", 3, &mut || {
+            assert_eq!(blocking(url, project, 1).read_fleet(&Query::new()).count(), 12_000);
+        });
+        row("blocking `count_by_status`", 1, &mut || {
+            blocking(url, project, 8).count_by_status(&Query::new()).unwrap();
+        });
+        row("async `count_by_status`", 1, &mut || {
+            let client = asynchronous(url, project, 8);
+            rt.block_on(client.count_by_status(&Query::new())).unwrap();
+        });
+        let wks = |args: &[&str]| {
+            let out = std::process::Command::new(wks_bin)
+                .env_clear()
+                .env("HUAWEICLOUD_SDK_AK", DEMO_AK)
+                .env("HUAWEICLOUD_SDK_SK", DEMO_SK)
+                .args(["--endpoint", url, "--project-id", project])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        };
+        row("`wks connections list --all -o ndjson`", 3, &mut || {
+            wks(&["connections", "list", "--all", "-o", "ndjson"])
+        });
+        row("`wks connections summary -o json`", 1, &mut || wks(&["connections", "summary", "-o", "json"]));
     }
     admin_latency(url, 0);
-    println!(
-        "\nWith 20 ms of latency, the async client's concurrent read is {:.1} times faster than its sequential read.",
-        at_20.0 / at_20.1
-    );
 }
 
 /// The process's peak resident memory (VmHWM), in KiB.
@@ -202,8 +263,8 @@ fn peak_kib() -> u64 {
 }
 
 fn memory(url: &str, project: &str, mode: &str) {
-    // One request at a time, so that only the read's own buffers are measured.
-    let client = blocking(url, project, 1);
+    // As a whole-fleet read runs by default: 8 requests in flight.
+    let client = blocking(url, project, 8);
     // Warm up the connection and allocator with one page.
     client.send(&Query::new().limit(100)).unwrap();
     let before = peak_kib();
