@@ -43,10 +43,7 @@ impl std::fmt::Debug for FileProfile {
 
 /// Where the credentials file is: the variable's path, else `~/.huaweicloud/credentials`.
 pub(crate) fn credentials_path(env: &dyn Environment) -> (Option<PathBuf>, bool) {
-    match env.path_var(CREDENTIALS_FILE_VAR) {
-        Some(p) => (Some(p), true),
-        None => (env.home_dir().map(|h| h.join(".huaweicloud").join("credentials")), false),
-    }
+    crate::environment::file_path(env, CREDENTIALS_FILE_VAR, "credentials")
 }
 
 /// Reads the profile of the credentials file, if there is one. A file named by the variable must

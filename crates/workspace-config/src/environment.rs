@@ -36,6 +36,15 @@ pub trait Environment: fmt::Debug + Send + Sync {
     }
 }
 
+/// Where a configuration file is: the path `var` names (then it must exist), else `file` in
+/// `~/.huaweicloud` (which may be absent). The flag says whether the variable named it.
+pub(crate) fn file_path(env: &dyn Environment, var: &str, file: &str) -> (Option<PathBuf>, bool) {
+    match env.path_var(var) {
+        Some(p) => (Some(p), true),
+        None => (env.home_dir().map(|h| h.join(".huaweicloud").join(file)), false),
+    }
+}
+
 /// The real environment: `std::env` and the file system.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemEnvironment;

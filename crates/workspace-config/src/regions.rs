@@ -23,10 +23,7 @@ pub(crate) fn overridden(env: &dyn Environment, region: &str) -> Result<Option<(
         }
         return Ok(Some((list, var)));
     }
-    let (path, named) = match env.path_var(REGIONS_FILE_VAR) {
-        Some(p) => (Some(p), true),
-        None => (env.home_dir().map(|h| h.join(".huaweicloud").join("regions.yaml")), false),
-    };
+    let (path, named) = crate::environment::file_path(env, REGIONS_FILE_VAR, "regions.yaml");
     let Some(path) = path else { return Ok(None) };
     let text = match env.read_file(&path) {
         Ok(t) => t,

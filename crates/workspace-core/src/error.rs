@@ -182,8 +182,9 @@ impl fmt::Display for GiveUpReason {
 pub enum PagingError {
     /// More desktops match than one query can reach (offset at most 2000, plus one page).
     #[error(
-        "{} desktops match, but one query reaches only the first {reachable} (offset at most 2000, plus one page); {read} were read. Narrow the query, by connect status or user names, or read the whole fleet, to read the rest",
-        total.map_or_else(|| "more".to_owned(), |t| t.to_string())
+        "{} desktops match, but one query reaches only the first {reachable} (offset at most {}, plus one page); {read} were read. Narrow the query, by connect status or user names, or read the whole fleet, to read the rest",
+        total.map_or_else(|| "more".to_owned(), |t| t.to_string()),
+        workspace_types::limits::MAX_OFFSET
     )]
     WindowExceeded {
         /// How many match, when the service said.
@@ -196,8 +197,9 @@ pub enum PagingError {
     /// A part of a full read cannot be split further and still has more matches than one query
     /// can reach.
     #[error(
-        "{part} has {} matching desktops, but one query reaches only {reachable} (offset at most 2000, plus one page) and the part cannot be split further",
-        if *at_least { format!("at least {total}") } else { total.to_string() }
+        "{part} has {} matching desktops, but one query reaches only {reachable} (offset at most {}, plus one page) and the part cannot be split further",
+        if *at_least { format!("at least {total}") } else { total.to_string() },
+        workspace_types::limits::MAX_OFFSET
     )]
     PartTooLarge {
         /// The part, described without user names (for example `connect_status=CONNECTED, 1 user name`).
