@@ -1,4 +1,5 @@
 //! The exporter against the emulator, polls driven one by one.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
@@ -6,7 +7,7 @@ use workspace_core::{ClientOptions, Credentials};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
 use workspace_exporter::{Exporter, Format, Settings};
 
-use support::{samples, sum, value};
+use support::exposition::{samples, sum, value};
 
 const FLEET: usize = 200;
 
@@ -22,8 +23,10 @@ fn options(emu: &Emulator) -> ClientOptions {
 }
 
 #[tokio::test]
-async fn counts_sum_to_the_fleet_with_five_requests_a_poll_and_none_a_scrape() {
-    let emu = emulator(1.0);
+async fn counts_take_five_requests_a_poll_and_a_scrape_none() {
+    // No churn here: a change between the five requests makes the totals disagree, and then
+    // the client counts by reading the fleet, with more requests.
+    let emu = emulator(0.0);
     let exporter = Exporter::new(options(&emu), Settings::default().region("cn-north-4")).unwrap();
     let text = exporter.render(Format::Text);
     assert!(samples(&text, "huaweicloud_workspace_desktops", &[]).is_empty(), "no counts before a poll");
@@ -49,6 +52,17 @@ async fn counts_sum_to_the_fleet_with_five_requests_a_poll_and_none_a_scrape() {
     assert_eq!(value(&text, "huaweicloud_workspace_api_requests_total", &[("status", "200")]), 15.0);
     assert!(value(&text, "huaweicloud_workspace_last_success_timestamp_seconds", &[]) > 1.7e9);
     assert!(samples(&text, "huaweicloud_workspace_desktop_status", &[]).is_empty(), "per desktop is off by default");
+}
+
+#[tokio::test]
+async fn counts_sum_to_the_fleet_while_it_churns() {
+    let emu = emulator(50.0);
+    let exporter = Exporter::new(options(&emu), Settings::default()).unwrap();
+    for _ in 0..5 {
+        exporter.poll_once().await.unwrap();
+        let text = exporter.render(Format::Text);
+        assert_eq!(sum(&text, "huaweicloud_workspace_desktops", &[]), FLEET as f64, "{text}");
+    }
 }
 
 #[tokio::test]
