@@ -1,5 +1,7 @@
 //! A transport that counts every HTTP exchange of the client it serves.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use http::{Request, Response};
 use workspace_async::{AsyncTransport, TransportError};
@@ -13,20 +15,20 @@ use crate::metrics::Metrics;
 /// `huaweicloud_workspace_api_errors_total` (by the service's `error_code`, or
 /// `transport_error`). Retries and project discovery are exchanges too.
 #[derive(Debug)]
-pub struct CountingTransport<T> {
-    inner: T,
+pub(crate) struct CountingTransport {
+    inner: Arc<dyn AsyncTransport>,
     metrics: Metrics,
 }
 
-impl<T: AsyncTransport> CountingTransport<T> {
+impl CountingTransport {
     /// Counts the exchanges of `inner` in `metrics`.
-    pub fn new(inner: T, metrics: Metrics) -> Self {
-        Self { inner, metrics }
+    pub(crate) fn new(inner: impl AsyncTransport + 'static, metrics: Metrics) -> Self {
+        Self { inner: Arc::new(inner), metrics }
     }
 }
 
 #[async_trait]
-impl<T: AsyncTransport> AsyncTransport for CountingTransport<T> {
+impl AsyncTransport for CountingTransport {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let result = self.inner.send(request).await;
         let (status, code) = match &result {

@@ -34,8 +34,6 @@ mod metrics;
 mod server;
 mod snapshot;
 
-pub use counting_transport::CountingTransport;
 pub use exporter::{Exporter, Settings};
 pub use format::Format;
-pub use metrics::Metrics;
 pub use server::router;

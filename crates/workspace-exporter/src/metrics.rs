@@ -14,7 +14,7 @@ use crate::snapshot::Snapshot;
 
 /// The exporter's counters and health gauges. Clones share the same values.
 #[derive(Clone, Debug, Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     pub(crate) transitions: Family<TransitionLabels, Counter>,
     pub(crate) api_requests: Family<RequestLabels, Counter>,
     pub(crate) api_errors: Family<ErrorLabels, Counter>,
