@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use workspace_async::{AsyncClient, Change, Error, ReqwestTransport, TransportError};
 use workspace_core::types::ConnectDesktopsInfo;
-use workspace_core::{ClientOptions, Watch};
+use workspace_core::{ClientOptions, ConfigError, Watch};
 
 use crate::counting_transport::CountingTransport;
 use crate::format::{Format, to_text};
@@ -84,7 +84,7 @@ impl Exporter {
     /// An exporter whose client has these options; its exchanges are counted. Nothing is sent.
     pub fn new(options: ClientOptions, settings: Settings) -> Result<Self, Error> {
         let metrics = Metrics::default();
-        let transport = ReqwestTransport::new(options.connection_timeout(), options.attempt_timeout())?;
+        let transport = ReqwestTransport::from_client(http_client(&options)?);
         let options = options.user_agent_suffix(concat!("workspace-exporter/", env!("CARGO_PKG_VERSION")));
         let client = AsyncClient::builder()
             .options(options)
@@ -173,6 +173,23 @@ impl Exporter {
         }
         Ok((Snapshot::from_desktops(&desktops, self.settings.per_desktop), Some(desktops)))
     }
+}
+
+/// How long a connection may stay idle in the pool. Polls are further apart than this, and a
+/// connection kept idle across an interval is one the server may be closing just as it is
+/// reused, which costs a failed attempt and a retry: each poll opens its connections anew.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The HTTP client: the options' timeouts, no redirects (the service does not redirect), and
+/// no connection kept from one poll to the next.
+fn http_client(options: &ClientOptions) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .connect_timeout(options.connection_timeout())
+        .timeout(options.attempt_timeout())
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .build()
+        .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")).into())
 }
 
 /// The labels of a change: documented statuses as they are, others as `other`, and `absent`
