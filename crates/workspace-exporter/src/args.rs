@@ -39,9 +39,10 @@ pub(crate) struct Cli {
     /// Address to serve /metrics on.
     #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
     pub(crate) listen: SocketAddr,
-    /// Seconds between polls of the service: at least 10 (1 with --emulator).
-    #[arg(long, default_value = "60", value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) interval: f64,
+    /// Seconds between polls of the service: at least 10 (1 with --emulator); default 60 (5 with
+    /// --emulator).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) interval: Option<f64>,
     /// Export each desktop's status (one series per desktop; reads the whole fleet at every poll).
     #[arg(long)]
     pub(crate) per_desktop: bool,
@@ -61,6 +62,11 @@ impl Cli {
     /// The shortest interval allowed.
     pub(crate) fn min_interval(&self) -> f64 {
         if self.emulator { 1.0 } else { 10.0 }
+    }
+
+    /// The interval given, else the default: a minute, or 5 s for the emulator's demo.
+    pub(crate) fn interval(&self) -> f64 {
+        self.interval.unwrap_or(if self.emulator { 5.0 } else { 60.0 })
     }
 }
 

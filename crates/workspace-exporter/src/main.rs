@@ -35,15 +35,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { USAGE } else { 0 });
         }
     };
-    if cli.interval < cli.min_interval() {
-        report(&format!("--interval must be at least {} s (got {} s)", cli.min_interval(), cli.interval));
+    if cli.interval() < cli.min_interval() {
+        report(&format!("--interval must be at least {} s (got {} s)", cli.min_interval(), cli.interval()));
         return ExitCode::from(USAGE);
     }
     let setup = match setup::setup(&cli) {
         Ok(setup) => setup,
         Err(e) => return fail(&e),
     };
-    let interval = Duration::from_secs_f64(cli.interval);
+    let interval = Duration::from_secs_f64(cli.interval());
     let settings = Settings::default()
         .per_desktop(cli.per_desktop)
         .transitions(cli.transitions)
