@@ -23,6 +23,8 @@ pub(crate) fn run(quick: bool) -> Result {
         "workspace-bench",
         "-p",
         "workspace-cli",
+        "-p",
+        "workspace-exporter",
         "--bins",
     ])?;
     let times = if quick { ["0.3", "1"] } else { ["1", "3"] };
@@ -58,10 +60,12 @@ pub(crate) fn run(quick: bool) -> Result {
     let collect = bench(&["memory", &url, &project, "collect"])?;
     let wks = root.join("target/release/wks").display().to_string();
     let fleet = bench(&["limit", &url, &project, &wks, if quick { "quick" } else { "full" }])?;
+    let exporter_bin = root.join("target/release/workspace-exporter");
+    let exporter = crate::exporter_bench::measure(&exporter_bin, &url, &project, quick)?;
     emulator.stop();
 
     let footprint = footprint(quick)?;
-    let report = report(Figures { micro, e2e, capacity, iterate, collect, fleet, footprint, quick });
+    let report = report(Figures { micro, e2e, capacity, iterate, collect, fleet, exporter, footprint, quick });
     println!("{report}");
     if !quick {
         fs::write(root.join("docs/performance.md"), report).map_err(|e| e.to_string())?;
@@ -158,6 +162,7 @@ struct Figures {
     iterate: String,
     collect: String,
     fleet: String,
+    exporter: String,
     footprint: Vec<(String, usize, Option<f64>)>,
     quick: bool,
 }
@@ -176,7 +181,7 @@ fn time(ns: f64) -> String {
     }
 }
 
-fn command_output(cmd: &str, args: &[&str]) -> String {
+pub(crate) fn command_output(cmd: &str, args: &[&str]) -> String {
     Command::new(cmd)
         .args(args)
         .output()
@@ -250,6 +255,12 @@ fn report(f: Figures) -> String {
         "Peak memory while reading the 12,000 desktops with the blocking client, 8 requests in flight\n(growth of the process's peak resident set, `VmHWM`, in a fresh process; the emulator runs in\nanother; target: under 32 MiB while iterating):\n\n| how | peak growth |\n|---|---|\n| iterating items, keeping none | {} KiB |\n| collecting every desktop into a `Vec` (baseline) | {} KiB |\n\nIterating holds the pages in flight and those waiting to be released in order (at most 16 pages of\n2,000 desktops beyond the part being released) and the set of ids seen, not the fleet.\n\n",
         mem(&f.iterate),
         mem(&f.collect)
+    ));
+    r.push_str("## The exporter (the same 12,000 desktops)\n\n");
+    r.push_str(&f.exporter);
+    r.push_str(&format!(
+        "\n`workspace-exporter` in its own process, polling the emulator every 10 s (the shortest interval\nagainst a service). RSS is `VmRSS` and CPU `utime + stime` (in ticks of 10 ms) from `/proc`, so\nthe figures per poll are averages over the polls counted; CPU at idle is over a time with no poll\n(interval 3,600 s, after the first). A default poll is the five `limit=0` requests of a count;\n`--per-desktop` reads the whole fleet. CPU per scrape is the average of 20 scrapes of `/metrics`.\n{}\n",
+        if f.quick { "The quick run counts one poll and 3 s of idle; the full run six polls and 20 s.\n" } else { "" }
     ));
     r.push_str("## Footprint (default features, each crate alone)\n\n| crate | crates in its tree (itself included) | clean release build |\n|---|---|---|\n");
     for (krate, n, build) in &f.footprint {

@@ -8,6 +8,7 @@ use std::time::Instant;
 mod api;
 mod bench;
 mod deps;
+mod exporter_bench;
 mod fuzz;
 
 const USAGE: &str = "\
@@ -37,6 +38,7 @@ pub(crate) const CRATES: &[&str] = &[
     "workspace-async",
     "workspace-emulator",
     "workspace-cli",
+    "workspace-exporter",
     "workspace-bench",
 ];
 

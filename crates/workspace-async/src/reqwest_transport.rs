@@ -25,6 +25,7 @@ impl ReqwestTransport {
     pub fn new(options: &ClientOptions) -> Result<Self, Error> {
         let builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout())
+            .pool_idle_timeout(workspace_core::POOL_IDLE_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none());
         #[cfg(feature = "rustls")]
         let builder = builder.tls_backend_preconfigured(tls_config()?);
@@ -33,7 +34,10 @@ impl ReqwestTransport {
     }
 
     /// A transport over your own client (for a proxy, your CAs, another TLS setup). Build it
-    /// with `redirect(Policy::none())`: the service does not redirect.
+    /// with `redirect(Policy::none())`: the service does not redirect. With this crate's
+    /// `rustls` feature alone, reqwest is built without a TLS provider, and building a client
+    /// panics unless you give it one (`tls_backend_preconfigured` with your
+    /// `rustls::ClientConfig`), install a process-wide one, or enable a reqwest TLS feature.
     pub fn from_client(client: reqwest::Client) -> Self {
         Self { client, max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
     }

@@ -26,6 +26,7 @@ impl UreqTransport {
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(options.connect_timeout()))
+            .max_idle_age(workspace_core::POOL_IDLE_TIMEOUT)
             .build();
         Ok(Self::from_agent(ureq::Agent::new_with_config(config)).max_response_bytes(options.max_response_bytes()))
     }

@@ -13,53 +13,51 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-/// What `wks --help` says before the options.
-#[cfg(feature = "emulator")]
-const LONG_ABOUT: &str = "\
-See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
+/// What `wks --help` says before the options, with `$try` at its end.
+macro_rules! long_about {
+    ($try:literal) => {
+        concat!(
+            "See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
 
 Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with
 HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or
 --auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from
 --project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
-the region. Try it without a cloud account: wks --emulator connections list";
+the region.",
+            $try
+        )
+    };
+}
 
-/// What `wks --help` says before the options.
-#[cfg(not(feature = "emulator"))]
-const LONG_ABOUT: &str = "\
-See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
-
-Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with
-HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or
---auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from
---project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
-the region.";
-
-#[cfg(feature = "emulator")]
-const EXIT_CODES: &str = "\
-Exit codes:
+/// What `wks --help` says after the options, with `$one` as what exit code 1 means.
+macro_rules! exit_codes {
+    ($one:literal) => {
+        concat!(
+            "Exit codes:
   0  success (also when the reader of the output goes away)
-  1  the output could not be written, or the emulator could not start (--emulator)
+  1  ",
+            $one,
+            "
   2  usage or invalid input (nothing was sent)
   3  missing or invalid configuration or credentials
   4  the service answered with an error
   5  network failure or timeout
   6  a response that breaks the documented contract (such as an IAM answer naming no project,
      or a page without total_count)
-  7  the service behaves differently from its documentation (doctor)";
+  7  the service behaves differently from its documentation (doctor)"
+        )
+    };
+}
 
+#[cfg(feature = "emulator")]
+const LONG_ABOUT: &str = long_about!(" Try it without a cloud account: wks --emulator connections list");
 #[cfg(not(feature = "emulator"))]
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success (also when the reader of the output goes away)
-  1  the output could not be written
-  2  usage or invalid input (nothing was sent)
-  3  missing or invalid configuration or credentials
-  4  the service answered with an error
-  5  network failure or timeout
-  6  a response that breaks the documented contract (such as an IAM answer naming no project,
-     or a page without total_count)
-  7  the service behaves differently from its documentation (doctor)";
+const LONG_ABOUT: &str = long_about!("");
+
+#[cfg(feature = "emulator")]
+const EXIT_CODES: &str = exit_codes!("the output could not be written, or the emulator could not start (--emulator)");
+#[cfg(not(feature = "emulator"))]
+const EXIT_CODES: &str = exit_codes!("the output could not be written");
 
 /// Options for every command.
 #[derive(Args, Debug)]

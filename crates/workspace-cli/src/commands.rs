@@ -3,7 +3,6 @@
 
 use std::io::{self, IsTerminal};
 
-use workspace_blocking::types::ListDesktopsConnectStatusRequest;
 use workspace_blocking::{Client, Error, Query};
 
 use crate::args::{Format, List, Summary};
@@ -60,17 +59,7 @@ fn query(args: &List) -> Query {
 /// 2) even when the configuration is missing too.
 pub(crate) fn check_list(args: &List) -> Result<(), Error> {
     // Every rule but the 100-name limit: more names are read in batches.
-    let mut b = ListDesktopsConnectStatusRequest::builder().user_names(args.users.iter().cloned());
-    if let Some(s) = &args.status {
-        b = b.connect_status(s.clone());
-    }
-    if let Some(o) = args.offset {
-        b = b.offset(o);
-    }
-    if let Some(l) = args.limit {
-        b = b.limit(l);
-    }
-    b.build_batches()?;
+    query(args).batches()?;
     Ok(())
 }
 

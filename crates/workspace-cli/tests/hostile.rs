@@ -136,15 +136,21 @@ fn empty_home() -> PathBuf {
     dir
 }
 
-/// `wks` pointed at `server`, with keys in the environment and nothing else.
-fn wks(server: &Server) -> Command {
+/// `wks` with keys in the environment and nothing else.
+fn wks_with_keys() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wks"));
     c.env_clear()
         .env("HOME", empty_home())
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HUAWEICLOUD_SDK_AK", "TESTAK")
-        .env("HUAWEICLOUD_SDK_SK", "test-secret")
-        .args(["--endpoint", &server.url, "--project-id", "p"]);
+        .env("HUAWEICLOUD_SDK_SK", "test-secret");
+    c
+}
+
+/// `wks` pointed at `server`, with keys in the environment and nothing else.
+fn wks(server: &Server) -> Command {
+    let mut c = wks_with_keys();
+    c.args(["--endpoint", &server.url, "--project-id", "p"]);
     c
 }
 
@@ -428,14 +434,15 @@ fn hostile_errors_are_inert_in_the_doctors_report() {
 
 /// `wks` with keys in the environment and nothing else, discovering the project id from IAM.
 fn wks_discovering(server: &Server) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_wks"));
-    c.env_clear()
-        .env("HOME", empty_home())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HUAWEICLOUD_SDK_AK", "TESTAK")
-        .env("HUAWEICLOUD_SDK_SK", "test-secret")
-        .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", &server.url)
-        .args(["--endpoint", &server.url, "--region", "cn-north-4", "--retries", "0"]);
+    let mut c = wks_with_keys();
+    c.env("HUAWEICLOUD_SDK_IAM_ENDPOINT", &server.url).args([
+        "--endpoint",
+        &server.url,
+        "--region",
+        "cn-north-4",
+        "--retries",
+        "0",
+    ]);
     c
 }
 

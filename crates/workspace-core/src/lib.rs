@@ -65,7 +65,7 @@ pub use error::{
 pub use fleet::{FleetRead, Ticket};
 pub use options::{
     ClientOptions, ClientOptionsBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, ProjectSource, SDK_USER_AGENT,
+    DEFAULT_MAX_RESPONSE_BYTES, POOL_IDLE_TIMEOUT, ProjectSource, SDK_USER_AGENT,
 };
 pub use pager::Pager;
 pub use profile::{ServiceProfile, TotalsMeaning};

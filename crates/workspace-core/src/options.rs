@@ -22,6 +22,10 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest response body the built-in transports accept by default: 64 MiB (a page of 2,000
 /// desktops is well under 1 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// How long the built-in transports keep an idle connection for reuse. Servers close idle
+/// connections on their own schedule (the emulator after 10 s); a connection closed just as it is
+/// reused costs a failed attempt and a retry, so one idle for longer is opened anew.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many requests a whole-fleet read keeps in flight by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 

@@ -82,6 +82,12 @@ impl Query {
         Ok(self.request.clone().build()?)
     }
 
+    /// The requests this query is: one per batch of at most 100 user names (sorted, without
+    /// repeats), or one when it names none.
+    pub fn batches(&self) -> Result<Vec<ListDesktopsConnectStatusRequest>, Error> {
+        Ok(self.request.clone().build_batches()?)
+    }
+
     /// Paging through this query's matches with what `core` has learnt.
     pub fn pager(&self, core: &ClientCore) -> Result<Pager, Error> {
         Ok(Pager::new(self.request()?, core.profile().clone()).max_items(self.max_items))

@@ -2,12 +2,23 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// `t` as `X-Sdk-Date` text, such as `20261130T040000Z`. Times before 1970 read as 1970.
+/// The months as HTTP dates name them.
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// The latest time both formats can show: 9999-12-31T23:59:59Z.
+const LATEST: Duration = Duration::from_secs(253_402_300_799);
+
+/// `t` as `X-Sdk-Date` text, such as `20261130T040000Z`. Times before 1970 read as 1970, times
+/// after 9999 as 9999.
+///
+/// Made from the HTTP date's fields, so that the emulator shares no calendar arithmetic with the
+/// SDK's own signer.
 pub(crate) fn format_sdk_date(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rest / 3600, rest / 60 % 60, rest % 60)
+    // "Sat, 27 May 2023 00:04:31 GMT"
+    let http = format_http_date(t);
+    let f: Vec<&str> = http.split([' ', ':']).collect();
+    let month = MONTHS.iter().position(|m| *m == f[2]).map_or(0, |i| i + 1);
+    format!("{}{month:02}{}T{}{}{}Z", f[3], f[1], f[4], f[5], f[6])
 }
 
 /// Reads `X-Sdk-Date` text; `None` unless it is exactly `YYYYMMDDTHHMMSSZ` with a valid date
@@ -23,55 +34,28 @@ pub(crate) fn parse_sdk_date(s: &str) -> Option<SystemTime> {
     };
     let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
     let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) || hh > 23 || mm > 59 || ss > 59 {
+    if y < 1970 || !(1..=12).contains(&m) || d < 1 || d > month_lengths(y)[m as usize - 1] {
         return None;
     }
-    let days = days_from_civil(y as i64, m, d);
-    let secs = u64::try_from(days).ok()? * 86_400 + hh * 3600 + mm * 60 + ss;
-    Some(UNIX_EPOCH + Duration::from_secs(secs))
-}
-
-/// `t` as an HTTP date (`Date` header).
-pub(crate) fn format_http_date(t: SystemTime) -> String {
-    httpdate::fmt_http_date(t.max(UNIX_EPOCH))
-}
-
-fn is_leap(y: u64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: u64, m: u64) -> u64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+    if hh > 23 || mm > 59 || ss > 59 {
+        return None;
     }
+    // Days counted the long way: whole years, whole months, then the day.
+    let days: u64 = (1970..y).map(|year| month_lengths(year).iter().sum::<u64>()).sum::<u64>()
+        + month_lengths(y)[..m as usize - 1].iter().sum::<u64>()
+        + (d - 1);
+    Some(UNIX_EPOCH + Duration::from_secs(days * 86_400 + hh * 3600 + mm * 60 + ss))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u64, d: u64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// `t` as an HTTP date (`Date` header), within 1970 to 9999.
+pub(crate) fn format_http_date(t: SystemTime) -> String {
+    httpdate::fmt_http_date(t.clamp(UNIX_EPOCH, UNIX_EPOCH + LATEST))
 }
 
-/// The date of a day count since 1970-01-01 (the inverse of [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, u64, u64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u64;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u64;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// The lengths of the months of `year`, in the Gregorian calendar.
+fn month_lengths(year: u64) -> [u64; 12] {
+    let february = if year % 400 == 0 || (year % 4 == 0 && year % 100 != 0) { 29 } else { 28 };
+    [31, february, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 }
 
 #[cfg(test)]
@@ -119,5 +103,12 @@ mod tests {
             assert!(http.contains(&sdk[..4]), "{http} {sdk}");
             secs += 86_400 * 13 + 3_607;
         }
+    }
+
+    #[test]
+    fn the_last_year_formats_without_panicking() {
+        let far = UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+        assert_eq!(format_sdk_date(far), "99991231T235959Z");
+        assert_eq!(parse_sdk_date("99991231T235959Z"), Some(UNIX_EPOCH + LATEST));
     }
 }

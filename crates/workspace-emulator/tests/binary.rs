@@ -3,8 +3,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::SystemTime;
 
 use common::*;
@@ -22,18 +22,11 @@ fn serves_a_fleet_file_with_given_keys_and_stops_on_ctrl_c() {
         ],"total_count":2}"#,
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_workspace-emulator"))
-        .args(["--listen", "127.0.0.1:0", "--fleet", fleet.to_str().unwrap(), "--project-id", "proj1"])
-        .args(["--ak", "MYAK", "--sk", "my-sk"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first.strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {first}")).to_owned();
+    let args = ["--listen", "127.0.0.1:0", "--fleet", fleet.to_str().unwrap(), "--project-id", "proj1"];
+    let mut program = Program::start(&[&args[..], &["--ak", "MYAK", "--sk", "my-sk"]].concat(), Stdio::null());
+    let url = program.url.clone();
     assert!(url.starts_with("http://127.0.0.1:"));
-    let rest: Vec<String> = lines.by_ref().take(2).map(Result::unwrap).collect();
+    let rest = program.lines(2);
     assert_eq!(rest[0], "project id: proj1");
     assert!(!rest.join("\n").contains("my-sk"), "a secret given on the command line is not printed");
     assert!(!rest.join("\n").contains("demo"), "the demo credentials are off: {rest:?}");
@@ -47,9 +40,7 @@ fn serves_a_fleet_file_with_given_keys_and_stops_on_ctrl_c() {
     let resp = send(request_to(&url, "proj1", "", &demo_token, SystemTime::now())).unwrap();
     assert_eq!(resp.status(), 401);
 
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = program.interrupt().status;
     assert!(exit.success(), "stops cleanly on Ctrl-C: {exit}");
     std::fs::remove_dir_all(dir).ok();
 }
@@ -102,18 +93,15 @@ fn settings_out_of_bounds_end_with_exit_code_2_and_one_line() {
 
 #[test]
 fn every_switch_is_accepted_within_bounds() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_workspace-emulator"))
-        .args(["--desktops", "80", "--page-cap", "10", "--total-count", "unfiltered", "--skew-error", "APIG.0301"])
-        .args(["--clock-offset", "-3600", "--odd-data", "--churn", "1000", "--rate-limit", "1000000"])
-        .args(["--latency-ms", "0", "--admin-token", "s3cret"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first.strip_prefix("listening on ").unwrap().to_owned();
-    let rest: Vec<String> = lines.by_ref().take(3).map(Result::unwrap).collect();
+    let args = [
+        &["--desktops", "80", "--page-cap", "10", "--total-count", "unfiltered", "--skew-error", "APIG.0301"][..],
+        &["--clock-offset", "-3600", "--odd-data", "--churn", "1000", "--rate-limit", "1000000"],
+        &["--latency-ms", "0", "--admin-token", "s3cret"],
+    ]
+    .concat();
+    let mut program = Program::start(&args, Stdio::null());
+    let url = program.url.clone();
+    let rest = program.lines(3);
     assert!(rest.iter().any(|l| l.starts_with("demo credentials:")), "{rest:?}");
     let resp = send(request_to(
         &url,
@@ -127,24 +115,49 @@ fn every_switch_is_accepted_within_bounds() {
     assert_eq!(resp.status(), 200, "{v}");
     assert_eq!(v["desktops"].as_array().unwrap().len(), 10);
     assert_eq!(v["total_count"], 80, "every desktop, those served as null included");
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    assert!(child.wait().unwrap().success());
+    assert!(program.interrupt().status.success());
 }
 
 #[test]
 fn listening_beyond_loopback_is_warned_about() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_workspace-emulator"))
-        .args(["--listen", "0.0.0.0:0", "--desktops", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert!(lines.next().unwrap().unwrap().starts_with("listening on http://0.0.0.0:"));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let program = Program::start(&["--listen", "0.0.0.0:0", "--desktops", "1"], Stdio::piped());
+    assert!(program.url.starts_with("http://0.0.0.0:"));
+    let out = program.interrupt();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("warning") && stderr.contains("not a loopback address"), "{stderr}");
+}
+
+/// The program, started; its stdout stays open until it ends.
+struct Program {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+    url: String,
+}
+
+impl Program {
+    /// Starts it with `args` and reads its first line, `listening on URL`.
+    fn start(args: &[&str], stderr: Stdio) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_workspace-emulator"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = stdout.next().unwrap().unwrap();
+        let url = first.strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {first}")).to_owned();
+        Self { child, stdout, url }
+    }
+
+    /// The next `n` lines it prints.
+    fn lines(&mut self, n: usize) -> Vec<String> {
+        self.stdout.by_ref().take(n).map(Result::unwrap).collect()
+    }
+
+    /// Sends it Ctrl-C (SIGINT) and waits for it to end.
+    fn interrupt(self) -> Output {
+        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        self.child.wait_with_output().unwrap()
+    }
 }

@@ -1,0 +1,80 @@
+//! The command line.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+
+/// Exports Huawei Cloud Workspace desktop connection statuses as Prometheus metrics.
+///
+/// Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with
+/// HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or
+/// --auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from
+/// --project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
+/// the region. Try it without a cloud account: workspace-exporter --emulator
+#[derive(Parser, Debug)]
+#[command(name = "workspace-exporter", version, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    /// Service endpoint URL (overrides the region's endpoint).
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// Region id, such as cn-north-4 (also the `region` label).
+    #[arg(long, value_name = "ID")]
+    pub(crate) region: Option<String>,
+    /// Project id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) project_id: Option<String>,
+    /// IAM token, instead of AK/SK. Prefer HUAWEICLOUD_SDK_AUTH_TOKEN: a command line is visible
+    /// to other users of the machine (ps).
+    #[arg(long, value_name = "TOKEN")]
+    pub(crate) auth_token: Option<String>,
+    /// Run against a local emulator with its demo fleet and credentials (and an interval down to 1 s).
+    #[arg(long, conflicts_with_all = ["endpoint", "region", "project_id", "auth_token"])]
+    pub(crate) emulator: bool,
+    /// Retries after the first attempt, at most 100 (default: the SDK's standard policy, 2 retries).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub(crate) retries: Option<u32>,
+    /// Time limit for each attempt, in seconds.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) timeout: Option<f64>,
+    /// Address to serve /metrics on.
+    #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
+    pub(crate) listen: SocketAddr,
+    /// Seconds between polls of the service: at least 10 (1 with --emulator); default 60 (5 with
+    /// --emulator).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) interval: Option<f64>,
+    /// Export each desktop's status (one series per desktop; reads the whole fleet at every poll).
+    #[arg(long)]
+    pub(crate) per_desktop: bool,
+    /// Count status transitions between polls (reads the whole fleet at every poll).
+    #[arg(long)]
+    pub(crate) transitions: bool,
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  stopped by SIGTERM or Ctrl-C
+  1  cannot listen on the address
+  2  usage: a bad flag or value
+  3  missing or invalid configuration or credentials";
+
+impl Cli {
+    /// The shortest interval allowed.
+    pub(crate) fn min_interval(&self) -> f64 {
+        if self.emulator { 1.0 } else { 10.0 }
+    }
+
+    /// The interval given, else the default: a minute, or 5 s for the emulator's demo.
+    pub(crate) fn interval(&self) -> f64 {
+        self.interval.unwrap_or(if self.emulator { 5.0 } else { 60.0 })
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} must be more than 0 and at most 86400 seconds"))
+    }
+}

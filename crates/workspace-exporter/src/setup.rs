@@ -1,0 +1,56 @@
+//! The client's options and the `region` label: from flags, the environment and files, or an
+//! in-process emulator with `--emulator`.
+
+use std::time::Duration;
+
+use workspace_config::ConfigLoader;
+use workspace_core::{ClientOptions, Credentials, Error, RetryPolicy};
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+
+use crate::args::Cli;
+
+/// What the exporter runs with; the emulator, when there is one, stops when this is dropped.
+pub(crate) struct Setup {
+    pub(crate) options: ClientOptions,
+    pub(crate) region: String,
+    pub(crate) emulator: Option<Emulator>,
+}
+
+/// Reads the configuration, or starts the emulator. Nothing is sent.
+pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
+    let (mut options, region, emulator) = if cli.emulator {
+        // The demo fleet changes about one status a second, so that the metrics move.
+        let emu = Emulator::start(EmulatorConfig::default().churn(1.0))
+            .map_err(|e| workspace_core::ConfigError::new(format!("cannot start the emulator: {e}")))?;
+        let options = ClientOptions::builder()
+            .endpoint(emu.base_url())
+            .project_id(emu.project_id())
+            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?);
+        (options, emu.region().to_owned(), Some(emu))
+    } else {
+        let mut explicit = ClientOptions::builder();
+        if let Some(region) = &cli.region {
+            explicit = explicit.region(region);
+        }
+        if let Some(endpoint) = &cli.endpoint {
+            explicit = explicit.endpoint(endpoint);
+        }
+        if let Some(project) = &cli.project_id {
+            explicit = explicit.project_id(project);
+        }
+        if let Some(token) = &cli.auth_token {
+            explicit = explicit.credentials(Credentials::token(token.as_str())?);
+        }
+        let loaded = ConfigLoader::new().load(explicit)?.into_options();
+        (loaded.to_builder(), cli.region.clone().unwrap_or_default(), None)
+    };
+    if let Some(retries) = cli.retries {
+        options = options.retry_policy(RetryPolicy::standard().with_max_attempts(retries.saturating_add(1)));
+    }
+    if let Some(seconds) = cli.timeout {
+        options = options.attempt_timeout(Duration::from_secs_f64(seconds));
+    }
+    // Fail now, with exit code 3, rather than at every poll.
+    let options = options.build()?;
+    Ok(Setup { options, region, emulator })
+}
