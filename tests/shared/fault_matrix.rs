@@ -1,10 +1,10 @@
 //! The fault matrix: each row a fault the emulator makes and what a client with the standard
 //! retry policy must do about it. Both clients' tests run every row (included with `#[path]`).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use workspace_core::{ClientOptions, Credentials, Error, GiveUpReason, RetryPolicy, TransportErrorKind};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, Fault, FaultRule};
+use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
 
 /// How the client of a row is set up.
 #[derive(Clone, Copy, Debug, Default)]
@@ -223,6 +223,16 @@ pub fn bad_tls_url() -> String {
         }
     });
     url
+}
+
+/// A row's emulator of 50 desktops, armed with its faults, the client options against it, and
+/// the client's clock.
+pub fn start(row: &Row) -> (Emulator, ClientOptions, impl Fn() -> SystemTime + Send + Sync + 'static) {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(50)).expect("the emulator starts");
+    arm(row, &emu);
+    let behind = Duration::from_secs(row.client.clock_behind_secs);
+    let options = options(row, &emu);
+    (emu, options, move || SystemTime::now() - behind)
 }
 
 /// The emulator of a row, stopped when the row asks for nothing listening.

@@ -128,6 +128,26 @@ fn clock(offset: i64) -> (i64, i64, i64) {
 /// The jitter seed the scenarios use.
 pub const JITTER_SEED: u64 = 7;
 
+/// A client of the crate `$krate` (`workspace_blocking` or `workspace_async`) that replays
+/// `$scenario`'s script on a virtual clock from [`start_time`], with [`JITTER_SEED`]:
+/// `(client, transport, clock)`. Include this file as `scenarios` with `#[macro_use]`.
+#[allow(unused_macros)]
+macro_rules! replay_client {
+    ($krate:ident, $scenario:expr) => {{
+        let transport = $krate::ReplayTransport::new($scenario.script.clone());
+        let clock = workspace_core::test_util::VirtualClock::new(scenarios::start_time());
+        let now = clock.clone();
+        let client = $krate::Client::builder($scenario.options())
+            .transport(transport.clone())
+            .clock(move || now.now())
+            .sleep(clock.clone())
+            .jitter_seed(scenarios::JITTER_SEED)
+            .build()
+            .unwrap();
+        (client, transport, clock)
+    }};
+}
+
 fn expect(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     if cond { Ok(()) } else { Err(what()) }
 }

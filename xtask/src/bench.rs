@@ -58,6 +58,7 @@ pub(crate) fn run(quick: bool) -> Result {
     let capacity = capacity(&url, &project, seconds, &bench)?;
     let iterate = bench(&["memory", &url, &project, "iterate"])?;
     let collect = bench(&["memory", &url, &project, "collect"])?;
+    let iterate_async = bench(&["memory", &url, &project, "async"])?;
     let wks = root.join("target/release/wks").display().to_string();
     let fleet = bench(&["limit", &url, &project, &wks, if quick { "quick" } else { "full" }])?;
     let exporter_bin = root.join("target/release/workspace-exporter");
@@ -65,7 +66,8 @@ pub(crate) fn run(quick: bool) -> Result {
     emulator.stop();
 
     let footprint = footprint(quick)?;
-    let report = report(Figures { micro, e2e, capacity, iterate, collect, fleet, exporter, footprint, quick });
+    let report =
+        report(Figures { micro, e2e, capacity, iterate, collect, iterate_async, fleet, exporter, footprint, quick });
     println!("{report}");
     if !quick {
         fs::write(root.join("docs/performance.md"), report).map_err(|e| e.to_string())?;
@@ -161,6 +163,7 @@ struct Figures {
     capacity: (String, String),
     iterate: String,
     collect: String,
+    iterate_async: String,
     fleet: String,
     exporter: String,
     footprint: Vec<(String, usize, Option<f64>)>,
@@ -252,8 +255,9 @@ fn report(f: Figures) -> String {
     r.push_str("\nEach row is the median of three runs (one in the quick run), in a fresh client. The fleet is more\nthan one query reaches (4,000), so a read is a probe of the whole query (a page of 2,000), then the\nfour statuses' first pages together, then their second pages together: 9 requests, 3 round trips at\nthe least (ceil(3,000 / 2,000) = 2 requests per status, plus the probe). A count is the five\n`limit=0` requests together: 1 round trip. One call is a single `limit=1` request. `wks` runs as\nits own process, so its figures include starting it. Targets, at 20 ms: `wks connections list\n--all` at most 16 requests and at most 6 times one call; `summary` at most 3 times one call; at\n100 ms, a read within 5 round trips (0.5 s).\n\n");
     let mem = |s: &str| s.split('\t').nth(1).map(|v| v.trim().to_owned()).unwrap_or_default();
     r.push_str(&format!(
-        "Peak memory while reading the 12,000 desktops with the blocking client, 8 requests in flight\n(growth of the process's peak resident set, `VmHWM`, in a fresh process; the emulator runs in\nanother; target: under 32 MiB while iterating):\n\n| how | peak growth |\n|---|---|\n| iterating items, keeping none | {} KiB |\n| collecting every desktop into a `Vec` (baseline) | {} KiB |\n\nIterating holds the pages in flight and those waiting to be released in order (at most 16 pages of\n2,000 desktops beyond the part being released) and the set of ids seen, not the fleet.\n\n",
+        "Peak memory while reading the 12,000 desktops, 8 requests in flight (growth of the process's\npeak resident set, `VmHWM`, in a fresh process; the emulator runs in another; target: under\n32 MiB while iterating):\n\n| how | peak growth |\n|---|---|\n| blocking client, iterating items, keeping none | {} KiB |\n| async client (tokio, 2 worker threads), iterating items, keeping none | {} KiB |\n| blocking client, collecting every desktop into a `Vec` (baseline) | {} KiB |\n\nIterating holds the pages in flight and those waiting to be released in order (at most 16 pages of\n2,000 desktops beyond the part being released) and the set of ids seen, not the fleet.\n\n",
         mem(&f.iterate),
+        mem(&f.iterate_async),
         mem(&f.collect)
     ));
     r.push_str("## The exporter (the same 12,000 desktops)\n\n");

@@ -10,10 +10,10 @@ mod fault_matrix;
 mod setup;
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use workspace_async::Query;
 
-use fault_matrix::{arm, check, options, rows, serving};
+use fault_matrix::{check, rows, serving};
 use workspace_async::Client;
 use workspace_emulator::{Emulator, EmulatorConfig};
 
@@ -21,10 +21,8 @@ use workspace_emulator::{Emulator, EmulatorConfig};
 async fn every_row_of_the_fault_matrix() {
     let mut failures = Vec::new();
     for row in rows() {
-        let emu = Emulator::start(EmulatorConfig::default().desktops(50)).unwrap();
-        arm(&row, &emu);
-        let behind = Duration::from_secs(row.client.clock_behind_secs);
-        let client = Client::builder(options(&row, &emu)).clock(move || SystemTime::now() - behind).build().unwrap();
+        let (emu, options, clock) = fault_matrix::start(&row);
+        let client = Client::builder(options).clock(clock).build().unwrap();
         let emu = serving(&row, emu);
         let outcome = client.send(&Query::new().limit(10)).await.map(|p| p.desktops().len() as u64);
         failures.extend(check(&row, outcome, emu.map_or(0, |e| e.stats().requests)).err());

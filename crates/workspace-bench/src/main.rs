@@ -211,17 +211,7 @@ fn limit(url: &str, project: &str, wks_bin: &str, quick: bool) {
             assert_eq!(n, 12_000);
         });
         row("async `read_fleet`, 8 in flight", 3, &mut || {
-            let client = asynchronous(url, project, 8);
-            let n = rt.block_on(async {
-                let mut items = client.read_fleet(&Query::new());
-                let mut n = 0;
-                while let Some(d) = items.next().await {
-                    d.unwrap();
-                    n += 1;
-                }
-                n
-            });
-            assert_eq!(n, 12_000);
+            assert_eq!(rt.block_on(read_fleet_async(&asynchronous(url, project, 8))), 12_000);
         });
         row("blocking `read_fleet`, sequential", 3, &mut || {
             assert_eq!(blocking(url, project, 1).read_fleet(&Query::new()).count(), 12_000);
@@ -262,17 +252,39 @@ fn peak_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Reads the whole fleet with the async client, keeping nothing; the number of desktops.
+async fn read_fleet_async(client: &AsyncClient) -> usize {
+    let mut items = client.read_fleet(&Query::new());
+    let mut n = 0;
+    while let Some(d) = items.next().await {
+        d.unwrap();
+        n += 1;
+    }
+    n
+}
+
+/// The growth of the peak resident set while reading the fleet: `iterate` and `collect` with
+/// the blocking client, `async` iterating with the async client on two worker threads.
 fn memory(url: &str, project: &str, mode: &str) {
-    // As a whole-fleet read runs by default: 8 requests in flight.
-    let client = blocking(url, project, 8);
-    // Warm up the connection and allocator with one page.
-    client.send(&Query::new().limit(100)).unwrap();
-    let before = peak_kib();
-    let n = if mode == "collect" {
-        let all: Vec<_> = client.read_fleet(&Query::new()).map(|d| d.unwrap()).collect();
-        all.len()
+    // As a whole-fleet read runs by default: 8 requests in flight. Each client first warms up its
+    // connection and the allocator with one page.
+    let (n, before) = if mode == "async" {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let client = asynchronous(url, project, 8);
+        rt.block_on(client.send(&Query::new().limit(100))).unwrap();
+        let before = peak_kib();
+        (rt.block_on(read_fleet_async(&client)), before)
     } else {
-        client.read_fleet(&Query::new()).inspect(|d| assert!(d.is_ok(), "{d:?}")).count()
+        let client = blocking(url, project, 8);
+        client.send(&Query::new().limit(100)).unwrap();
+        let before = peak_kib();
+        let n = if mode == "collect" {
+            let all: Vec<_> = client.read_fleet(&Query::new()).map(|d| d.unwrap()).collect();
+            all.len()
+        } else {
+            client.read_fleet(&Query::new()).inspect(|d| assert!(d.is_ok(), "{d:?}")).count()
+        };
+        (n, before)
     };
     println!("{n}\t{}", peak_kib().saturating_sub(before));
 }

@@ -3,25 +3,16 @@
 
 #[path = "../../../tests/shared/scenarios.rs"]
 #[allow(dead_code, unreachable_pub)]
+#[macro_use]
 mod scenarios;
 
-use scenarios::{JITTER_SEED, Observed, Operation, scenarios, start_time};
-use workspace_blocking::{Client, Page, ReplayTransport};
-use workspace_core::test_util::VirtualClock;
+use scenarios::{Observed, Operation, scenarios};
+use workspace_blocking::Page;
 
 #[test]
 fn the_blocking_client_passes_every_scenario() {
     for s in scenarios() {
-        let transport = ReplayTransport::new(s.script.clone());
-        let clock = VirtualClock::new(start_time());
-        let now = clock.clone();
-        let client = Client::builder(s.options())
-            .transport(transport.clone())
-            .clock(move || now.now())
-            .sleep(clock.clone())
-            .jitter_seed(JITTER_SEED)
-            .build()
-            .unwrap();
+        let (client, transport, clock) = replay_client!(workspace_blocking, s);
         let (pages, error): (Vec<Page>, Option<workspace_blocking::Error>) = match s.operation {
             Operation::Send { .. } => match client.send(&s.query()) {
                 Ok(p) => (vec![p], None),

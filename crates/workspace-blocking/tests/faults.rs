@@ -11,10 +11,10 @@ mod setup;
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use workspace_blocking::Query;
 
-use fault_matrix::{arm, check, options, rows, serving};
+use fault_matrix::{check, rows, serving};
 use workspace_blocking::Client;
 use workspace_emulator::{Emulator, EmulatorConfig};
 
@@ -22,10 +22,8 @@ use workspace_emulator::{Emulator, EmulatorConfig};
 fn every_row_of_the_fault_matrix() {
     let mut failures = Vec::new();
     for row in rows() {
-        let emu = Emulator::start(EmulatorConfig::default().desktops(50)).unwrap();
-        arm(&row, &emu);
-        let behind = Duration::from_secs(row.client.clock_behind_secs);
-        let client = Client::builder(options(&row, &emu)).clock(move || SystemTime::now() - behind).build().unwrap();
+        let (emu, options, clock) = fault_matrix::start(&row);
+        let client = Client::builder(options).clock(clock).build().unwrap();
         let emu = serving(&row, emu);
         let outcome = client.send(&Query::new().limit(10)).map(|p| p.desktops().len() as u64);
         failures.extend(check(&row, outcome, emu.map_or(0, |e| e.stats().requests)).err());

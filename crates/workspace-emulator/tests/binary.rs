@@ -3,8 +3,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Lines};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Lines, Read};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::SystemTime;
 
 use common::*;
@@ -40,7 +40,7 @@ fn serves_a_fleet_file_with_given_keys_and_stops_on_ctrl_c() {
     let resp = send(request_to(&url, "proj1", "", &demo_token, SystemTime::now())).unwrap();
     assert_eq!(resp.status(), 401);
 
-    let exit = program.interrupt().status;
+    let (exit, _) = program.interrupt();
     assert!(exit.success(), "stops cleanly on Ctrl-C: {exit}");
     std::fs::remove_dir_all(dir).ok();
 }
@@ -115,15 +115,14 @@ fn every_switch_is_accepted_within_bounds() {
     assert_eq!(resp.status(), 200, "{v}");
     assert_eq!(v["desktops"].as_array().unwrap().len(), 10);
     assert_eq!(v["total_count"], 80, "every desktop, those served as null included");
-    assert!(program.interrupt().status.success());
+    assert!(program.interrupt().0.success());
 }
 
 #[test]
 fn listening_beyond_loopback_is_warned_about() {
     let program = Program::start(&["--listen", "0.0.0.0:0", "--desktops", "1"], Stdio::piped());
     assert!(program.url.starts_with("http://0.0.0.0:"));
-    let out = program.interrupt();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = program.interrupt();
     assert!(stderr.contains("warning") && stderr.contains("not a loopback address"), "{stderr}");
 }
 
@@ -154,10 +153,23 @@ impl Program {
         self.stdout.by_ref().take(n).map(Result::unwrap).collect()
     }
 
-    /// Sends it Ctrl-C (SIGINT) and waits for it to end.
-    fn interrupt(self) -> Output {
-        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        self.child.wait_with_output().unwrap()
+    /// Sends it Ctrl-C (SIGINT), waits for it to end, and returns its exit status and what it
+    /// wrote on stderr (when piped).
+    fn interrupt(mut self) -> (ExitStatus, String) {
+        let sent = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_string(&mut stderr).unwrap();
+        }
+        (self.child.wait().unwrap(), stderr)
+    }
+}
+
+impl Drop for Program {
+    /// Ends it even when a test fails halfway.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
