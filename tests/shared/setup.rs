@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use workspace_config::{ConfigLoader, MapEnvironment};
 use workspace_core::{ClientOptions, ClientOptionsBuilder, Credentials, RetryPolicy};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule, KeyPair};
+use workspace_emulator::{DEMO_AK, DEMO_SK, Desktop, Emulator, EmulatorConfig, Fault, FaultRule, KeyPair};
 
 /// Options against `emu` with its demo credentials, the standard policy with short waits.
 pub fn options(emu: &Emulator) -> ClientOptionsBuilder {
@@ -48,6 +48,30 @@ pub fn dead_url() -> String {
     let url = dead.base_url();
     dead.stop();
     url
+}
+
+/// A change of the fleet while it is being paged through.
+#[derive(Clone, Copy, Debug)]
+pub enum Shift {
+    /// Ten new desktops in front: items move onto the next page.
+    Grow,
+    /// The first twenty desktops removed: items move back onto pages already read.
+    Shrink,
+}
+
+/// The fleet `original` after `shift`.
+pub fn shifted(original: &[Desktop], shift: Shift) -> Vec<Desktop> {
+    match shift {
+        Shift::Grow => {
+            let mut fleet: Vec<Desktop> = original[..10]
+                .iter()
+                .map(|d| Desktop { desktop_id: format!("new-{}", d.desktop_id), ..d.clone() })
+                .collect();
+            fleet.extend(original.iter().cloned());
+            fleet
+        }
+        Shift::Shrink => original[20..].to_vec(),
+    }
 }
 
 /// The temporary credentials of [`tracing_emulator`].

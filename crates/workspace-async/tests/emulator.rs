@@ -139,3 +139,14 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     assert_eq!(err.to_string(), "invalid offset 2001: must be between 0 and 2000");
     assert_eq!(emu.stats().requests, 0);
 }
+
+#[tokio::test]
+async fn a_response_larger_than_the_cap_is_refused() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(100)).unwrap();
+    let options = builder(&emu).max_response_bytes(2000).retry_policy(RetryPolicy::disabled()).build().unwrap();
+    let err = Client::new(options).unwrap().send(&Query::new().limit(100)).await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(err.to_string().contains("2000"), "{err}");
+    let small = builder(&emu).max_response_bytes(2000).build().unwrap();
+    assert!(Client::new(small).unwrap().send(&Query::new().limit(0)).await.is_ok(), "a small page passes");
+}

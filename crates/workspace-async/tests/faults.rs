@@ -30,6 +30,27 @@ async fn every_row_of_the_fault_matrix() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+#[tokio::test]
+async fn a_fleet_that_grows_or_shrinks_while_paging_ends_without_repeats() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(300)).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
+    let original = emu.desktops();
+    for shift in [setup::Shift::Grow, setup::Shift::Shrink] {
+        emu.replace_fleet(original.clone());
+        let (mut seen, mut pages_read) = (Vec::new(), 0);
+        let mut pages = client.pages(&Query::new().limit(50));
+        while let Some(page) = pages.next().await {
+            seen.extend(page.unwrap().desktops().iter().map(|d| d.desktop_id.clone().unwrap()));
+            pages_read += 1;
+            if pages_read == 2 {
+                emu.replace_fleet(setup::shifted(&original, shift));
+            }
+            assert!(pages_read <= 20, "paging ends");
+        }
+        assert_eq!(seen.len(), seen.iter().collect::<HashSet<_>>().len(), "{shift:?}: no desktop twice");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_many_concurrent_tasks_lose_and_repeat_nothing() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(1500)).unwrap();

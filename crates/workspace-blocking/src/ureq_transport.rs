@@ -1,6 +1,6 @@
 //! The built-in transport, over ureq.
 
-use std::io;
+use std::io::{self, Read};
 
 use http::{Request, Response};
 use workspace_core::{
@@ -53,7 +53,12 @@ impl Transport for UreqTransport {
         }
         let response = self.agent.run(config.build()).map_err(to_transport_error)?;
         let (parts, mut body) = response.into_parts();
-        let bytes = body.with_config().limit(self.max_response_bytes).read_to_vec().map_err(to_transport_error)?;
+        // Sized from the declared length (at most 1 MiB up front, as the async transport does), so
+        // that a large page is read into one allocation instead of a growing, copied one.
+        let declared = body.content_length().unwrap_or(0).min(self.max_response_bytes).min(1 << 20);
+        let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+        let mut reader = body.with_config().limit(self.max_response_bytes).reader();
+        reader.read_to_end(&mut bytes).map_err(|e| to_transport_error(ureq::Error::from(e)))?;
         Ok(Response::from_parts(parts, bytes))
     }
 }

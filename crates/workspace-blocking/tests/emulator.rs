@@ -126,3 +126,14 @@ fn the_client_is_send_sync_clone() {
         assert_eq!(h.join().unwrap(), 50);
     }
 }
+
+#[test]
+fn a_response_larger_than_the_cap_is_refused() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(100)).unwrap();
+    let options = builder(&emu).max_response_bytes(2000).retry_policy(RetryPolicy::disabled()).build().unwrap();
+    let err = Client::new(options).unwrap().send(&Query::new().limit(100)).unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(err.to_string().contains("2000"), "{err}");
+    let small = builder(&emu).max_response_bytes(2000).build().unwrap();
+    assert!(Client::new(small).unwrap().send(&Query::new().limit(0)).is_ok(), "a small page passes");
+}
