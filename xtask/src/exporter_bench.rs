@@ -44,14 +44,20 @@ pub(crate) fn measure(bin: &Path, url: &str, project: &str, quick: bool) -> Resu
         exporter.stop();
         let name = if flags.is_empty() { "(default)".to_owned() } else { format!("`{}`", flags.join(" ")) };
         table.push_str(&format!(
-            "| {name} | {rss_first} kB | {rss_after} kB (after {polls}) | {:.1} ms | {:.0} | {} ms in {idle} s | {size} bytes | {:.1} ms |\n",
-            (c1 - c0) as f64 / polls as f64,
+            "| {name} | {rss_first} kB | {rss_after} kB (after {polls}) | {} | {:.0} | {} in {idle} s | {size} bytes | {} |\n",
+            per(c1 - c0, polls),
             (r1 - r0) / polls as f64,
-            idle_cpu,
-            (s1 - s0) as f64 / 20.0,
+            per(idle_cpu, 1),
+            per(s1 - s0, 20),
         ));
     }
     Ok(table)
+}
+
+/// `ms` of CPU time spread over `n` events. The kernel counts CPU time in ticks of 10 ms, so
+/// none counted is shown as a bound: less than one tick over the `n` events.
+fn per(ms: u64, n: u64) -> String {
+    if ms == 0 { format!("under {:.1} ms", 10.0 / n as f64) } else { format!("{:.1} ms", ms as f64 / n as f64) }
 }
 
 /// The sum of `huaweicloud_workspace_api_requests_total` over its series.
