@@ -198,7 +198,7 @@ pub fn options(row: &Row, emu: &Emulator) -> ClientOptions {
         .attempt_timeout(ATTEMPT_TIMEOUT)
         .retry_policy(policy);
     let options = if row.client.dead_endpoint_first {
-        options.endpoint(dead_url()).fallback_endpoints([emu.base_url()])
+        options.endpoint(crate::setup::dead_url()).fallback_endpoints([emu.base_url()])
     } else if row.client.bad_tls_endpoint_first {
         options.endpoint(bad_tls_url()).fallback_endpoints([emu.base_url()])
     } else {
@@ -243,14 +243,6 @@ pub fn serving(row: &Row, emu: Emulator) -> Option<Emulator> {
     } else {
         Some(emu)
     }
-}
-
-/// A URL where nothing listens.
-pub fn dead_url() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", l.local_addr().expect("addr"));
-    drop(l);
-    url
 }
 
 /// Checks the outcome of a row; `requests` is what reached the emulator.

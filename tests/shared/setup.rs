@@ -42,12 +42,10 @@ pub fn options_failing_over(dead_url: &str, live: &Emulator) -> ClientOptions {
     ConfigLoader::with_environment(env).load(explicit).expect("the environment is enough").into_options()
 }
 
-/// The URL of an emulator that was stopped: nothing listens there.
+/// A URL where nothing listens: a port that was bound, then let go.
 pub fn dead_url() -> String {
-    let dead = Emulator::start(EmulatorConfig::default()).expect("the emulator starts");
-    let url = dead.base_url();
-    dead.stop();
-    url
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    format!("http://{}", listener.local_addr().expect("addr"))
 }
 
 /// A change of the fleet while it is being paged through.
