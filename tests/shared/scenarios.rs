@@ -43,6 +43,25 @@ pub struct Observed {
     pub error: Option<Error>,
 }
 
+impl Observed {
+    /// What a client did: the requests it sent, the sleeps it made, and the results it returned,
+    /// in order (an error ends them).
+    pub fn new(
+        requests: Vec<Request<Vec<u8>>>,
+        sleeps: Vec<Duration>,
+        results: impl IntoIterator<Item = Result<Page, Error>>,
+    ) -> Self {
+        let (mut pages, mut error) = (Vec::new(), None);
+        for result in results {
+            match result {
+                Ok(page) => pages.push(page),
+                Err(e) => error = Some(e),
+            }
+        }
+        Self { requests, sleeps, pages, error }
+    }
+}
+
 /// One behaviour: a script, a policy, an operation, and a check of what the client did.
 #[derive(Clone)]
 pub struct Scenario {

@@ -11,10 +11,8 @@ use workspace_emulator::{DEMO_AK, DEMO_SK, Desktop, Emulator, EmulatorConfig, Fa
 
 /// Options against `emu` with its demo credentials, the standard policy with short waits.
 pub fn options(emu: &Emulator) -> ClientOptionsBuilder {
-    ClientOptions::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).expect("demo keys"))
+    emu.client_options()
+        .expect("the emulator's credentials")
         .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(1)))
 }
 

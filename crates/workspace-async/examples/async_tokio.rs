@@ -6,20 +6,13 @@
 //! ```
 
 use workspace_async::types::ConnectStatus;
-use workspace_async::{Client, Credentials};
-use workspace_async::{ClientOptions, Query};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use workspace_async::{Client, Query};
+use workspace_emulator::{Emulator, EmulatorConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start(EmulatorConfig::default().desktops(500))?;
-    let client = Client::new(
-        ClientOptions::builder()
-            .endpoint(emulator.base_url())
-            .project_id(emulator.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-            .build()?,
-    )?;
+    let client = Client::new(emulator.client_options()?.build()?)?;
 
     let counts: Vec<_> = ConnectStatus::KNOWN
         .iter()

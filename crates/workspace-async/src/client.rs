@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use std::future::Future;
 use workspace_core::types::ListDesktopsConnectStatusRequest;
-use workspace_core::{Action, ClientCore, ClientOptions, Error, Page, Query, StatusCounts};
+use workspace_core::{Action, ClientCore, ClientOptions, Error, Page, Query, StatusCounts, WatchLoop};
 
 use crate::list::{FleetItems, Items, Pages};
 use crate::transport::{Sleep, Transport};
@@ -120,7 +120,7 @@ impl Client {
     /// A failed poll is yielded as an error; the watch goes on at the next tick unless the error
     /// is permanent (such as a 401 or 403), which ends it.
     pub fn watch(&self, query: &Query, interval: Duration) -> Watcher {
-        Watcher::new(self.clone(), query.clone(), interval)
+        Watcher::new(self.clone(), query.clone(), WatchLoop::new(interval))
     }
 
     /// The time, from the client's clock.

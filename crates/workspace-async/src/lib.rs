@@ -22,11 +22,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = Emulator::start(EmulatorConfig::default().desktops(250))?;
-//! let options = ClientOptions::builder()
-//!     .endpoint(emulator.base_url())
-//!     .project_id(emulator.project_id())
-//!     .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-//!     .build()?;
+//! let options = emulator.client_options()?.build()?;
 //! let client = Client::new(options)?;
 //! let first = client.send(&Query::new().limit(10)).await?;
 //! assert_eq!((first.desktops().len(), first.total_count()), (10, Some(250)));

@@ -13,13 +13,13 @@ use crate::client::{Client, PageFuture};
 /// The pages of a listing, one request each, as `next().await` or a `Stream`; an error ends it.
 pub struct Pages {
     client: Client,
-    pager: Result<Pager, Option<Error>>,
+    pager: Pager,
     in_flight: Option<PageFuture>,
 }
 
 impl Pages {
-    pub(crate) fn new(client: Client, pager: Result<Pager, Error>) -> Self {
-        Self { client, pager: pager.map_err(Some), in_flight: None }
+    pub(crate) fn new(client: Client, pager: Pager) -> Self {
+        Self { client, pager, in_flight: None }
     }
 
     /// The next page, or `None` at the end.
@@ -27,14 +27,9 @@ impl Pages {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
-    /// The offset the next page starts at (to resume later), when the query was valid.
-    pub fn offset(&self) -> Option<u32> {
-        self.pager.as_ref().ok().map(Pager::offset)
-    }
-
-    /// The `total_count` of the last page.
-    pub fn total_count(&self) -> Option<u64> {
-        self.pager.as_ref().ok().and_then(Pager::total_count)
+    /// The paging state: the offset the next page starts at (to resume later), the last total.
+    pub fn pager(&self) -> &Pager {
+        &self.pager
     }
 }
 
@@ -43,21 +38,18 @@ impl Stream for Pages {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        let pager = match &mut this.pager {
-            Ok(pager) => pager,
-            Err(invalid) => return Poll::Ready(invalid.take().map(Err)),
-        };
-        if this.in_flight.is_none() {
-            match pager.next_request() {
+        loop {
+            if let Some(call) = &mut this.in_flight {
+                let result = std::task::ready!(call.as_mut().poll(cx));
+                this.in_flight = None;
+                return Poll::Ready(Some(this.pager.on_result(result)));
+            }
+            match this.pager.next_request() {
                 None => return Poll::Ready(None),
-                Some(Err(e)) => return Poll::Ready(Some(pager.on_result(Err(e)))),
+                Some(Err(e)) => return Poll::Ready(Some(this.pager.on_result(Err(e)))),
                 Some(Ok(request)) => this.in_flight = Some(this.client.start(request)),
             }
         }
-        let Some(fut) = &mut this.in_flight else { return Poll::Ready(None) };
-        let result = std::task::ready!(fut.as_mut().poll(cx));
-        this.in_flight = None;
-        Poll::Ready(Some(pager.on_result(result)))
     }
 }
 
@@ -113,15 +105,13 @@ impl Stream for Items {
 /// it cancels them.
 pub struct FleetItems {
     client: Client,
-    read: Result<FleetRead, Option<Error>>,
+    read: FleetRead,
     in_flight: Vec<(Ticket, PageFuture)>,
-    /// The error that ended the read, yielded after the desktops read before it.
-    failed: Option<Error>,
 }
 
 impl FleetItems {
-    pub(crate) fn new(client: Client, read: Result<FleetRead, Error>) -> Self {
-        Self { client, read: read.map_err(Some), in_flight: Vec::new(), failed: None }
+    pub(crate) fn new(client: Client, read: FleetRead) -> Self {
+        Self { client, read, in_flight: Vec::new() }
     }
 
     /// The next desktop, or `None` at the end.
@@ -131,7 +121,7 @@ impl FleetItems {
 
     /// How many requests were sent so far.
     pub fn requests(&self) -> u64 {
-        self.read.as_ref().map_or(0, FleetRead::requests)
+        self.read.requests()
     }
 }
 
@@ -140,19 +130,17 @@ impl Stream for FleetItems {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        let read = match &mut this.read {
-            Ok(read) => read,
-            Err(invalid) => return Poll::Ready(invalid.take().map(Err)),
-        };
         loop {
-            if let Some(item) = read.next_item() {
-                return Poll::Ready(Some(Ok(item)));
+            if let Some(item) = this.read.next_item() {
+                return Poll::Ready(Some(item));
             }
-            if let Some(e) = this.failed.take() {
-                return Poll::Ready(Some(Err(e)));
+            if this.read.is_finished() {
+                // Over (or failed, the error handed out): what is still in flight is not needed.
+                this.in_flight.clear();
+                return Poll::Ready(None);
             }
             while this.in_flight.len() < this.client.options().concurrency() {
-                let Some((ticket, request)) = read.next_request() else { break };
+                let Some((ticket, request)) = this.read.next_request() else { break };
                 this.in_flight.push((ticket, this.client.start(request)));
             }
             if this.in_flight.is_empty() {
@@ -163,12 +151,8 @@ impl Stream for FleetItems {
             while i < this.in_flight.len() {
                 if let Poll::Ready(result) = this.in_flight[i].1.as_mut().poll(cx) {
                     let (ticket, _) = this.in_flight.swap_remove(i);
+                    this.read.on_result(ticket, result);
                     answered = true;
-                    if let Err(e) = read.on_result(ticket, result) {
-                        this.in_flight.clear();
-                        this.failed = Some(e);
-                        break;
-                    }
                 } else {
                     i += 1;
                 }

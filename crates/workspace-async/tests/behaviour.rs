@@ -7,30 +7,22 @@
 mod scenarios;
 
 use scenarios::{Observed, Operation, scenarios};
-use workspace_async::Page;
 
 #[tokio::test]
 async fn the_async_client_passes_every_scenario() {
     for s in scenarios() {
         let (client, transport, clock) = replay_client!(workspace_async, s);
-        let (pages, error): (Vec<Page>, Option<workspace_async::Error>) = match s.operation {
-            Operation::Send { .. } => match client.send(&s.query()).await {
-                Ok(p) => (vec![p], None),
-                Err(e) => (vec![], Some(e)),
-            },
+        let results = match s.operation {
+            Operation::Send { .. } => vec![client.send(&s.query()).await],
             Operation::Pages { .. } => {
-                let (mut pages, mut error) = (Vec::new(), None);
-                let mut stream = client.pages(&s.query());
-                while let Some(p) = stream.next().await {
-                    match p {
-                        Ok(p) => pages.push(p),
-                        Err(e) => error = Some(e),
-                    }
+                let (mut pages, mut results) = (client.pages(&s.query()), Vec::new());
+                while let Some(page) = pages.next().await {
+                    results.push(page);
                 }
-                (pages, error)
+                results
             }
         };
-        let observed = Observed { requests: transport.requests(), sleeps: clock.sleeps(), pages, error };
+        let observed = Observed::new(transport.requests(), clock.sleeps(), results);
         s.check(&observed).unwrap_or_else(|e| panic!("{e}"));
     }
 }

@@ -9,7 +9,7 @@
 use workspace_blocking::types::ConnectStatus;
 use workspace_blocking::{Client, Credentials};
 use workspace_blocking::{ClientOptions, Query};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use workspace_emulator::{Emulator, EmulatorConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_emulator, client) = client()?;
@@ -47,12 +47,6 @@ fn client() -> Result<(Option<Emulator>, Client), Box<dyn std::error::Error>> {
     }
     let emulator = Emulator::start(EmulatorConfig::default().desktops(40))?;
     eprintln!("(using a local emulator at {})", emulator.base_url());
-    let client = Client::new(
-        ClientOptions::builder()
-            .endpoint(emulator.base_url())
-            .project_id(emulator.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-            .build()?,
-    )?;
+    let client = Client::new(emulator.client_options()?.build()?)?;
     Ok((Some(emulator), client))
 }

@@ -8,11 +8,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use workspace_blocking::{ClientOptions, Query};
+use workspace_blocking::Query;
 
 use http::{Request, Response};
-use workspace_blocking::{Client, Credentials, Transport, TransportError};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use workspace_blocking::{Client, Transport, TransportError};
+use workspace_emulator::{Emulator, EmulatorConfig};
 
 /// HTTP/1.1 over a fresh TCP connection per request.
 #[derive(Debug)]
@@ -55,15 +55,7 @@ impl Transport for PlainHttp {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start(EmulatorConfig::default().desktops(25))?;
-    let client = Client::builder(
-        ClientOptions::builder()
-            .endpoint(emulator.base_url())
-            .project_id(emulator.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-            .build()?,
-    )
-    .transport(PlainHttp)
-    .build()?;
+    let client = Client::builder(emulator.client_options()?.build()?).transport(PlainHttp).build()?;
     let n = client.items(&Query::new().limit(10)).collect::<Result<Vec<_>, _>>()?.len();
     println!("read {n} desktops over a hand-written transport, in pages of 10");
     Ok(())

@@ -8,22 +8,18 @@
 
 use std::time::SystemTime;
 
-use workspace_core::{Action, ClientCore, ClientOptions, Credentials, Query, TransportError};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+use workspace_core::{Action, ClientCore, Query, TransportError};
+use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start(EmulatorConfig::default().desktops(230))?;
     emulator.push_faults([FaultRule::new(Fault::status(503), 1)]); // the first request fails once
-    let options = ClientOptions::builder()
-        .endpoint(emulator.base_url())
-        .project_id(emulator.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-        .build()?;
+    let options = emulator.client_options()?.build()?;
     // The same options value a client takes; the core holds what the calls learn.
     let core = ClientCore::new(options);
     let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
 
-    let mut pager = Query::new().limit(100).pager(&core)?;
+    let mut pager = Query::new().limit(100).pager(&core);
     while let Some(request) = pager.next_request() {
         let mut call = core.call(request?, 1);
         let result = loop {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use workspace_core::types::ListDesktopsConnectStatusRequest;
-use workspace_core::{Action, ClientCore, ClientOptions, Error, Page, Query, StatusCounts};
+use workspace_core::{Action, ClientCore, ClientOptions, Error, Page, Query, StatusCounts, WatchLoop};
 
 use crate::list::{FleetItems, Items, Pages};
 use crate::transport::{Sleep, Transport};
@@ -106,7 +106,7 @@ impl Client {
     /// A failed poll is yielded as an error; the watch goes on at the next tick unless the error
     /// is permanent (such as a 401 or 403), which ends it.
     pub fn watch(&self, query: &Query, interval: Duration) -> Watcher {
-        Watcher::new(self.clone(), query.clone(), interval)
+        Watcher::new(self.clone(), query.clone(), WatchLoop::new(interval))
     }
 
     /// The time, from the client's clock.

@@ -19,11 +19,7 @@
 //! use workspace_emulator::{Emulator, EmulatorConfig, DEMO_AK, DEMO_SK};
 //!
 //! let emulator = Emulator::start(EmulatorConfig::default().desktops(250))?;
-//! let options = ClientOptions::builder()
-//!     .endpoint(emulator.base_url())
-//!     .project_id(emulator.project_id())
-//!     .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-//!     .build()?;
+//! let options = emulator.client_options()?.build()?;
 //! let client = Client::new(options)?;
 //! let first = client.send(&Query::new().limit(10))?;
 //! assert_eq!((first.desktops().len(), first.total_count()), (10, Some(250)));

@@ -9,22 +9,17 @@ use crate::client::Client;
 #[derive(Debug)]
 pub struct Pages {
     client: Client,
-    pager: Result<Pager, Option<Error>>,
+    pager: Pager,
 }
 
 impl Pages {
-    pub(crate) fn new(client: Client, pager: Result<Pager, Error>) -> Self {
-        Self { client, pager: pager.map_err(Some) }
+    pub(crate) fn new(client: Client, pager: Pager) -> Self {
+        Self { client, pager }
     }
 
-    /// The offset the next page starts at (to resume later), when the query was valid.
-    pub fn offset(&self) -> Option<u32> {
-        self.pager.as_ref().ok().map(Pager::offset)
-    }
-
-    /// The `total_count` of the last page.
-    pub fn total_count(&self) -> Option<u64> {
-        self.pager.as_ref().ok().and_then(Pager::total_count)
+    /// The paging state: the offset the next page starts at (to resume later), the last total.
+    pub fn pager(&self) -> &Pager {
+        &self.pager
     }
 }
 
@@ -32,12 +27,8 @@ impl Iterator for Pages {
     type Item = Result<Page, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let pager = match &mut self.pager {
-            Ok(pager) => pager,
-            Err(invalid) => return invalid.take().map(Err),
-        };
-        let result = pager.next_request()?.and_then(|request| self.client.execute(request));
-        Some(pager.on_result(result))
+        let result = self.pager.next_request()?.and_then(|request| self.client.execute(request));
+        Some(self.pager.on_result(result))
     }
 }
 
@@ -81,19 +72,17 @@ impl Iterator for Items {
 #[derive(Debug)]
 pub struct FleetItems {
     client: Client,
-    read: Result<FleetRead, Option<Error>>,
-    /// The error that ended the read, yielded after the desktops read before it.
-    failed: Option<Error>,
+    read: FleetRead,
 }
 
 impl FleetItems {
-    pub(crate) fn new(client: Client, read: Result<FleetRead, Error>) -> Self {
-        Self { client, read: read.map_err(Some), failed: None }
+    pub(crate) fn new(client: Client, read: FleetRead) -> Self {
+        Self { client, read }
     }
 
     /// How many requests were sent so far.
     pub fn requests(&self) -> u64 {
-        self.read.as_ref().map_or(0, FleetRead::requests)
+        self.read.requests()
     }
 }
 
@@ -101,31 +90,18 @@ impl Iterator for FleetItems {
     type Item = Result<ConnectDesktopsInfo, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let read = match &mut self.read {
-            Ok(read) => read,
-            Err(invalid) => return invalid.take().map(Err),
-        };
         loop {
-            if let Some(item) = read.next_item() {
-                return Some(Ok(item));
+            if let Some(item) = self.read.next_item() {
+                return Some(item);
             }
-            if let Some(e) = self.failed.take() {
-                return Some(Err(e));
-            }
-            let mut batch = Vec::new();
-            while batch.len() < self.client.options().concurrency() {
-                let Some(next) = read.next_request() else { break };
-                batch.push(next);
-            }
+            let batch: Vec<_> =
+                std::iter::from_fn(|| self.read.next_request()).take(self.client.options().concurrency()).collect();
             if batch.is_empty() {
                 return None;
             }
             let (tickets, requests): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
             for (ticket, result) in tickets.into_iter().zip(self.client.execute_all(requests)) {
-                if let Err(e) = read.on_result(ticket, result) {
-                    self.failed = Some(e);
-                    break;
-                }
+                self.read.on_result(ticket, result);
             }
         }
     }

@@ -1,9 +1,6 @@
-//! Watching a fleet: poll, compare, yield transitions.
+//! Watching a fleet: the core's watch loop, with the client's reads and sleep.
 
-use std::collections::VecDeque;
-use std::time::Duration;
-
-use workspace_core::{Error, Query, Transition, Watch};
+use workspace_core::{Error, Query, Transition, WatchLoop, WatchStep};
 
 use crate::client::Client;
 
@@ -12,45 +9,34 @@ use crate::client::Client;
 pub struct Watcher {
     client: Client,
     query: Query,
-    interval: Duration,
-    max_polls: Option<u64>,
-    polls: u64,
-    watch: Watch,
-    queue: VecDeque<Transition>,
-    stopped: bool,
+    watch: WatchLoop,
 }
 
 impl Watcher {
-    pub(crate) fn new(client: Client, query: Query, interval: Duration) -> Self {
-        Self {
-            client,
-            query,
-            interval,
-            max_polls: None,
-            polls: 0,
-            watch: Watch::new(),
-            queue: VecDeque::new(),
-            stopped: false,
-        }
+    pub(crate) fn new(client: Client, query: Query, watch: WatchLoop) -> Self {
+        Self { client, query, watch }
     }
 
     /// Stops after `n` polls (the first one is the baseline).
-    pub fn max_polls(mut self, n: u64) -> Self {
-        self.max_polls = Some(n);
-        self
+    pub fn max_polls(self, n: u64) -> Self {
+        Self { watch: self.watch.max_polls(n), ..self }
     }
 
     /// How many polls were made.
     pub fn polls(&self) -> u64 {
-        self.polls
+        self.watch.polls()
     }
 
     /// Reads the desktops once, now, and returns the changes since the previous read (none for
     /// the first, which is the baseline). For callers that wait between polls themselves.
     pub fn poll(&mut self) -> Result<Vec<Transition>, Error> {
-        self.polls += 1;
-        let desktops = self.client.read_fleet(&self.query).collect::<Result<Vec<_>, _>>()?;
-        Ok(self.watch.observe(desktops, self.client.now()))
+        self.read()?;
+        Ok(self.watch.take_transitions())
+    }
+
+    fn read(&mut self) -> Result<(), Error> {
+        let desktops = self.client.read_fleet(&self.query).collect();
+        self.watch.on_read(desktops, self.client.now())
     }
 }
 
@@ -59,21 +45,15 @@ impl Iterator for Watcher {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(t) = self.queue.pop_front() {
-                return Some(Ok(t));
-            }
-            if self.stopped || self.max_polls.is_some_and(|m| self.polls >= m) {
-                return None;
-            }
-            if self.polls > 0 {
-                self.client.wait(self.interval);
-            }
-            match self.poll() {
-                Ok(changes) => self.queue.extend(changes),
-                Err(e) => {
-                    self.stopped = e.is_permanent();
-                    return Some(Err(e));
+            match self.watch.next_step() {
+                WatchStep::Yield(t) => return Some(Ok(t)),
+                WatchStep::Read => {
+                    if let Err(e) = self.read() {
+                        return Some(Err(e));
+                    }
                 }
+                WatchStep::Wait(interval) => self.client.wait(interval),
+                WatchStep::Done => return None,
             }
         }
     }

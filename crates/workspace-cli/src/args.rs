@@ -1,7 +1,10 @@
 //! The command line, as scripts rely on it.
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use workspace_blocking::types::ConnectStatus;
+use workspace_config::parse_seconds;
 
 /// See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
 #[derive(Parser, Debug)]
@@ -84,7 +87,7 @@ pub(crate) struct Global {
     pub(crate) retries: Option<u32>,
     /// Time limit for each attempt, in seconds (not for the whole command).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) timeout: Option<f64>,
+    pub(crate) timeout: Option<Duration>,
     /// Requests in flight at once when reading the whole fleet (list --all, watch, doctor, and
     /// summary when it counts by reading); 1 sends one after the other.
     #[arg(long, global = true, default_value = "8", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -92,7 +95,7 @@ pub(crate) struct Global {
     /// Time limit, in seconds, for list, summary and doctor as a whole, retries included; for
     /// watch, for each poll.
     #[arg(long, global = true, default_value = "300", value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) deadline: f64,
+    pub(crate) deadline: Duration,
     /// Log what happens on stderr (-v: calls and retries, -vv: every attempt).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
@@ -175,7 +178,7 @@ pub(crate) struct Summary {
 pub(crate) struct Watch {
     /// Seconds between polls.
     #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) interval: f64,
+    pub(crate) interval: Duration,
     /// Stop after this many polls (the first one is the baseline); default: until interrupted.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) iterations: Option<u64>,
@@ -207,13 +210,4 @@ fn parse_status(s: &str) -> Result<ConnectStatus, String> {
         .find(|k| k.as_str().eq_ignore_ascii_case(s))
         .cloned()
         .unwrap_or_else(|| ConnectStatus::from(s.to_owned())))
-}
-
-fn parse_seconds(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
-    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
-        Ok(v)
-    } else {
-        Err(format!("{s} must be more than 0 and at most 86400 seconds"))
-    }
 }

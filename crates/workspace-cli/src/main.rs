@@ -17,7 +17,6 @@ mod watch;
 use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
 
@@ -68,7 +67,7 @@ fn main() -> ExitCode {
 
 /// Runs the command; all but `watch` end by `--deadline` whatever happens.
 fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
-    let deadline = Duration::from_secs_f64(cli.global.deadline);
+    let deadline = cli.global.deadline;
     if let Command::Connections(Connections::List(args)) = &cli.command {
         commands::check_list(args)?;
     }

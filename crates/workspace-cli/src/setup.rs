@@ -1,8 +1,6 @@
 //! The client the command runs with: configured from flags, the environment and files, or
 //! pointed at an in-process emulator (feature `emulator`).
 
-use std::time::Duration;
-
 use workspace_blocking::{Client, ClientOptions, ClientOptionsBuilder, Credentials, Error, RetryPolicy};
 use workspace_config::ConfigLoader;
 #[cfg(feature = "emulator")]
@@ -62,7 +60,7 @@ pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
 /// What the flags say whatever the configuration: retries, timeouts, concurrency, user agent.
 fn common_options(global: &Global) -> ClientOptionsBuilder {
     // Every call, retries included, ends by the deadline, whatever the number of retries.
-    let mut policy = RetryPolicy::standard().with_deadline(Duration::from_secs_f64(global.deadline));
+    let mut policy = RetryPolicy::standard().with_deadline(global.deadline);
     if let Some(retries) = global.retries {
         policy = policy.with_max_attempts(retries.saturating_add(1));
     }
@@ -70,8 +68,8 @@ fn common_options(global: &Global) -> ClientOptionsBuilder {
         .retry_policy(policy)
         .concurrency(usize::from(global.concurrency))
         .user_agent_suffix(concat!("wks/", env!("CARGO_PKG_VERSION")));
-    if let Some(seconds) = global.timeout {
-        builder = builder.attempt_timeout(Duration::from_secs_f64(seconds));
+    if let Some(timeout) = global.timeout {
+        builder = builder.attempt_timeout(timeout);
     }
     builder
 }

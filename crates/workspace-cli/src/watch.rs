@@ -22,7 +22,7 @@ use crate::wait;
 /// error when every poll failed.
 pub(crate) fn watch(client: &Client, args: &args::Watch, sink: &Sink, deadline: Duration) -> Result<(), Failure> {
     let format = format(args.output, Format::Ndjson);
-    let interval = Duration::from_secs_f64(args.interval);
+    let interval = args.interval;
     let mut watch = Watch::new();
     let (mut polls, mut failed_in_a_row, mut any_succeeded) = (0u64, 0u64, false);
     let mut header = format == Format::Csv;

@@ -355,18 +355,8 @@ fn server_time(error: &Error) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClientOptions, Credentials};
+    use crate::client::test_core as core;
     use std::time::UNIX_EPOCH;
-
-    fn core() -> ClientCore {
-        let options = ClientOptions::builder()
-            .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
-            .project_id("p")
-            .credentials(Credentials::ak_sk("ak", "sk").unwrap())
-            .build()
-            .unwrap();
-        ClientCore::new(options)
-    }
 
     fn response(
         status: u16,

@@ -107,3 +107,15 @@ impl ClientCore {
         &self.inner.skew
     }
 }
+
+/// A core for tests: a cn-north-4 endpoint, project `p`, keys `ak`/`sk`.
+#[cfg(test)]
+pub(crate) fn test_core() -> ClientCore {
+    let options = ClientOptions::builder()
+        .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+        .project_id("p")
+        .credentials(crate::Credentials::ak_sk("ak", "sk").expect("test keys"))
+        .build()
+        .expect("test options");
+    ClientCore::new(options)
+}

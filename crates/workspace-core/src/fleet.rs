@@ -184,6 +184,8 @@ pub struct FleetRead {
     delivered: u64,
     requests: u64,
     failed: bool,
+    /// The error that ended the read, handed out after the items released before it.
+    error: Option<Error>,
 }
 
 impl FleetRead {
@@ -207,7 +209,16 @@ impl FleetRead {
             delivered: 0,
             requests: 0,
             failed: false,
+            error: None,
         }
+    }
+
+    /// A read that hands out `error` as its first item and then ends: the read of an invalid
+    /// query.
+    pub(crate) fn invalid(error: Error) -> Self {
+        let mut read = Self::new(Vec::new(), 0, ServiceProfile::default());
+        read.fail(error);
+        read
     }
 
     /// The full read of what `request` matches (any number of user names), stopping after
@@ -234,9 +245,10 @@ impl FleetRead {
         self.requests
     }
 
-    /// Whether the read is over: nothing more will be handed out and every item was taken.
+    /// Whether the read is over: nothing more will be handed out and every item (and the error
+    /// that ended the read, if any) was taken.
     pub fn is_finished(&self) -> bool {
-        self.ready.is_empty() && (self.failed || self.capped() || self.order.is_empty())
+        self.ready.is_empty() && self.error.is_none() && (self.failed || self.capped() || self.order.is_empty())
     }
 
     fn capped(&self) -> bool {
@@ -296,20 +308,22 @@ impl FleetRead {
         self.order.iter().flat_map(|&i| self.parts[i].arrived.values()).map(|(n, _)| *n).sum()
     }
 
-    /// Takes the outcome of the request with `ticket`. An error ends the read.
-    pub fn on_result(&mut self, ticket: Ticket, result: Result<Page, Error>) -> Result<(), Error> {
+    /// Takes the outcome of the request with `ticket`. An error (of the request, or a page that
+    /// breaks the service's contract) ends the read: nothing more is handed out, and
+    /// [`next_item`](Self::next_item) yields the error after the items released before it.
+    pub fn on_result(&mut self, ticket: Ticket, result: Result<Page, Error>) {
         let Some((i, offset)) = self.tickets.remove(&ticket) else {
-            return Ok(());
+            return;
         };
         let part = &mut self.parts[i];
         let asked = part.inflight.remove(&offset).unwrap_or(0);
         if part.phase == Phase::Replaced || part.end.is_some_and(|e| offset >= e) || self.failed {
             // Answers for desktops other parts now read, or past the end, change nothing.
-            return Ok(());
+            return;
         }
         let page = match result {
             Ok(page) => page,
-            Err(e) => return Err(self.fail(e)),
+            Err(e) => return self.fail(e),
         };
         let entries = page.entries();
         let total = page.total_count();
@@ -337,25 +351,28 @@ impl FleetRead {
         } else {
             self.after_page(i, offset, asked, entries, ends_data)
         };
-        outcome.map_err(|why| match why {
-            Stop::Contract(reason) => {
-                self.fail(InvalidResponse::contract(StatusCode::OK, reason, request_id.as_deref()).into())
+        match outcome {
+            Ok(()) => self.release(),
+            Err(Stop::Contract(reason)) => {
+                self.fail(InvalidResponse::contract(StatusCode::OK, reason, request_id.as_deref()).into());
             }
-            Stop::Error(e) => self.fail(e),
-        })?;
-        self.release();
-        Ok(())
+            Err(Stop::Error(e)) => self.fail(e),
+        }
     }
 
-    /// The next desktop, in order, when one is ready.
-    pub fn next_item(&mut self) -> Option<ConnectDesktopsInfo> {
-        self.ready.pop_front()
+    /// The next desktop, in order, when one is ready; after the last one, the error that ended
+    /// the read, if any, once.
+    pub fn next_item(&mut self) -> Option<Result<ConnectDesktopsInfo, Error>> {
+        match self.ready.pop_front() {
+            Some(item) => Some(Ok(item)),
+            None => self.error.take().map(Err),
+        }
     }
 
-    fn fail(&mut self, e: Error) -> Error {
+    fn fail(&mut self, e: Error) {
         self.failed = true;
         self.order.clear();
-        e
+        self.error.get_or_insert(e);
     }
 
     /// Plans a part from its first page.
@@ -587,7 +604,13 @@ mod tests {
         let mut ids = Vec::new();
         loop {
             while let Some(d) = read.next_item() {
-                ids.push(d.id().to_owned());
+                match d {
+                    Ok(d) => ids.push(d.id().to_owned()),
+                    Err(e) => {
+                        assert!(read.next_item().is_none() && read.next_request().is_none(), "an error ends the read");
+                        return (ids, Some(e));
+                    }
+                }
             }
             if read.is_finished() {
                 return (ids, None);
@@ -602,9 +625,7 @@ mod tests {
             assert!(!batch.is_empty(), "a read that is not finished hands out a request");
             assert!(read.requests() < 20_000, "the read ends");
             for (ticket, req) in batch.into_iter().rev() {
-                if let Err(e) = read.on_result(ticket, Ok(service.serve(&req))) {
-                    return (ids, Some(e));
-                }
+                read.on_result(ticket, Ok(service.serve(&req)));
             }
         }
     }
@@ -646,7 +667,7 @@ mod tests {
         let mut ids = Vec::new();
         loop {
             while let Some(d) = r.next_item() {
-                ids.push(d.id().to_owned());
+                ids.push(d.unwrap().id().to_owned());
             }
             if r.is_finished() {
                 break;
@@ -659,7 +680,7 @@ mod tests {
                 }
             }
             for (ticket, req) in batch.into_iter().rev() {
-                r.on_result(ticket, Ok(service.serve(&req))).unwrap();
+                r.on_result(ticket, Ok(service.serve(&req)));
             }
         }
         assert_eq!(requests_before, 0);
@@ -733,7 +754,7 @@ mod tests {
         let mut r = FleetRead::new(all(), 100, ServiceProfile::default());
         let (t, req) = r.next_request().unwrap();
         assert!(r.next_request().is_none(), "the probe comes first");
-        r.on_result(t, Ok(service.serve(&req))).unwrap();
+        r.on_result(t, Ok(service.serve(&req)));
         assert_eq!(r.next_request().unwrap().1.offset(), Some(100));
         let mut capped = FleetRead::new(all(), 100, ServiceProfile::default());
         capped.max_items = Some(120);
@@ -745,12 +766,33 @@ mod tests {
     }
 
     #[test]
-    fn an_error_ends_the_read() {
-        let mut r = read(all());
-        let (t, _) = r.next_request().unwrap();
-        assert!(r.on_result(t, Err(crate::TransportError::timeout("t").into())).is_err());
-        assert!(r.next_request().is_none());
+    fn an_error_ends_the_read_after_the_items_released_before_it() {
+        let service = Service::fleet(300, |_| ConnectStatus::Connected);
+        let mut r = FleetRead::new(all(), 100, ServiceProfile::default());
+        let (t, req) = r.next_request().unwrap();
+        r.on_result(t, Ok(service.serve(&req)));
+        let (t1, _) = r.next_request().unwrap();
+        let (t2, req2) = r.next_request().unwrap();
+        r.on_result(t1, Err(crate::TransportError::timeout("t").into()));
+        r.on_result(t2, Ok(service.serve(&req2)));
+        assert!(r.next_request().is_none(), "nothing more is handed out");
+        assert!(!r.is_finished(), "the items and the error are still to be taken");
+        let items: Vec<_> = std::iter::from_fn(|| r.next_item()).collect();
+        assert_eq!(items.len(), 101, "the probe's 100 desktops, then the error");
+        assert!(items[..100].iter().all(Result::is_ok));
+        assert!(matches!(items[100], Err(Error::Transport(_))), "{:?}", items[100]);
         assert!(r.is_finished());
+    }
+
+    #[test]
+    fn an_invalid_query_is_its_first_item_and_nothing_is_sent() {
+        let request = ListDesktopsConnectStatusRequest::builder().offset(5);
+        let err = FleetRead::from_request(request, None, ServiceProfile::default()).unwrap_err();
+        let mut r = FleetRead::invalid(err);
+        assert!(r.next_request().is_none());
+        let err = r.next_item().unwrap().unwrap_err();
+        assert!(err.to_string().contains("offset"), "{err}");
+        assert!(r.next_item().is_none() && r.is_finished());
     }
 
     proptest! {

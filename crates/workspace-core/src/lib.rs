@@ -74,7 +74,7 @@ pub use request::build_request;
 pub use response::{Page, parse_response};
 pub use retry::{CLOCK_SKEW_EVIDENCE, RetryPolicy};
 pub use time::{format_sdk_date, parse_sdk_date};
-pub use watch::{Change, Transition, Watch};
+pub use watch::{Change, Transition, Watch, WatchLoop, WatchStep};
 pub use workspace_types as types;
 
 /// What both clients re-export, so that their users need no other crate: the options, the query,

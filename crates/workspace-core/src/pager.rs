@@ -30,9 +30,13 @@ use crate::response::Page;
 ///   page that were already on the previous page (the fleet changed and shifted them) are
 ///   dropped, so they are not seen twice.
 /// - [`offset`](Self::offset) tells where it stands, so paging can resume later.
-#[derive(Clone, Debug)]
+/// - The pager of an invalid query (see [`Query::pager`](crate::Query::pager)) hands out the
+///   validation error as its first and only request, so a driver has one error path.
+#[derive(Debug)]
 pub struct Pager {
     request: ListDesktopsConnectStatusRequest,
+    /// The error of an invalid query, handed out by the first `next_request`.
+    invalid: Option<Error>,
     offset: u32,
     page_limit: u32,
     max_items: Option<u64>,
@@ -58,6 +62,7 @@ impl Pager {
             trust_total: profile.trusts_total_of(&request),
             profile,
             request,
+            invalid: None,
             max_items: None,
             read: 0,
             total: None,
@@ -67,6 +72,14 @@ impl Pager {
             window_exceeded: false,
             done: false,
         }
+    }
+
+    /// A pager that hands out `error` as its first request and then ends: the pager of an
+    /// invalid query.
+    pub(crate) fn invalid(error: Error) -> Self {
+        let mut pager = Self::new(ListDesktopsConnectStatusRequest::default(), ServiceProfile::default());
+        pager.invalid = Some(error);
+        pager
     }
 
     /// Stops after `n` items in all.
@@ -87,6 +100,10 @@ impl Pager {
 
     /// The request for the next page, or `None` when paging is over.
     pub fn next_request(&mut self) -> Option<Result<ListDesktopsConnectStatusRequest, Error>> {
+        if let Some(e) = self.invalid.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
         if self.done {
             return None;
         }

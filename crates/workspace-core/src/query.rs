@@ -88,15 +88,21 @@ impl Query {
         Ok(self.request.clone().build_batches()?)
     }
 
-    /// Paging through this query's matches with what `core` has learnt.
-    pub fn pager(&self, core: &ClientCore) -> Result<Pager, Error> {
-        Ok(Pager::new(self.request()?, core.profile().clone()).max_items(self.max_items))
+    /// Paging through this query's matches with what `core` has learnt. When the query is
+    /// invalid, the pager's first request is the validation error (and nothing is sent).
+    pub fn pager(&self, core: &ClientCore) -> Pager {
+        match self.request() {
+            Ok(request) => Pager::new(request, core.profile().clone()).max_items(self.max_items),
+            Err(e) => Pager::invalid(e),
+        }
     }
 
     /// The full read of this query's matches (any number of user names) with what `core` has
-    /// learnt.
-    pub fn fleet_read(&self, core: &ClientCore) -> Result<FleetRead, Error> {
+    /// learnt. When the query is invalid, the read's first item is the validation error (and
+    /// nothing is sent).
+    pub fn fleet_read(&self, core: &ClientCore) -> FleetRead {
         FleetRead::from_request(self.request.clone(), self.max_items, core.profile().clone())
+            .unwrap_or_else(FleetRead::invalid)
     }
 
     /// The five requests that count this query's user names' desktops per status.
@@ -114,5 +120,30 @@ impl Query {
 impl From<ListDesktopsConnectStatusRequest> for Query {
     fn from(request: ListDesktopsConnectStatusRequest) -> Self {
         Self { request: request.to_builder(), max_items: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::test_core as core;
+
+    #[test]
+    fn an_invalid_query_pages_into_its_error_once_and_sends_nothing() {
+        let mut pager = Query::new().limit(2001).pager(&core());
+        let err = pager.next_request().unwrap().unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+        assert!(err.to_string().contains("limit"), "{err}");
+        assert!(pager.on_result(Err(err)).is_err());
+        assert!(pager.next_request().is_none());
+    }
+
+    #[test]
+    fn an_invalid_query_reads_into_its_error_once_and_sends_nothing() {
+        let mut read = Query::new().user_name("").fleet_read(&core());
+        assert!(read.next_request().is_none());
+        let err = read.next_item().unwrap().unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+        assert!(read.next_item().is_none() && read.is_finished());
     }
 }

@@ -1,9 +1,11 @@
-//! Watching: successive snapshots compared, transitions reported.
+//! Watching: successive snapshots compared, transitions reported, polls on an interval.
 
-use std::collections::BTreeMap;
-use std::time::SystemTime;
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, SystemTime};
 
 use workspace_types::{ConnectDesktopsInfo, ConnectStatus};
+
+use crate::error::Error;
 
 /// What happened to a desktop between two snapshots.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +75,112 @@ impl Watch {
     }
 }
 
+/// What a driver of a [`WatchLoop`] does next.
+#[derive(Debug)]
+pub enum WatchStep {
+    /// Hand this transition to the caller.
+    Yield(Transition),
+    /// Read what the query matches, now, and give the outcome to [`WatchLoop::on_read`].
+    Read,
+    /// Wait this long (the interval), then ask again.
+    Wait(Duration),
+    /// The watch is over.
+    Done,
+}
+
+/// A watch as a state machine, which both clients drive: read, hand out each change, wait the
+/// interval, read again. The first read is the baseline. A failed read is handed to the caller;
+/// the watch goes on at the next tick unless the error is permanent (such as a 401 or 403),
+/// which ends it.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use workspace_core::{WatchLoop, WatchStep};
+///
+/// let mut watch = WatchLoop::new(Duration::from_secs(60)).max_polls(2);
+/// assert!(matches!(watch.next_step(), WatchStep::Read));
+/// watch.on_read(Ok(vec![]), UNIX_EPOCH)?;
+/// assert!(matches!(watch.next_step(), WatchStep::Wait(d) if d == Duration::from_secs(60)));
+/// assert!(matches!(watch.next_step(), WatchStep::Read));
+/// watch.on_read(Ok(vec![]), UNIX_EPOCH)?;
+/// assert!(matches!(watch.next_step(), WatchStep::Done));
+/// # Ok::<(), workspace_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct WatchLoop {
+    watch: Watch,
+    interval: Duration,
+    max_polls: Option<u64>,
+    polls: u64,
+    queue: VecDeque<Transition>,
+    waited: bool,
+    stopped: bool,
+}
+
+impl WatchLoop {
+    /// A watch that reads every `interval`, with no read yet.
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            watch: Watch::new(),
+            interval,
+            max_polls: None,
+            polls: 0,
+            queue: VecDeque::new(),
+            waited: false,
+            stopped: false,
+        }
+    }
+
+    /// Stops after `n` reads (the first one is the baseline).
+    pub fn max_polls(mut self, n: u64) -> Self {
+        self.max_polls = Some(n);
+        self
+    }
+
+    /// How many reads were made.
+    pub fn polls(&self) -> u64 {
+        self.polls
+    }
+
+    /// What to do next: hand out a transition, read, wait, or stop.
+    pub fn next_step(&mut self) -> WatchStep {
+        if let Some(t) = self.queue.pop_front() {
+            return WatchStep::Yield(t);
+        }
+        if self.stopped || self.max_polls.is_some_and(|m| self.polls >= m) {
+            return WatchStep::Done;
+        }
+        if self.polls > 0 && !self.waited {
+            self.waited = true;
+            return WatchStep::Wait(self.interval);
+        }
+        WatchStep::Read
+    }
+
+    /// Takes the outcome of a read made at `at`. Its transitions are handed out by
+    /// [`next_step`](Self::next_step) (or [`take_transitions`](Self::take_transitions)); an
+    /// error comes back, for the caller, and ends the watch when it is permanent.
+    pub fn on_read(&mut self, desktops: Result<Vec<ConnectDesktopsInfo>, Error>, at: SystemTime) -> Result<(), Error> {
+        self.polls += 1;
+        self.waited = false;
+        match desktops {
+            Ok(desktops) => {
+                self.queue.extend(self.watch.observe(desktops, at));
+                Ok(())
+            }
+            Err(e) => {
+                self.stopped = e.is_permanent();
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes the transitions not handed out yet, for callers that read when they choose.
+    pub fn take_transitions(&mut self) -> Vec<Transition> {
+        self.queue.drain(..).collect()
+    }
+}
+
 type Snapshot = BTreeMap<String, (Option<String>, Option<ConnectStatus>)>;
 
 /// The transitions from `before` to `now`, ordered by desktop id.
@@ -108,6 +216,52 @@ mod tests {
 
     fn d(id: &str, s: ConnectStatus) -> ConnectDesktopsInfo {
         ConnectDesktopsInfo::new(id, format!("name-{id}"), s, vec![])
+    }
+
+    fn steps(w: &mut WatchLoop) -> String {
+        match w.next_step() {
+            WatchStep::Yield(t) => format!("yield {}", t.desktop_id),
+            WatchStep::Read => "read".into(),
+            WatchStep::Wait(d) => format!("wait {}s", d.as_secs()),
+            WatchStep::Done => "done".into(),
+        }
+    }
+
+    #[test]
+    fn the_loop_reads_a_baseline_yields_each_change_waits_and_stops_at_max_polls() {
+        let at = SystemTime::UNIX_EPOCH;
+        let mut w = WatchLoop::new(Duration::from_secs(30)).max_polls(3);
+        assert_eq!(steps(&mut w), "read");
+        w.on_read(Ok(vec![d("a", ConnectStatus::Connected)]), at).unwrap();
+        assert_eq!(steps(&mut w), "wait 30s");
+        assert_eq!(steps(&mut w), "read");
+        w.on_read(Ok(vec![d("a", ConnectStatus::Disconnected), d("b", ConnectStatus::Registered)]), at).unwrap();
+        assert_eq!(
+            (steps(&mut w), steps(&mut w), steps(&mut w)),
+            ("yield a".into(), "yield b".into(), "wait 30s".into())
+        );
+        assert_eq!(steps(&mut w), "read");
+        w.on_read(Ok(vec![]), at).unwrap();
+        assert_eq!(w.take_transitions().len(), 2, "both disappeared");
+        assert_eq!((steps(&mut w), w.polls()), ("done".into(), 3));
+    }
+
+    #[test]
+    fn a_failed_read_is_handed_back_and_only_a_permanent_one_ends_the_watch() {
+        let at = SystemTime::UNIX_EPOCH;
+        let mut w = WatchLoop::new(Duration::from_secs(1));
+        let transient = Error::from(crate::TransportError::timeout("slow"));
+        assert!(w.on_read(Err(transient), at).is_err());
+        assert_eq!((steps(&mut w), steps(&mut w)), ("wait 1s".into(), "read".into()));
+        let denied = crate::response::parse_response(
+            http::StatusCode::FORBIDDEN,
+            &http::HeaderMap::new(),
+            br#"{"error_code":"WKS.0001","error_msg":"denied"}"#,
+        )
+        .unwrap_err();
+        assert!(denied.is_permanent());
+        assert!(w.on_read(Err(denied), at).is_err());
+        assert_eq!((steps(&mut w), w.polls()), ("done".into(), 2));
     }
 
     #[test]

@@ -32,24 +32,18 @@ fn the_core_passes_every_scenario() {
         let replay = Replay::new(s.script.clone());
         let clock = VirtualClock::new(start_time());
         let core = ClientCore::new(s.options());
-        let (mut pages, mut error) = (Vec::new(), None);
-        match s.operation {
-            Operation::Send { .. } => match s.query().request().and_then(|r| call(&core, &replay, &clock, r)) {
-                Ok(p) => pages.push(p),
-                Err(e) => error = Some(e),
-            },
+        let results = match s.operation {
+            Operation::Send { .. } => vec![s.query().request().and_then(|r| call(&core, &replay, &clock, r))],
             Operation::Pages { .. } => {
-                let mut pager = s.query().pager(&core).unwrap();
+                let mut pager = s.query().pager(&core);
+                let mut results = Vec::new();
                 while let Some(next) = pager.next_request() {
-                    let result = next.and_then(|r| call(&core, &replay, &clock, r));
-                    match pager.on_result(result) {
-                        Ok(p) => pages.push(p),
-                        Err(e) => error = Some(e),
-                    }
+                    results.push(pager.on_result(next.and_then(|r| call(&core, &replay, &clock, r))));
                 }
+                results
             }
-        }
-        let observed = Observed { requests: replay.requests(), sleeps: clock.sleeps(), pages, error };
+        };
+        let observed = Observed::new(replay.requests(), clock.sleeps(), results);
         s.check(&observed).unwrap_or_else(|e| panic!("{e}"));
     }
 }

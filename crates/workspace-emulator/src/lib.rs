@@ -50,6 +50,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
+use workspace_core::{ClientOptions, ClientOptionsBuilder, ConfigError, Credentials};
 
 pub use config::{
     Behaviour, DEMO_AK, DEMO_AUTH_TOKEN, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, EmulatorConfig, Fleet, KeyPair,
@@ -127,6 +128,29 @@ impl Emulator {
     /// The first IAM token it accepts (the demo token unless other credentials were given).
     pub fn auth_token(&self) -> Option<&str> {
         self.shared.config.auth_tokens.first().map(String::as_str)
+    }
+
+    /// A client's options for this emulator: its base URL, its project id and its first key pair
+    /// (with the pair's security token), else its first IAM token. Set anything else on the
+    /// builder, then `build()` it. This is for clients only: the emulator checks what they send
+    /// on its own.
+    ///
+    /// ```
+    /// use workspace_emulator::{Emulator, EmulatorConfig};
+    ///
+    /// let emulator = Emulator::start(EmulatorConfig::default())?;
+    /// let options = emulator.client_options()?.build()?;
+    /// assert_eq!(options.endpoints()[0].base_url(), emulator.base_url());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn client_options(&self) -> Result<ClientOptionsBuilder, ConfigError> {
+        let credentials = match (self.key_pair(), self.auth_token()) {
+            (Some(KeyPair { ak, sk, security_token: None }), _) => Credentials::ak_sk(ak, sk)?,
+            (Some(KeyPair { ak, sk, security_token: Some(token) }), _) => Credentials::temporary(ak, sk, token)?,
+            (None, Some(token)) => Credentials::token(token)?,
+            (None, None) => return Err(ConfigError::new("the emulator accepts no credentials")),
+        };
+        Ok(ClientOptions::builder().endpoint(self.base_url()).project_id(self.project_id()).credentials(credentials))
     }
 
     /// A copy of the fleet as it is now, in the order pages list it.

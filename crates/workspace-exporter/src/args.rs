@@ -2,7 +2,10 @@
 
 use std::net::SocketAddr;
 
+use std::time::Duration;
+
 use clap::Parser;
+use workspace_config::parse_seconds;
 
 /// Exports Huawei Cloud Workspace desktop connection statuses as Prometheus metrics.
 ///
@@ -35,14 +38,14 @@ pub(crate) struct Cli {
     pub(crate) retries: Option<u32>,
     /// Time limit for each attempt, in seconds.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) timeout: Option<f64>,
+    pub(crate) timeout: Option<Duration>,
     /// Address to serve /metrics on.
     #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
     pub(crate) listen: SocketAddr,
     /// Seconds between polls of the service: at least 10 (1 with --emulator); default 60 (5 with
     /// --emulator).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) interval: Option<f64>,
+    pub(crate) interval: Option<Duration>,
     /// Export each desktop's status (one series per desktop; reads the whole fleet at every poll).
     #[arg(long)]
     pub(crate) per_desktop: bool,
@@ -60,21 +63,12 @@ Exit codes:
 
 impl Cli {
     /// The shortest interval allowed.
-    pub(crate) fn min_interval(&self) -> f64 {
-        if self.emulator { 1.0 } else { 10.0 }
+    pub(crate) fn min_interval(&self) -> Duration {
+        Duration::from_secs(if self.emulator { 1 } else { 10 })
     }
 
     /// The interval given, else the default: a minute, or 5 s for the emulator's demo.
-    pub(crate) fn interval(&self) -> f64 {
-        self.interval.unwrap_or(if self.emulator { 5.0 } else { 60.0 })
-    }
-}
-
-fn parse_seconds(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
-    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
-        Ok(v)
-    } else {
-        Err(format!("{s} must be more than 0 and at most 86400 seconds"))
+    pub(crate) fn interval(&self) -> Duration {
+        self.interval.unwrap_or(Duration::from_secs(if self.emulator { 5 } else { 60 }))
     }
 }

@@ -15,11 +15,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = Emulator::start(EmulatorConfig::default().desktops(40))?;
-//! let options = ClientOptions::builder()
-//!     .endpoint(emulator.base_url())
-//!     .project_id(emulator.project_id())
-//!     .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?)
-//!     .build()?;
+//! let options = emulator.client_options()?.build()?;
 //! let exporter = Exporter::new(options, Settings::default())?;
 //! exporter.poll_once().await?;
 //! assert!(exporter.render(Format::Text).contains("huaweicloud_workspace_desktops{"));

@@ -9,7 +9,6 @@ mod setup;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
 use workspace_core::Error;
@@ -36,14 +35,15 @@ async fn main() -> ExitCode {
         }
     };
     if cli.interval() < cli.min_interval() {
-        report(&format!("--interval must be at least {} s (got {} s)", cli.min_interval(), cli.interval()));
+        let (min, got) = (cli.min_interval().as_secs_f64(), cli.interval().as_secs_f64());
+        report(&format!("--interval must be at least {min} s (got {got} s)"));
         return ExitCode::from(USAGE);
     }
     let setup = match setup::setup(&cli) {
         Ok(setup) => setup,
         Err(e) => return fail(&e),
     };
-    let interval = Duration::from_secs_f64(cli.interval());
+    let interval = cli.interval();
     let settings = Settings::default()
         .per_desktop(cli.per_desktop)
         .transitions(cli.transitions)

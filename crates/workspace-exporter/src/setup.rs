@@ -1,8 +1,6 @@
 //! The client's options and the `region` label: from flags, the environment and files, or an
 //! in-process emulator with `--emulator`.
 
-use std::time::Duration;
-
 use workspace_config::ConfigLoader;
 use workspace_core::{ClientOptions, Credentials, Error, RetryPolicy};
 use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
@@ -47,8 +45,8 @@ pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
     if let Some(retries) = cli.retries {
         options = options.retry_policy(RetryPolicy::standard().with_max_attempts(retries.saturating_add(1)));
     }
-    if let Some(seconds) = cli.timeout {
-        options = options.attempt_timeout(Duration::from_secs_f64(seconds));
+    if let Some(timeout) = cli.timeout {
+        options = options.attempt_timeout(timeout);
     }
     // Fail now, with exit code 3, rather than at every poll.
     let options = options.build()?;
