@@ -82,7 +82,7 @@ impl Client {
     }
 
     /// Every page of `query`, one request each, from its offset (0 by default), in pages of its
-    /// limit (2000 when unset), as `next().await` or a `Stream`; an error ends it.
+    /// limit (2000 when unset or 0), as `next().await` or a `Stream`; an error ends it.
     pub fn pages(&self, query: &Query) -> Pages {
         Pages::new(self.clone(), query.pager(&self.core))
     }

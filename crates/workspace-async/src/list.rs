@@ -76,7 +76,9 @@ impl Items {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
-    /// The pages behind this iteration.
+    /// The pages behind this iteration. Their `pager().offset()` is where the page after the
+    /// current one starts: desktops of the current page not taken yet lie before it, so resume
+    /// from it only at a page boundary (or iterate `pages` instead).
     pub fn pages(&self) -> &Pages {
         &self.pages
     }

@@ -50,11 +50,15 @@ impl Watcher {
     }
 
     /// Reads the desktops once, now, and returns the changes since the previous read (none for
-    /// the first, which is the baseline). For callers that wait between polls themselves.
-    pub async fn poll(&mut self) -> Result<Vec<Transition>, Error> {
+    /// the first, which is the baseline), with any not yet taken from the stream; `None`, and
+    /// nothing sent, once the watch is over (`max_polls` reached, or a permanent error). For
+    /// callers that wait between polls themselves.
+    pub async fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>> {
+        if self.watch.is_over() {
+            return None;
+        }
         let desktops = self.snapshot().await;
-        self.watch.on_read(desktops, self.client.now())?;
-        Ok(self.watch.take_transitions())
+        Some(self.watch.on_read(desktops, self.client.now()).map(|()| self.watch.take_transitions()))
     }
 
     /// A read of everything the query matches, owning what it needs.
@@ -104,6 +108,6 @@ impl Stream for Watcher {
 
 impl std::fmt::Debug for Watcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Watcher").field("polls", &self.watch.polls()).finish_non_exhaustive()
+        f.debug_struct("Watcher").field("watch", &self.watch).finish_non_exhaustive()
     }
 }

@@ -141,3 +141,23 @@ async fn the_watcher_stops_at_a_permanent_error() {
     assert!(watcher.next().await.is_none(), "a 401 is never polled again");
     assert_eq!(emu.stats().requests, 1);
 }
+
+#[tokio::test]
+async fn polling_by_hand_reports_changes_and_sends_nothing_once_the_watch_is_over() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
+    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let mut watcher = client.watch(&Query::new(), Duration::from_secs(3600)).max_polls(2);
+    assert!(watcher.poll().await.unwrap().unwrap().is_empty(), "the first poll is the baseline");
+    let first = emu.desktops().remove(0);
+    let next = if first.connect_status == "UNREGISTER" { "REGISTERED" } else { "UNREGISTER" };
+    emu.set_status(&first.desktop_id, next);
+    let changes = watcher.poll().await.unwrap().unwrap();
+    assert_eq!(changes.iter().map(|t| t.desktop_id.as_str()).collect::<Vec<_>>(), [first.desktop_id.as_str()]);
+    let sent = emu.stats().requests;
+    assert!(watcher.poll().await.is_none(), "max_polls reached");
+    emu.push_faults([FaultRule::new(Fault::status(401), 5)]);
+    let mut watcher = client.watch(&Query::new(), Duration::from_secs(3600));
+    assert_eq!(watcher.poll().await.unwrap().unwrap_err().status().map(|s| s.as_u16()), Some(401));
+    assert!(watcher.poll().await.is_none(), "a 401 is never polled again");
+    assert_eq!(emu.stats().requests, sent + 1, "nothing sent once the watch is over");
+}

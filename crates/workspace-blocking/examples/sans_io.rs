@@ -8,7 +8,7 @@
 
 use std::time::SystemTime;
 
-use workspace_core::{Action, ClientCore, Query, TransportError};
+use workspace_core::{Action, AttemptTimeout, ClientCore, Query, TransportError};
 use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,6 +26,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             match call.poll(SystemTime::now()) {
                 Action::Send(req) => {
                     println!("-> {} {}", req.method(), req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(""));
+                    // The whole exchange is limited by the attempt's timeout, which the core sets.
+                    let timeout = req.extensions().get::<AttemptTimeout>().map(|t| t.0);
+                    let req = agent.configure_request(req).timeout_global(timeout).build();
                     let outcome = agent
                         .run(req)
                         .and_then(|r| {

@@ -72,7 +72,7 @@ impl Client {
     }
 
     /// Every page of `query`, one request each, from its offset (0 by default), in pages of its
-    /// limit (2000 when unset); an error ends the iteration.
+    /// limit (2000 when unset or 0); an error ends the iteration.
     pub fn pages(&self, query: &Query) -> Pages {
         Pages::new(self.clone(), query.pager(&self.core))
     }

@@ -28,10 +28,14 @@ impl Watcher {
     }
 
     /// Reads the desktops once, now, and returns the changes since the previous read (none for
-    /// the first, which is the baseline). For callers that wait between polls themselves.
-    pub fn poll(&mut self) -> Result<Vec<Transition>, Error> {
-        self.read()?;
-        Ok(self.watch.take_transitions())
+    /// the first, which is the baseline), with any not yet taken from the iterator; `None`, and
+    /// nothing sent, once the watch is over (`max_polls` reached, or a permanent error). For
+    /// callers that wait between polls themselves.
+    pub fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>> {
+        if self.watch.is_over() {
+            return None;
+        }
+        Some(self.read().map(|()| self.watch.take_transitions()))
     }
 
     fn read(&mut self) -> Result<(), Error> {

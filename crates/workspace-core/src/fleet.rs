@@ -169,6 +169,9 @@ struct Group {
 /// - Items come out of [`next_item`](Self::next_item) in query and offset order, which does not
 ///   depend on timing, and each `desktop_id` only once (the set of ids seen is kept: about 40
 ///   bytes per desktop, much less than the desktops themselves).
+/// - An error (a failed request, a page that breaks the service's contract, or an invalid query)
+///   ends the read: nothing more is handed out, and `next_item` yields the error once, after the
+///   items released before it. A driver has one error path.
 #[derive(Debug)]
 pub struct FleetRead {
     page_size: u32,

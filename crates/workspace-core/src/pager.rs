@@ -53,12 +53,13 @@ pub struct Pager {
 
 impl Pager {
     /// A pager for `request`, starting at its offset (0 when unset), in pages of its limit (2000,
-    /// the largest the API documents, when unset). What `profile` has learnt of the service
+    /// the largest the API documents, when unset or 0: pages of 0 cannot advance, and what the
+    /// service returns for `limit=0` is not documented). What `profile` has learnt of the service
     /// decides whether the query's `total_count` is trusted as its number of matches.
     pub fn new(request: ListDesktopsConnectStatusRequest, profile: ServiceProfile) -> Self {
         Self {
             offset: request.offset().unwrap_or(0),
-            page_limit: request.limit().unwrap_or(MAX_LIMIT),
+            page_limit: request.limit().filter(|l| *l > 0).unwrap_or(MAX_LIMIT),
             trust_total: profile.trusts_total_of(&request),
             profile,
             request,
@@ -256,6 +257,13 @@ mod tests {
         let (asked, ids, _) = run(pager(ListDesktopsConnectStatusRequest::default()), &fleet(3000));
         assert_eq!(asked, [(0, 2000), (2000, 2000)]);
         assert_eq!(ids.len(), 3000);
+    }
+
+    #[test]
+    fn a_limit_of_0_pages_as_large_as_the_api_allows() {
+        let (asked, ids, err) = run(pager(req(0)), &fleet(2500));
+        assert_eq!(asked, [(0, 2000), (2000, 2000)]);
+        assert_eq!((ids.len(), err.is_none()), (2500, true));
     }
 
     #[test]

@@ -8,10 +8,11 @@ use crate::error::Error;
 use crate::fleet::FleetRead;
 use crate::pager::Pager;
 
-/// What to list: user names (any number; more than 100 are read in batches), a connection status,
-/// an offset and a page size, and for paging a cap on the desktops read. Nothing is checked until
-/// it is used; then bad input is an [`Error::InvalidRequest`] naming the field, the value and the
-/// rule, and nothing is sent.
+/// What to list: user names, a connection status, an offset and a page size, and for paging a cap
+/// on the desktops read. One request (a page, paging, a count) takes at most 100 user names; a
+/// full read ([`fleet_read`](Self::fleet_read), the clients' `read_fleet` and `watch`) takes any
+/// number and reads them in batches of 100. Nothing is checked until it is used; then bad input
+/// is an [`Error::InvalidRequest`] naming the field, the value and the rule, and nothing is sent.
 ///
 /// ```
 /// use workspace_core::Query;
@@ -65,7 +66,8 @@ impl Query {
     }
 
     /// At most this many desktops per page (0 to 2000). Unset, one request gets the service's
-    /// default (100) and bulk reads (pages, items, the fleet read) ask for 2000.
+    /// default (100); bulk reads (pages, items, the fleet read) ask for 2000 when it is unset or
+    /// 0 (a page of 0 desktops cannot advance).
     pub fn limit(mut self, limit: u32) -> Self {
         self.request = self.request.limit(limit);
         self

@@ -106,7 +106,6 @@ pub enum WatchStep {
 /// assert!(matches!(watch.next_step(), WatchStep::Done));
 /// # Ok::<(), workspace_core::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct WatchLoop {
     watch: Watch,
     interval: Duration,
@@ -142,12 +141,18 @@ impl WatchLoop {
         self.polls
     }
 
+    /// Whether the watch reads no more: `max_polls` reads were made, or a read failed with a
+    /// permanent error. Transitions not handed out yet may remain.
+    pub fn is_over(&self) -> bool {
+        self.stopped || self.max_polls.is_some_and(|m| self.polls >= m)
+    }
+
     /// What to do next: hand out a transition, read, wait, or stop.
     pub fn next_step(&mut self) -> WatchStep {
         if let Some(t) = self.queue.pop_front() {
             return WatchStep::Yield(t);
         }
-        if self.stopped || self.max_polls.is_some_and(|m| self.polls >= m) {
+        if self.is_over() {
             return WatchStep::Done;
         }
         if self.polls > 0 && !self.waited {
@@ -178,6 +183,19 @@ impl WatchLoop {
     /// Takes the transitions not handed out yet, for callers that read when they choose.
     pub fn take_transitions(&mut self) -> Vec<Transition> {
         self.queue.drain(..).collect()
+    }
+}
+
+impl std::fmt::Debug for WatchLoop {
+    /// The loop's counters, without the snapshot (a whole fleet).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchLoop")
+            .field("interval", &self.interval)
+            .field("max_polls", &self.max_polls)
+            .field("polls", &self.polls)
+            .field("queued", &self.queue.len())
+            .field("stopped", &self.stopped)
+            .finish_non_exhaustive()
     }
 }
 
@@ -242,6 +260,7 @@ mod tests {
         );
         assert_eq!(steps(&mut w), "read");
         w.on_read(Ok(vec![]), at).unwrap();
+        assert!(w.is_over());
         assert_eq!(w.take_transitions().len(), 2, "both disappeared");
         assert_eq!((steps(&mut w), w.polls()), ("done".into(), 3));
     }
@@ -261,6 +280,7 @@ mod tests {
         .unwrap_err();
         assert!(denied.is_permanent());
         assert!(w.on_read(Err(denied), at).is_err());
+        assert!(w.is_over());
         assert_eq!((steps(&mut w), w.polls()), ("done".into(), 2));
     }
 
