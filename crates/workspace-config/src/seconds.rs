@@ -1,8 +1,7 @@
 //! Durations written as a number of seconds, as command lines give them.
 
+use std::fmt;
 use std::time::Duration;
-
-use workspace_core::ConfigError;
 
 /// The longest duration [`parse_seconds`] accepts: a day.
 pub const MAX_SECONDS: u64 = 86_400;
@@ -16,15 +15,27 @@ pub const MAX_SECONDS: u64 = 86_400;
 ///
 /// assert_eq!(parse_seconds("1.5")?, Duration::from_millis(1500));
 /// assert!(parse_seconds("0").is_err() && parse_seconds("soon").is_err());
-/// # Ok::<(), workspace_core::ConfigError>(())
+/// # Ok::<(), workspace_config::SecondsError>(())
 /// ```
-pub fn parse_seconds(text: &str) -> Result<Duration, ConfigError> {
-    let seconds: f64 = text.parse().map_err(|_| ConfigError::new(format!("{text:?} is not a number of seconds")))?;
+pub fn parse_seconds(text: &str) -> Result<Duration, SecondsError> {
+    let seconds: f64 = text.parse().map_err(|_| SecondsError(format!("{text:?} is not a number of seconds")))?;
     Duration::try_from_secs_f64(seconds)
         .ok()
         .filter(|d| !d.is_zero() && *d <= Duration::from_secs(MAX_SECONDS))
-        .ok_or_else(|| ConfigError::new(format!("{text} must be more than 0 and at most {MAX_SECONDS} seconds")))
+        .ok_or_else(|| SecondsError(format!("{text} must be more than 0 and at most {MAX_SECONDS} seconds")))
 }
+
+/// Text that [`parse_seconds`] refuses; the message quotes it and says why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecondsError(String);
+
+impl fmt::Display for SecondsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SecondsError {}
 
 #[cfg(test)]
 mod tests {
