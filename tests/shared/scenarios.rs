@@ -53,6 +53,7 @@ impl Observed {
     ) -> Self {
         let (mut pages, mut error) = (Vec::new(), None);
         for result in results {
+            assert!(error.is_none(), "nothing may come after an error, which ends the results");
             match result {
                 Ok(page) => pages.push(page),
                 Err(e) => error = Some(e),

@@ -133,12 +133,14 @@ impl Stream for FleetItems {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
+            if this.read.is_ended() {
+                // All read, capped or failed: what is still in flight is not needed.
+                this.in_flight.clear();
+            }
             if let Some(item) = this.read.next_item() {
                 return Poll::Ready(Some(item));
             }
             if this.read.is_finished() {
-                // Over (or failed, the error handed out): what is still in flight is not needed.
-                this.in_flight.clear();
                 return Poll::Ready(None);
             }
             while this.in_flight.len() < this.client.options().concurrency() {
@@ -155,6 +157,9 @@ impl Stream for FleetItems {
                     let (ticket, _) = this.in_flight.swap_remove(i);
                     this.read.on_result(ticket, result);
                     answered = true;
+                    if this.read.is_ended() {
+                        break;
+                    }
                 } else {
                     i += 1;
                 }

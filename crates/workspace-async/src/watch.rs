@@ -57,6 +57,9 @@ impl Watcher {
         if self.watch.is_over() {
             return None;
         }
+        // A read or wait the stream left unfinished (its `next()` was cancelled) is dropped:
+        // this read replaces it, and the stream goes on from here.
+        self.pending = Pending::Nothing;
         let desktops = self.snapshot().await;
         Some(self.watch.on_read(desktops, self.client.now()).map(|()| self.watch.take_transitions()))
     }

@@ -7,6 +7,7 @@
 mod scenarios;
 
 use scenarios::{Observed, Operation, scenarios};
+use workspace_core::test_util::Scripted;
 
 #[tokio::test]
 async fn the_async_client_passes_every_scenario() {
@@ -25,4 +26,39 @@ async fn the_async_client_passes_every_scenario() {
         let observed = Observed::new(transport.requests(), clock.sleeps(), results);
         s.check(&observed).unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+/// Options for a replayed client: concurrency 4, no retries.
+fn replay_options() -> workspace_core::ClientOptions {
+    workspace_core::ClientOptions::builder()
+        .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+        .project_id("p")
+        .credentials(workspace_core::Credentials::ak_sk("ak", "sk").unwrap())
+        .retry_policy(workspace_core::RetryPolicy::disabled())
+        .concurrency(4)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_read_yields_its_error_once_after_the_released_desktops_and_sends_no_more() {
+    // The probe reads 100 of 500; the next pages all fail with a permanent error.
+    let script =
+        [Scripted::page(0, 100, 500)].into_iter().chain(std::iter::repeat_n(Scripted::error(403, "WKS.0001"), 4));
+    let transport = workspace_async::ReplayTransport::new(script);
+    let client = workspace_async::Client::builder(replay_options())
+        .transport(transport.clone())
+        .sleep(|_| async {})
+        .build()
+        .unwrap();
+    let mut items = client.read_fleet(&workspace_async::Query::new().limit(100));
+    let mut results = Vec::new();
+    while let Some(result) = items.next().await {
+        results.push(result);
+    }
+    assert_eq!(results.len(), 101, "the probe's desktops, then the error, once");
+    assert!(results[..100].iter().all(Result::is_ok));
+    assert_eq!(results[100].as_ref().unwrap_err().status().map(|s| s.as_u16()), Some(403));
+    // The first page after the probe failed at once: the other three were never started.
+    assert_eq!(transport.requests().len(), 2);
 }

@@ -161,3 +161,28 @@ async fn polling_by_hand_reports_changes_and_sends_nothing_once_the_watch_is_ove
     assert!(watcher.poll().await.is_none(), "a 401 is never polled again");
     assert_eq!(emu.stats().requests, sent + 1, "nothing sent once the watch is over");
 }
+
+#[tokio::test]
+async fn a_manual_poll_replaces_a_read_the_stream_left_unfinished() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
+    emu.set_latency(Duration::from_millis(200));
+    let naps = Arc::new(AtomicUsize::new(0));
+    let counted = naps.clone();
+    let client = Client::builder(builder(&emu).build().unwrap())
+        .sleep(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async {}
+        })
+        .build()
+        .unwrap();
+    let mut watcher = client.watch(&Query::new(), Duration::from_secs(60)).max_polls(2);
+    // `next()` is polled once, starts the baseline read (answered 200 ms later) and is dropped.
+    tokio::select! {
+        biased;
+        _ = watcher.next() => panic!("the read cannot be answered before the emulator's latency"),
+        () = std::future::ready(()) => {}
+    }
+    assert!(watcher.poll().await.unwrap().unwrap().is_empty(), "the baseline, read afresh");
+    assert!(watcher.next().await.is_none(), "one wait, the second read, no change");
+    assert_eq!((watcher.polls(), naps.load(Ordering::SeqCst)), (2, 1));
+}

@@ -248,10 +248,17 @@ impl FleetRead {
         self.requests
     }
 
-    /// Whether the read is over: nothing more will be handed out and every item (and the error
-    /// that ended the read, if any) was taken.
+    /// Whether the read has ended (all read, the item cap reached, or an error): nothing more is
+    /// handed out, and answers still in flight are not needed. Items, and the error, may remain
+    /// to be taken.
+    pub fn is_ended(&self) -> bool {
+        self.failed || self.capped() || self.order.is_empty()
+    }
+
+    /// Whether the read is over: it has ended and every item (and the error that ended it, if
+    /// any) was taken.
     pub fn is_finished(&self) -> bool {
-        self.ready.is_empty() && self.error.is_none() && (self.failed || self.capped() || self.order.is_empty())
+        self.ready.is_empty() && self.error.is_none() && self.is_ended()
     }
 
     fn capped(&self) -> bool {

@@ -4,7 +4,9 @@ use std::collections::HashSet;
 
 use http::StatusCode;
 use workspace_types::limits::{MAX_LIMIT, MAX_OFFSET};
-use workspace_types::{ConnectDesktopsInfo, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusResponse};
+use workspace_types::{
+    ConnectDesktopsInfo, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusResponse, ValidationError,
+};
 
 use crate::error::{Error, InvalidResponse, PagingError};
 use crate::profile::ServiceProfile;
@@ -31,12 +33,13 @@ use crate::response::Page;
 ///   dropped, so they are not seen twice.
 /// - [`offset`](Self::offset) tells where it stands, so paging can resume later.
 /// - The pager of an invalid query (see [`Query::pager`](crate::Query::pager)) hands out the
-///   validation error as its first and only request, so a driver has one error path.
-#[derive(Debug)]
+///   validation error as its first and only request, so a driver has one error path; its
+///   offset is the query's.
+#[derive(Clone, Debug)]
 pub struct Pager {
     request: ListDesktopsConnectStatusRequest,
     /// The error of an invalid query, handed out by the first `next_request`.
-    invalid: Option<Error>,
+    invalid: Option<ValidationError>,
     offset: u32,
     page_limit: u32,
     max_items: Option<u64>,
@@ -76,10 +79,11 @@ impl Pager {
     }
 
     /// A pager that hands out `error` as its first request and then ends: the pager of an
-    /// invalid query.
-    pub(crate) fn invalid(error: Error) -> Self {
+    /// invalid query whose offset is `offset`.
+    pub(crate) fn invalid(error: ValidationError, offset: u32) -> Self {
         let mut pager = Self::new(ListDesktopsConnectStatusRequest::default(), ServiceProfile::default());
         pager.invalid = Some(error);
+        pager.offset = offset;
         pager
     }
 
@@ -103,7 +107,7 @@ impl Pager {
     pub fn next_request(&mut self) -> Option<Result<ListDesktopsConnectStatusRequest, Error>> {
         if let Some(e) = self.invalid.take() {
             self.done = true;
-            return Some(Err(e));
+            return Some(Err(e.into()));
         }
         if self.done {
             return None;

@@ -93,9 +93,9 @@ impl Query {
     /// Paging through this query's matches with what `core` has learnt. When the query is
     /// invalid, the pager's first request is the validation error (and nothing is sent).
     pub fn pager(&self, core: &ClientCore) -> Pager {
-        match self.request() {
+        match self.request.clone().build() {
             Ok(request) => Pager::new(request, core.profile().clone()).max_items(self.max_items),
-            Err(e) => Pager::invalid(e),
+            Err(e) => Pager::invalid(e, self.request.get_offset().unwrap_or(0)),
         }
     }
 
@@ -132,7 +132,8 @@ mod tests {
 
     #[test]
     fn an_invalid_query_pages_into_its_error_once_and_sends_nothing() {
-        let mut pager = Query::new().limit(2001).pager(&core());
+        let mut pager = Query::new().offset(700).limit(2001).pager(&core());
+        assert_eq!(pager.offset(), 700, "the query's offset, not 0: resuming from it repeats nothing");
         let err = pager.next_request().unwrap().unwrap_err();
         assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
         assert!(err.to_string().contains("limit"), "{err}");

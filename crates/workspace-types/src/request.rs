@@ -206,6 +206,11 @@ impl ListDesktopsConnectStatusRequestBuilder {
         self
     }
 
+    /// The offset set so far, if any (not checked yet).
+    pub fn get_offset(&self) -> Option<u32> {
+        self.offset
+    }
+
     /// Returns at most this many desktops (0 to 2000; the service's default is 100).
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
