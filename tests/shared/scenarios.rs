@@ -145,6 +145,18 @@ fn clock(offset: i64) -> (i64, i64, i64) {
     (t / 3600, t % 3600 / 60, t % 60)
 }
 
+/// Options for a replayed client outside the scenarios: concurrency 4, no retries.
+pub fn replay_options() -> ClientOptions {
+    ClientOptions::builder()
+        .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+        .project_id("p")
+        .credentials(Credentials::ak_sk("ak", "sk").expect("test keys"))
+        .retry_policy(RetryPolicy::disabled())
+        .concurrency(4)
+        .build()
+        .expect("replay options")
+}
+
 /// The jitter seed the scenarios use.
 pub const JITTER_SEED: u64 = 7;
 

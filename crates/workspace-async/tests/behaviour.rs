@@ -28,25 +28,13 @@ async fn the_async_client_passes_every_scenario() {
     }
 }
 
-/// Options for a replayed client: concurrency 4, no retries.
-fn replay_options() -> workspace_core::ClientOptions {
-    workspace_core::ClientOptions::builder()
-        .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
-        .project_id("p")
-        .credentials(workspace_core::Credentials::ak_sk("ak", "sk").unwrap())
-        .retry_policy(workspace_core::RetryPolicy::disabled())
-        .concurrency(4)
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_failed_read_yields_its_error_once_after_the_released_desktops_and_sends_no_more() {
     // The probe reads 100 of 500; the next pages all fail with a permanent error.
     let script =
         [Scripted::page(0, 100, 500)].into_iter().chain(std::iter::repeat_n(Scripted::error(403, "WKS.0001"), 4));
     let transport = workspace_async::ReplayTransport::new(script);
-    let client = workspace_async::Client::builder(replay_options())
+    let client = workspace_async::Client::builder(scenarios::replay_options())
         .transport(transport.clone())
         .sleep(|_| async {})
         .build()
