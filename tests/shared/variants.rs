@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use workspace_core::{ClientOptions, Credentials, Error, PagingError, RetryPolicy, StatusCounts};
-use workspace_emulator::{Behaviour, DEMO_AK, DEMO_SK, Desktop, Emulator, EmulatorConfig, TotalCount};
+use workspace_core::{ClientOptions, Error, PagingError, RetryPolicy, StatusCounts};
+use workspace_emulator::{Behaviour, Desktop, Emulator, EmulatorConfig, TotalCount};
 
 /// One way the service may behave, and the fleet it serves.
 #[derive(Clone, Debug)]
@@ -51,10 +51,8 @@ pub fn start(v: &Variant) -> Emulator {
 
 /// A client's options against `emu`: the standard policy with short waits.
 pub fn options(emu: &Emulator) -> ClientOptions {
-    ClientOptions::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).expect("demo keys"))
+    emu.client_options()
+        .expect("the emulator's credentials")
         .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(5)))
         .build()
         .expect("options")

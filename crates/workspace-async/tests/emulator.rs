@@ -8,19 +8,15 @@ mod setup;
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::time::Duration;
-use workspace_async::{ClientOptionsBuilder, Query};
+use workspace_async::Query;
 
 use futures_core::Stream;
 use workspace_async::types::ConnectStatus;
 use workspace_async::{Client, Credentials, Error, RetryPolicy, TransportErrorKind};
 use workspace_emulator::{DEMO_AK, Emulator, EmulatorConfig, Fault, FaultRule};
 
-fn builder(emu: &Emulator) -> ClientOptionsBuilder {
-    setup::options(emu)
-}
-
 fn client(emu: &Emulator) -> Client {
-    Client::new(builder(emu).build().unwrap()).unwrap()
+    Client::new(setup::options(emu).build().unwrap()).unwrap()
 }
 
 /// Polls a stream to its end without a helper crate.
@@ -60,9 +56,10 @@ async fn filters_and_paging_through_a_fleet() {
 #[tokio::test]
 async fn a_wrong_key_gets_401_and_is_not_retried() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
-    let c =
-        Client::new(builder(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap())
-            .unwrap();
+    let c = Client::new(
+        setup::options(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap(),
+    )
+    .unwrap();
     let err = c.send(&Query::new()).await.unwrap_err();
     let service = err.as_service_error().unwrap();
     assert_eq!((service.status().as_u16(), service.code()), (401, "APIGW.0301"));
@@ -82,7 +79,7 @@ async fn a_503_then_success_is_recovered_by_retry() {
 async fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
     emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 1)]);
-    let c = Client::new(builder(&emu).attempt_timeout(Duration::from_millis(300)).build().unwrap()).unwrap();
+    let c = Client::new(setup::options(&emu).attempt_timeout(Duration::from_millis(300)).build().unwrap()).unwrap();
     assert_eq!(c.send(&Query::new()).await.unwrap().total_count(), Some(5));
     emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 3)]);
     let err = c.send(&Query::new()).await.unwrap_err();
@@ -94,7 +91,7 @@ async fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
 #[tokio::test]
 async fn connection_refused_is_a_connect_error() {
     let emu = Emulator::start(EmulatorConfig::default()).unwrap();
-    let c = Client::new(builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap()).unwrap();
+    let c = Client::new(setup::options(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap()).unwrap();
     emu.stop();
     let err = c.send(&Query::new()).await.unwrap_err();
     let Error::Transport(t) = &err else { panic!("{err:?}") };
@@ -143,10 +140,10 @@ async fn bad_input_is_refused_before_anything_is_sent() {
 #[tokio::test]
 async fn a_response_larger_than_the_cap_is_refused() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(100)).unwrap();
-    let options = builder(&emu).max_response_bytes(2000).retry_policy(RetryPolicy::disabled()).build().unwrap();
+    let options = setup::options(&emu).max_response_bytes(2000).retry_policy(RetryPolicy::disabled()).build().unwrap();
     let err = Client::new(options).unwrap().send(&Query::new().limit(100)).await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert!(err.to_string().contains("2000"), "{err}");
-    let small = builder(&emu).max_response_bytes(2000).build().unwrap();
+    let small = setup::options(&emu).max_response_bytes(2000).build().unwrap();
     assert!(Client::new(small).unwrap().send(&Query::new().limit(0)).await.is_ok(), "a small page passes");
 }

@@ -9,18 +9,14 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use workspace_async::{ClientOptionsBuilder, Query};
+use workspace_async::Query;
 
 use workspace_async::{Change, Client, Error, RetryPolicy, Sleep, async_trait};
 use workspace_core::PagingError;
 use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
 
-fn builder(emu: &Emulator) -> ClientOptionsBuilder {
-    setup::options(emu)
-}
-
 async fn ids(emu: &Emulator, concurrency: usize) -> Vec<String> {
-    let client = Client::new(builder(emu).concurrency(concurrency).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(emu).concurrency(concurrency).build().unwrap()).unwrap();
     let mut items = client.read_fleet(&Query::new());
     let mut out = Vec::new();
     while let Some(d) = items.next().await {
@@ -32,7 +28,7 @@ async fn ids(emu: &Emulator, concurrency: usize) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_12000_desktop_fleet_is_read_exactly_once_in_the_same_order_at_any_concurrency() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(12_000).seed(5)).unwrap();
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let concurrent = ids(&emu, 8).await;
     assert_eq!(concurrent.len(), 12_000);
     let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
@@ -46,7 +42,7 @@ async fn a_12000_desktop_fleet_is_read_exactly_once_in_the_same_order_at_any_con
 #[tokio::test]
 async fn a_fleet_that_cannot_be_read_completely_says_so() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5000).status_weights([0, 0, 1, 0])).unwrap();
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let mut items = client.read_fleet(&Query::new().limit(2000));
     let mut last = None;
     while let Some(r) = items.next().await {
@@ -62,7 +58,7 @@ async fn more_than_100_user_names_are_batched() {
     let fleet = emu.desktops();
     let names: Vec<String> =
         fleet.iter().take(250).flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let mut items = client.read_fleet(&Query::new().user_names(names.clone()));
     let mut got = Vec::new();
     while let Some(d) = items.next().await {
@@ -111,7 +107,7 @@ async fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() 
     let changed = Arc::new(Mutex::new(Vec::new()));
     let sleep =
         ChangingSleep { emu: emu.clone(), ids: ids.clone(), ticks: AtomicUsize::new(0), changed: changed.clone() };
-    let client = Client::builder(builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap())
+    let client = Client::builder(setup::options(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap())
         .sleep(sleep)
         .build()
         .unwrap();
@@ -134,7 +130,7 @@ async fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() 
 async fn the_watcher_stops_at_a_permanent_error() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
     emu.push_faults([FaultRule::new(Fault::status(401), 5)]);
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let mut watcher = client.watch(&Query::new(), Duration::from_millis(1)).max_polls(3);
     let first = watcher.next().await.unwrap().unwrap_err();
     assert_eq!(first.status().map(|s| s.as_u16()), Some(401));
@@ -145,7 +141,7 @@ async fn the_watcher_stops_at_a_permanent_error() {
 #[tokio::test]
 async fn polling_by_hand_reports_changes_and_sends_nothing_once_the_watch_is_over() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let mut watcher = client.watch(&Query::new(), Duration::from_secs(3600)).max_polls(2);
     assert!(watcher.poll().await.unwrap().unwrap().is_empty(), "the first poll is the baseline");
     let first = emu.desktops().remove(0);
@@ -168,7 +164,7 @@ async fn a_manual_poll_replaces_a_read_the_stream_left_unfinished() {
     emu.set_latency(Duration::from_millis(200));
     let naps = Arc::new(AtomicUsize::new(0));
     let counted = naps.clone();
-    let client = Client::builder(builder(&emu).build().unwrap())
+    let client = Client::builder(setup::options(&emu).build().unwrap())
         .sleep(move |_| {
             counted.fetch_add(1, Ordering::SeqCst);
             async {}

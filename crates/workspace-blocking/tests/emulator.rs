@@ -7,18 +7,14 @@ mod setup;
 
 use std::collections::HashSet;
 use std::time::Duration;
-use workspace_blocking::{ClientOptionsBuilder, Query};
+use workspace_blocking::Query;
 
 use workspace_blocking::types::ConnectStatus;
 use workspace_blocking::{Client, Credentials, Error, RetryPolicy, TransportErrorKind};
 use workspace_emulator::{DEMO_AK, Emulator, EmulatorConfig, Fault, FaultRule};
 
 fn client(emu: &Emulator) -> Client {
-    Client::new(builder(emu).build().unwrap()).unwrap()
-}
-
-fn builder(emu: &Emulator) -> ClientOptionsBuilder {
-    setup::options(emu)
+    Client::new(setup::options(emu).build().unwrap()).unwrap()
 }
 
 #[test]
@@ -44,9 +40,10 @@ fn filters_and_paging_through_a_fleet() {
 #[test]
 fn a_wrong_key_gets_401_and_is_not_retried() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
-    let c =
-        Client::new(builder(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap())
-            .unwrap();
+    let c = Client::new(
+        setup::options(&emu).credentials(Credentials::ak_sk(DEMO_AK, "wrong-secret").unwrap()).build().unwrap(),
+    )
+    .unwrap();
     let err = c.send(&Query::new()).unwrap_err();
     let service = err.as_service_error().unwrap();
     assert_eq!((service.status().as_u16(), service.code()), (401, "APIGW.0301"));
@@ -67,7 +64,7 @@ fn a_503_then_success_is_recovered_by_retry() {
 fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
     emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 1)]);
-    let c = Client::new(builder(&emu).attempt_timeout(Duration::from_millis(300)).build().unwrap()).unwrap();
+    let c = Client::new(setup::options(&emu).attempt_timeout(Duration::from_millis(300)).build().unwrap()).unwrap();
     let page = c.send(&Query::new()).unwrap();
     assert_eq!(page.total_count(), Some(5));
     emu.push_faults([FaultRule::new(Fault::stall(Duration::from_secs(3600)), 3)]);
@@ -80,7 +77,7 @@ fn a_stalled_body_is_ended_by_the_timeout_then_retried() {
 #[test]
 fn connection_refused_is_a_connect_error() {
     let emu = Emulator::start(EmulatorConfig::default()).unwrap();
-    let c = Client::new(builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap()).unwrap();
+    let c = Client::new(setup::options(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap()).unwrap();
     emu.stop();
     let err = c.send(&Query::new()).unwrap_err();
     let Error::Transport(t) = &err else { panic!("{err:?}") };
@@ -90,7 +87,7 @@ fn connection_refused_is_a_connect_error() {
 #[test]
 fn a_clock_ten_hours_off_is_corrected_once_and_remembered() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
-    let c = Client::builder(builder(&emu).build().unwrap())
+    let c = Client::builder(setup::options(&emu).build().unwrap())
         .clock(|| std::time::SystemTime::now() - Duration::from_secs(36_000))
         .build()
         .unwrap();
@@ -130,10 +127,10 @@ fn the_client_is_send_sync_clone() {
 #[test]
 fn a_response_larger_than_the_cap_is_refused() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(100)).unwrap();
-    let options = builder(&emu).max_response_bytes(2000).retry_policy(RetryPolicy::disabled()).build().unwrap();
+    let options = setup::options(&emu).max_response_bytes(2000).retry_policy(RetryPolicy::disabled()).build().unwrap();
     let err = Client::new(options).unwrap().send(&Query::new().limit(100)).unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert!(err.to_string().contains("2000"), "{err}");
-    let small = builder(&emu).max_response_bytes(2000).build().unwrap();
+    let small = setup::options(&emu).max_response_bytes(2000).build().unwrap();
     assert!(Client::new(small).unwrap().send(&Query::new().limit(0)).is_ok(), "a small page passes");
 }

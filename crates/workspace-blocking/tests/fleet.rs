@@ -10,20 +10,16 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use workspace_blocking::{ClientOptionsBuilder, Query};
+use workspace_blocking::Query;
 
 use workspace_blocking::{Change, Client, Error, RetryPolicy};
 use workspace_core::PagingError;
 use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
 
-fn builder(emu: &Emulator) -> ClientOptionsBuilder {
-    setup::options(emu)
-}
-
 #[test]
 fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(12_000).seed(5)).unwrap();
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let mut items = client.read_fleet(&Query::new().limit(500));
     let ids: Vec<String> = items.by_ref().map(|d| d.unwrap().desktop_id.unwrap()).collect();
     assert_eq!(ids.len(), 12_000);
@@ -36,7 +32,7 @@ fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
     // Bulk pages of 2000 make it a probe, then two pages per part; the order does not depend on
     // how many requests are in flight.
     let read = |concurrency| -> (Vec<String>, u64) {
-        let client = Client::new(builder(&emu).concurrency(concurrency).build().unwrap()).unwrap();
+        let client = Client::new(setup::options(&emu).concurrency(concurrency).build().unwrap()).unwrap();
         let mut items = client.read_fleet(&Query::new());
         let ids = items.by_ref().map(|d| d.unwrap().desktop_id.unwrap()).collect();
         (ids, items.requests())
@@ -55,7 +51,7 @@ fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
 #[test]
 fn a_fleet_that_cannot_be_read_completely_says_so() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5000).status_weights([0, 0, 1, 0])).unwrap();
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let results: Vec<_> = client.read_fleet(&Query::new().limit(2000)).collect();
     let err = results.last().unwrap().as_ref().unwrap_err();
     assert!(matches!(err, Error::Paging(PagingError::PartTooLarge { total: 5000, reachable: 4000, .. })), "{err}");
@@ -69,7 +65,7 @@ fn more_than_100_user_names_are_batched_and_merged_without_duplicates() {
     let names: Vec<String> =
         fleet.iter().take(250).flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
     assert!(names.len() > 200);
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let got: Vec<String> =
         client.read_fleet(&Query::new().user_names(names.clone())).map(|d| d.unwrap().desktop_id.unwrap()).collect();
     let expected: HashSet<String> = fleet
@@ -92,7 +88,7 @@ fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
     let changed = Arc::new(Mutex::new(Vec::new()));
     let (hook_emu, hook_changed, hook_ids) = (emu.clone(), changed.clone(), ids.clone());
     // The client's sleep between polls is where the fleet changes: deterministic, no timing.
-    let client = Client::builder(builder(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap())
+    let client = Client::builder(setup::options(&emu).retry_policy(RetryPolicy::disabled()).build().unwrap())
         .sleep(move |_| {
             let tick = ticks.fetch_add(1, Ordering::SeqCst);
             match tick {
@@ -138,7 +134,7 @@ fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
 fn the_watcher_stops_at_a_permanent_error() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
     emu.push_faults([FaultRule::new(Fault::status(401), 5)]);
-    let client = Client::builder(builder(&emu).build().unwrap()).sleep(|_| {}).build().unwrap();
+    let client = Client::builder(setup::options(&emu).build().unwrap()).sleep(|_| {}).build().unwrap();
     let mut watcher = client.watch(&Query::new(), Duration::from_millis(1)).max_polls(3);
     let first = watcher.next().unwrap().unwrap_err();
     assert_eq!(first.status().map(|s| s.as_u16()), Some(401));
@@ -149,7 +145,7 @@ fn the_watcher_stops_at_a_permanent_error() {
 #[test]
 fn polling_by_hand_reports_changes_and_sends_nothing_once_the_watch_is_over() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
-    let client = Client::new(builder(&emu).build().unwrap()).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
     let mut watcher = client.watch(&Query::new(), Duration::from_secs(3600)).max_polls(2);
     assert!(watcher.poll().unwrap().unwrap().is_empty(), "the first poll is the baseline");
     let first = emu.desktops().remove(0);

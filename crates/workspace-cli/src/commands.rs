@@ -78,22 +78,14 @@ pub(crate) fn list(client: &Client, args: &List, sink: &Sink) -> Result<(), Fail
         return Ok(());
     }
     let mut progress = Progress::new();
-    let mut desktops = client.read_fleet(&query);
-    while let Some(desktop) = desktops.next() {
+    for desktop in client.read_fleet(&query) {
         match desktop {
             Ok(d) => {
                 out.desktop(&d)?;
                 progress.tick();
             }
-            Err(e) => {
-                // Requests go out together, so desktops that come before the failed request in
-                // the read's order may still be waiting behind the error: write them first, so
-                // that the output holds everything read up to the failure.
-                for d in desktops.by_ref().map_while(Result::ok) {
-                    out.desktop(&d)?;
-                }
-                return Err(e.into());
-            }
+            // The read yields its error after every desktop it released before the failure.
+            Err(e) => return Err(e.into()),
         }
     }
     drop(progress);

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
 use workspace_blocking::types::ConnectStatus;
+use workspace_blocking::types::limits::MAX_LIMIT;
 use workspace_blocking::{Client, Error, Page, Query};
 use workspace_core::{CLOCK_SKEW_EVIDENCE, TotalsMeaning};
 
@@ -16,9 +17,6 @@ use crate::exit;
 use crate::output::table;
 use crate::safe_text::terminal;
 use crate::sink::Sink;
-
-/// The largest page the documentation allows.
-const DOCUMENTED_MAX_LIMIT: u32 = 2000;
 
 /// What a check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,7 +145,7 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     pages.push(first);
 
     // 4: one page of the largest documented size.
-    let full = Query::new().offset(0).limit(DOCUMENTED_MAX_LIMIT);
+    let full = Query::new().offset(0).limit(MAX_LIMIT);
     let page = client.send(&full).inspect_err(|e| request_failed(report, "page_cap", e))?;
     page_cap(report, &page);
     pages.push(page);
@@ -276,7 +274,7 @@ fn page_cap(report: &mut Report, page: &Page) {
         report.set("page_cap", Outcome::Unknown, "the fleet is empty, so a cap cannot be seen", values);
         return;
     }
-    let expected = total.min(u64::from(DOCUMENTED_MAX_LIMIT));
+    let expected = total.min(u64::from(MAX_LIMIT));
     let null_note = if nulls > 0 { format!("; {nulls} of its entries were null, not desktops") } else { String::new() };
     let mut values = json!({
         "page_cap": null, "entries": entries, "expected": expected, "total_count": total, "null_entries": nulls
@@ -289,7 +287,7 @@ fn page_cap(report: &mut Report, page: &Page) {
     } else if entries > expected {
         let detail = format!("a page held {entries} entries, more than total_count ({total}) allows{null_note}");
         report.set("page_cap", Outcome::Unknown, detail, values);
-    } else if expected == u64::from(DOCUMENTED_MAX_LIMIT) {
+    } else if expected == u64::from(MAX_LIMIT) {
         report.set(
             "page_cap",
             Outcome::Ok,

@@ -4,7 +4,7 @@
 use workspace_blocking::{Client, ClientOptions, ClientOptionsBuilder, Credentials, Error, RetryPolicy};
 use workspace_config::ConfigLoader;
 #[cfg(feature = "emulator")]
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use workspace_emulator::{Emulator, EmulatorConfig};
 
 use crate::args::Global;
 use crate::commands::Failure;
@@ -18,7 +18,6 @@ pub(crate) struct Session {
 
 /// Builds the client. Nothing is sent.
 pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
-    let builder = common_options(global);
     #[cfg(feature = "emulator")]
     if global.emulator {
         // The demo fleet changes about one status a second, so that `watch` has something to show.
@@ -29,14 +28,10 @@ pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
             emu.project_id(),
             emu.desktops().len()
         );
-        let options = builder
-            .endpoint(emu.base_url())
-            .project_id(emu.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).map_err(Error::from)?)
-            .build()?;
+        let options = common_options(global, emu.client_options().map_err(Error::from)?).build()?;
         return Ok(Session { client: Client::new(options)?, _emulator: Some(emu) });
     }
-    let mut builder = builder;
+    let mut builder = common_options(global, ClientOptions::builder());
     if let Some(region) = &global.region {
         builder = builder.region(region);
     }
@@ -57,14 +52,15 @@ pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
     })
 }
 
-/// What the flags say whatever the configuration: retries, timeouts, concurrency, user agent.
-fn common_options(global: &Global) -> ClientOptionsBuilder {
+/// What the flags say whatever the configuration, set on `builder`: retries, timeouts,
+/// concurrency, user agent.
+fn common_options(global: &Global, builder: ClientOptionsBuilder) -> ClientOptionsBuilder {
     // Every call, retries included, ends by the deadline, whatever the number of retries.
     let mut policy = RetryPolicy::standard().with_deadline(global.deadline);
     if let Some(retries) = global.retries {
         policy = policy.with_max_attempts(retries.saturating_add(1));
     }
-    let mut builder = ClientOptions::builder()
+    let mut builder = builder
         .retry_policy(policy)
         .concurrency(usize::from(global.concurrency))
         .user_agent_suffix(concat!("wks/", env!("CARGO_PKG_VERSION")));

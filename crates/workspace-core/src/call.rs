@@ -169,18 +169,13 @@ impl Call {
         self.signed_at = Some(signed_at);
         let options = self.core.options();
         let built = match (self.core.project_id(), options.project()) {
-            (Some(project), _) => {
+            (Some(project), _) | (None, ProjectSource::Id(project)) => {
                 self.phase = Phase::List;
                 build_list_request(options, &options.endpoints()[self.endpoint], project, &self.request, signed_at)
             }
             (None, ProjectSource::Discover { region, iam }) => {
                 self.phase = Phase::Discover;
                 projects_request(options, iam, region, signed_at)
-            }
-            // A core always knows a given project id.
-            (None, ProjectSource::Id(id)) => {
-                self.phase = Phase::List;
-                build_list_request(options, &options.endpoints()[self.endpoint], id, &self.request, signed_at)
             }
         };
         #[cfg(feature = "tracing")]

@@ -17,7 +17,7 @@ use crate::query::Query;
 
 /// With odd data, every 37th desktop of the fleet (36, 73, 110, ... from 0) is served as `null`:
 /// a desktop the service lists and counts but fails to describe.
-pub(crate) const NULL_EVERY: usize = 37;
+const NULL_EVERY: usize = 37;
 /// The most status transitions made in one churn step.
 const MAX_CHURN_STEP: usize = 10_000;
 
@@ -97,7 +97,8 @@ struct PageBody<'a> {
 enum Entry<'a> {
     Desktop(&'a Desktop),
     Odd(Value),
-    Null(Option<()>),
+    /// Serialized as `null`.
+    Null,
 }
 
 impl Shared {
@@ -127,11 +128,11 @@ impl Shared {
         let offset = query.offset as usize;
         let limit = behaviour.page_cap.map_or(query.limit, |cap| query.limit.min(cap)) as usize;
         let mut position = 0usize;
-        let mut desktops = Vec::with_capacity(limit.min(fleet.len() + 1));
+        let mut desktops = Vec::with_capacity(limit.min(fleet.len()));
         for (i, d) in fleet.iter().enumerate().filter(|(_, d)| matches(d, query)) {
             if position >= offset && desktops.len() < limit {
                 desktops.push(match (odd, i % NULL_EVERY == NULL_EVERY - 1) {
-                    (true, true) => Entry::Null(None),
+                    (true, true) => Entry::Null,
                     (true, false) => Entry::Odd(odd_desktop(i, d)),
                     (false, _) => Entry::Desktop(d),
                 });

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use http::{Request, Response};
 use workspace_async::{Transport, TransportError};
-use workspace_types::ErrorBody;
+use workspace_core::types::ErrorBody;
 
 use crate::labels::{ErrorLabels, RequestLabels, error_code};
 use crate::metrics::Metrics;

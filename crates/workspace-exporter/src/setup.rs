@@ -3,7 +3,7 @@
 
 use workspace_config::ConfigLoader;
 use workspace_core::{ClientOptions, Credentials, Error, RetryPolicy};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use workspace_emulator::{Emulator, EmulatorConfig};
 
 use crate::args::Cli;
 
@@ -20,11 +20,7 @@ pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
         // The demo fleet changes about one status a second, so that the metrics move.
         let emu = Emulator::start(EmulatorConfig::default().churn(1.0))
             .map_err(|e| workspace_core::ConfigError::new(format!("cannot start the emulator: {e}")))?;
-        let options = ClientOptions::builder()
-            .endpoint(emu.base_url())
-            .project_id(emu.project_id())
-            .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK)?);
-        (options, emu.region().to_owned(), Some(emu))
+        (emu.client_options()?, emu.region().to_owned(), Some(emu))
     } else {
         let mut explicit = ClientOptions::builder();
         if let Some(region) = &cli.region {

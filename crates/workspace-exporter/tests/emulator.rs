@@ -4,7 +4,7 @@
 mod support;
 
 use workspace_core::{ClientOptions, Credentials};
-use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
+use workspace_emulator::{DEMO_AK, Emulator, EmulatorConfig, Fault, FaultRule};
 use workspace_exporter::{Exporter, Format, Settings};
 
 use support::exposition::{samples, sum, value};
@@ -16,12 +16,7 @@ fn emulator(churn: f64) -> Emulator {
 }
 
 fn options(emu: &Emulator) -> ClientOptions {
-    ClientOptions::builder()
-        .endpoint(emu.base_url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::ak_sk(DEMO_AK, DEMO_SK).unwrap())
-        .build()
-        .unwrap()
+    emu.client_options().unwrap().build().unwrap()
 }
 
 #[tokio::test]
