@@ -26,9 +26,9 @@ fn a_12000_desktop_fleet_is_read_completely_and_exactly_once() {
     let unique: HashSet<String> = ids.into_iter().collect();
     let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
     assert_eq!(unique, fleet);
-    // A probe of the whole query, then 4 parts of 3,000, each a probe of 500, pages at 500, 1000
-    // and 1500, and one page of 2000 at offset 2000.
-    assert_eq!(items.requests(), 1 + 4 * 5);
+    // A probe of the whole query, then 4 parts of 3,000, each a probe of 500, pages at 469, 938,
+    // 1407 and 1876 (each overlapping the one before by 31), and one page of 2000 at offset 2000.
+    assert_eq!(items.requests(), 1 + 4 * 6);
     // Bulk pages of 2000 make it a probe, then two pages per part; the order does not depend on
     // how many requests are in flight.
     let read = |concurrency| -> (Vec<String>, u64) {

@@ -82,10 +82,11 @@ impl Error {
     /// Whether asking again with the same request and credentials cannot succeed: bad options or
     /// input, a 4xx other than 429 (such as 401 or 403: never poll those again, five AK/SK
     /// failures in a row lock the key), or a query the API cannot serve whole. Transport errors,
-    /// 5xx, 429 and invalid responses may pass.
+    /// 5xx, 429, invalid responses and a fleet that moved faster than it could be read may pass.
     pub fn is_permanent(&self) -> bool {
         match self.last_error() {
-            Error::InvalidRequest(_) | Error::Signing(_) | Error::Config(_) | Error::Paging(_) => true,
+            Error::Paging(e) => !e.is_transient(),
+            Error::InvalidRequest(_) | Error::Signing(_) | Error::Config(_) => true,
             Error::Service(e) => e.status().is_client_error() && e.status() != StatusCode::TOO_MANY_REQUESTS,
             _ => false,
         }
@@ -197,9 +198,10 @@ pub enum PagingError {
     /// A part of a full read cannot be split further and still has more matches than one query
     /// can reach.
     #[error(
-        "{part} has {} matching desktops, but one query reaches only {reachable} (offset at most {}, plus one page) and the part cannot be split further",
+        "{part} has {} matching desktops, but one query reaches only {reachable} (offset at most {}, plus one page) and the part cannot be split further{}",
         if *at_least { format!("at least {total}") } else { total.to_string() },
-        workspace_types::limits::MAX_OFFSET
+        workspace_types::limits::MAX_OFFSET,
+        if *names_would_help { "; give the read a source of user names (`Query::user_directory`, or `wks --users-from FILE`) to reach its desktops 100 users at a time" } else { "" }
     )]
     PartTooLarge {
         /// The part, described without user names (for example `connect_status=CONNECTED, 1 user name`).
@@ -210,9 +212,12 @@ pub enum PagingError {
         at_least: bool,
         /// How many one query can reach.
         reachable: u64,
+        /// Whether a source of user names would reach it (the part filters on no user names).
+        names_would_help: bool,
     },
-    /// Splitting by connection status found fewer desktops than the whole: some have a status
-    /// that was not seen, or changed status while they were counted.
+    /// Splitting by connection status found fewer desktops than the whole, by more than the
+    /// desktops seen to change during the read: some have a status that was not seen. Transient:
+    /// a fleet that moves fast enough can also cause it.
     #[error(
         "{total} desktops match, but the statuses seen hold only {found}; the rest have another status (or changed status during the read) and cannot be read past the window of one query"
     )]
@@ -222,6 +227,40 @@ pub enum PagingError {
         /// Matches found by status.
         found: u64,
     },
+    /// A part read through a source of user names found fewer desktops than the part's total:
+    /// the rest are attached to none of the names given.
+    #[error(
+        "{part} has {total} matching desktops, but the user names given reach only {found}: {} cannot be reached. Give more user names (every user of the project), one per line with `wks --users-from`",
+        total.saturating_sub(*found)
+    )]
+    NamesIncomplete {
+        /// The part, described without user names.
+        part: String,
+        /// Its matches, by its `total_count`.
+        total: u64,
+        /// Distinct desktops found through the names.
+        found: u64,
+    },
+    /// Two pages of a read could not be shown to join up: the fleet changed faster than it could
+    /// be read. Transient: the next read may well succeed.
+    #[error(
+        "the fleet changed faster than it could be read: after {pages_reread} pages were read again, two pages still shared no desktop to prove that nothing lay between them ({delivered} desktops delivered in {requests} requests). Try again, or read a smaller part (by status or user names)"
+    )]
+    FleetChanged {
+        /// Desktops delivered before the read stopped.
+        delivered: u64,
+        /// Requests sent.
+        requests: u64,
+        /// Pages asked again to link pages that shared nothing.
+        pages_reread: u64,
+    },
+}
+
+impl PagingError {
+    /// Whether the error may pass by itself (the fleet moved), so that the next read may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, PagingError::FleetChanged { .. } | PagingError::StatusesIncomplete { .. })
+    }
 }
 
 /// An error response from the service or its gateway.

@@ -1,19 +1,21 @@
-//! Reading every matching desktop, whatever the size of the fleet and whatever the service does
-//! where its documentation is silent: batches of user names, partitions past the window of one
-//! query, pages shorter than asked, totals that may not count what they seem to, de-duplication,
-//! and pages a driver may fetch concurrently while items still come out in a stable order.
+//! Reading every matching desktop, whatever the size of the fleet, whatever the service does
+//! where its documentation is silent, and while the fleet moves: batches of user names,
+//! partitions past the window of one query, pages chained by anchors, de-duplication, and pages
+//! a driver may fetch concurrently while items still come out in a stable order.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::sync::Arc;
 
 use http::StatusCode;
-use workspace_types::limits::{MAX_LIMIT, MAX_OFFSET};
+use workspace_types::limits::{MAX_LIMIT, MAX_OFFSET, MAX_USER_NAMES};
 use workspace_types::{
     ConnectDesktopsInfo, ConnectStatus, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder,
     ValidationError, ValidationErrorKind,
 };
 
+use crate::chain::{Chain, Ctx, Stop, grow_overlap, initial_overlap};
 use crate::error::{Error, InvalidResponse, PagingError};
-use crate::pager::window_limit;
 use crate::profile::{ServiceProfile, TotalsMeaning};
 use crate::response::Page;
 
@@ -21,69 +23,77 @@ use crate::response::Page;
 /// be released, so that memory stays bounded whatever the order answers come in.
 const MAX_PAGES_OUT: usize = 16;
 const MAX_ENTRIES_WAITING: u64 = 32_000;
+/// However the fleet moves, a read asks at most this many pages again.
+const MAX_REREADS: u64 = 256;
 
 /// Identifies a request handed out by [`FleetRead::next_request`]; give it back with the result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ticket(u64);
 
-/// Where a part of the read stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    /// Not asked yet.
-    Queued,
-    /// Its first page is out.
-    Probing,
-    /// Its first page is in; its status group is not complete yet.
-    Held,
-    /// Its pages are being read.
-    Reading,
-    /// Split into smaller parts, which read its desktops instead.
-    Replaced,
+/// What a finished (or failed) read did: how many desktops it delivered, how many it saw change
+/// while it ran, and what that cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadReport {
+    /// Desktops delivered, each once.
+    pub delivered: u64,
+    /// Distinct desktops seen to change during the read: in two statuses, or gone from (or new
+    /// in) a window between two overlapping pages.
+    pub changed: u64,
+    /// Pages asked again to prove that two pages joined up.
+    pub pages_reread: u64,
+    /// Requests sent.
+    pub requests: u64,
 }
 
-/// One query of the read (a batch of user names, maybe a status) and its pages by offset.
+impl ReadReport {
+    /// Whether the read saw the fleet move.
+    pub fn moved(&self) -> bool {
+        self.changed > 0 || self.pages_reread > 0
+    }
+}
+
+impl fmt::Display for ReadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "read {} desktops in {} requests; {} changed during the read; {} pages read again",
+            self.delivered, self.requests, self.changed, self.pages_reread
+        )
+    }
+}
+
+/// One query of the read (a batch of user names, maybe a status) and its pages.
 #[derive(Debug)]
 struct Part {
     request: ListDesktopsConnectStatusRequest,
+    /// The split by status it belongs to.
     group: Option<usize>,
-    phase: Phase,
+    /// The split by a source of user names it belongs to.
+    names: Option<usize>,
+    chain: Chain,
+    /// Whether its first page was taken into account.
+    probed: bool,
+    replaced: bool,
     /// Whether its `total_count` is its number of matches (else only an upper bound).
     trusted: bool,
     /// Whether it is known to fit in one query's window: only then are its items released, so
     /// that what comes out never depends on how far it got before it had to be split.
     committed: bool,
-    total: Option<u64>,
-    probe: Option<(u32, bool)>,
-    planned: BTreeMap<u64, u32>,
-    inflight: BTreeMap<u64, u32>,
-    arrived: BTreeMap<u64, (u64, Vec<ConnectDesktopsInfo>)>,
-    /// Offsets below this are planned, out or arrived.
-    frontier: u64,
-    end: Option<u64>,
-    /// The offset of the next entries to release.
-    cursor: u64,
-    /// Short pages by the offset where they ended: a page arriving there with entries proves a cap.
-    short_ends: BTreeMap<u64, u64>,
     unknown_statuses: BTreeSet<ConnectStatus>,
 }
 
 impl Part {
-    fn new(request: ListDesktopsConnectStatusRequest, group: Option<usize>) -> Self {
+    fn new(request: ListDesktopsConnectStatusRequest, step: u32) -> Self {
         Self {
             request,
-            group,
-            phase: Phase::Queued,
+            group: None,
+            names: None,
+            chain: Chain::new(0, step),
+            probed: false,
+            replaced: false,
             trusted: false,
             committed: false,
-            total: None,
-            probe: None,
-            planned: BTreeMap::new(),
-            inflight: BTreeMap::new(),
-            arrived: BTreeMap::new(),
-            frontier: 0,
-            end: None,
-            cursor: 0,
-            short_ends: BTreeMap::new(),
             unknown_statuses: BTreeSet::new(),
         }
     }
@@ -98,54 +108,28 @@ impl Part {
             n => format!("the part with {status} and {n} user names"),
         }
     }
-
-    /// Plans pages of `step` from the frontier up to `bound`, within the window, leaving out the
-    /// pages already out.
-    fn plan_up_to(&mut self, bound: u64, step: u32) {
-        while self.frontier < bound && self.frontier <= u64::from(MAX_OFFSET) {
-            if let Some(out) = self.inflight.get(&self.frontier) {
-                self.frontier += u64::from(*out);
-                continue;
-            }
-            // Offsets stay within the window, so they fit in u32.
-            let o = u32::try_from(self.frontier).unwrap_or(MAX_OFFSET);
-            let limit = window_limit(o, step);
-            self.planned.insert(self.frontier, limit);
-            self.frontier += u64::from(limit);
-        }
-    }
-
-    /// Plans `[from, to)` again in pages of `step` (after a short page, or a cap was learnt).
-    fn cover(&mut self, from: u64, to: u64, step: u32) {
-        let later: Vec<u64> = self.planned.range(from..).map(|(o, _)| *o).collect();
-        for o in later {
-            self.planned.remove(&o);
-        }
-        let bound = self.frontier.max(to);
-        self.frontier = from;
-        self.plan_up_to(bound, step);
-    }
-
-    fn set_end(&mut self, end: u64) {
-        let end = self.end.map_or(end, |e| e.min(end));
-        self.end = Some(end);
-        self.committed = true;
-        self.planned.retain(|o, _| *o < end);
-        self.arrived.retain(|o, _| *o < end);
-    }
-
-    fn finished(&self) -> bool {
-        self.end.is_some_and(|e| self.cursor >= e) || self.total.is_some_and(|t| self.cursor >= t)
-    }
 }
 
-/// The children of a part split by status: their totals tell what `total_count` counts.
+/// The children of a part split by status: their totals tell what `total_count` counts, and
+/// whether the statuses hold every desktop.
 #[derive(Debug)]
 struct Group {
     parent_total: Option<u64>,
     parent_trusted: bool,
     members: Vec<usize>,
     waiting: usize,
+    /// Desktops the parent counts that the statuses' totals do not hold; judged at the end of
+    /// the read against the movement seen.
+    deficit: u64,
+}
+
+/// The parts of a part read through a source of user names, and what they found.
+#[derive(Debug)]
+struct NamesSplit {
+    part: String,
+    total: Option<u64>,
+    left: usize,
+    found: HashSet<String>,
 }
 
 /// Reads every desktop that matches a query, as a state machine a driver runs.
@@ -153,39 +137,52 @@ struct Group {
 /// - More than 100 user names are split into batches of 100; each batch is a part.
 /// - Each part is probed with its first page. A part with more matches than one query can reach
 ///   (offset at most 2000, plus one page) is split: by connection status first (the four
-///   documented ones and any other seen in its pages), then by halving its user names. A part
-///   that still cannot be read is an error that names it and its counts, never a silent
-///   truncation.
-/// - Paging advances by what arrived: a page shorter than asked while more follow proves a page
-///   cap, and the missing range is asked again in pages of that size (the cap is remembered by
-///   the client's [`ServiceProfile`]).
-/// - A part's `total_count` is trusted as its number of matches only when it has no filters or
-///   the totals were found to follow filters; otherwise it is an upper bound, and the part ends
-///   on an empty page (or a page shorter than the service fills). The totals of a split by
-///   status show which it is.
-/// - Once a part's extent is known, its pages are planned: [`next_request`](Self::next_request)
-///   hands them out (and the probes of later parts) one after the other, so a driver may fetch
-///   several at once; at most 16 pages are out or waiting at a time.
+///   documented ones and any other seen in its pages; their first pages go out together, with
+///   their second pages when the fleet is large enough to need them), then by halving its user
+///   names, then, for a part with a status and no user names, through the source of user names
+///   given with [`user_directory`](Self::user_directory), 100 names at a time. A part that
+///   still cannot be read is an error that names it and its counts, never a silent truncation.
+/// - Pages overlap: each starts a few entries before the previous one ended, and the desktops
+///   they share prove that nothing lies between them, however the fleet moved meanwhile. Two
+///   pages that share nothing are joined by asking again for the window of the one answered
+///   first; when that fails a few times in a row, the read fails with
+///   [`PagingError::FleetChanged`], which is transient. The overlap grows with the movement
+///   seen. A page that lists an id twice, or a page that makes no progress, breaks the
+///   service's contract.
+/// - A page shorter than asked while more follow proves a page cap (remembered by the client's
+///   [`ServiceProfile`]); a part's `total_count` is trusted as its number of matches only when
+///   it has no filters or the totals were found to follow filters (the totals of a split by
+///   status show which).
+/// - Pages of a part whose extent is known are planned ahead: [`next_request`](Self::next_request)
+///   hands them out (and the first pages of later parts) one after the other, so a driver may
+///   fetch several at once; at most 16 pages are out or waiting at a time.
 /// - Items come out of [`next_item`](Self::next_item) in query and offset order, which does not
-///   depend on timing, and each `desktop_id` only once (the set of ids seen is kept: about 40
-///   bytes per desktop, much less than the desktops themselves).
+///   depend on timing, and each `desktop_id` only once, whatever status it was seen in (the ids
+///   seen are kept: about 50 bytes per desktop, much less than the desktops themselves).
+/// - [`report`](Self::report) says what was delivered, what was seen to change and what it cost.
 /// - An error (a failed request, a page that breaks the service's contract, or an invalid query)
 ///   ends the read: nothing more is handed out, and `next_item` yields the error once, after the
 ///   items released before it. A driver has one error path.
 #[derive(Debug)]
 pub struct FleetRead {
     page_size: u32,
+    overlap: u32,
     profile: ServiceProfile,
+    directory: Option<Arc<[String]>>,
     parts: Vec<Part>,
     order: VecDeque<usize>,
-    tickets: BTreeMap<Ticket, (usize, u64)>,
+    tickets: BTreeMap<Ticket, (usize, u64, u32)>,
     groups: Vec<Group>,
+    splits: Vec<NamesSplit>,
     next_ticket: u64,
+    answers: u64,
     ready: VecDeque<ConnectDesktopsInfo>,
-    seen: HashSet<String>,
+    /// Ids delivered, with the status they were seen in (an index into `statuses`).
+    seen: HashMap<String, u16>,
+    statuses: Vec<Option<ConnectStatus>>,
+    changed: HashSet<String>,
+    report: ReadReport,
     max_items: Option<u64>,
-    delivered: u64,
-    requests: u64,
     failed: bool,
     /// The error that ended the read, handed out after the items released before it.
     error: Option<Error>,
@@ -197,20 +194,26 @@ impl FleetRead {
     /// the largest the API documents, when 0), with what `profile` knows of the service.
     pub fn new(batches: Vec<ListDesktopsConnectStatusRequest>, page_size: u32, profile: ServiceProfile) -> Self {
         let page_size = if page_size == 0 { MAX_LIMIT } else { page_size.min(MAX_LIMIT) };
-        let parts: Vec<Part> = batches.into_iter().map(|r| Part::new(r, None)).collect();
+        let step = profile.page_cap().map_or(page_size, |c| c.min(page_size));
+        let parts: Vec<Part> = batches.into_iter().map(|r| Part::new(r, step)).collect();
         Self {
             page_size,
+            overlap: initial_overlap(step),
             profile,
+            directory: None,
             order: (0..parts.len()).collect(),
             parts,
             tickets: BTreeMap::new(),
             groups: Vec::new(),
+            splits: Vec::new(),
             next_ticket: 0,
+            answers: 0,
             ready: VecDeque::new(),
-            seen: HashSet::new(),
+            seen: HashMap::new(),
+            statuses: Vec::new(),
+            changed: HashSet::new(),
+            report: ReadReport::default(),
             max_items: None,
-            delivered: 0,
-            requests: 0,
             failed: false,
             error: None,
         }
@@ -243,9 +246,23 @@ impl FleetRead {
         Ok(read)
     }
 
+    /// Gives the read a source of user names (a directory export, say): a part with a status
+    /// and no user names that has more matches than one query reaches is read through them, 100
+    /// names at a time, and checked against its total where totals follow filters.
+    pub fn user_directory(mut self, names: Arc<[String]>) -> Self {
+        self.directory = (!names.is_empty()).then_some(names);
+        self
+    }
+
     /// How many requests were handed out so far.
     pub fn requests(&self) -> u64 {
-        self.requests
+        self.report.requests
+    }
+
+    /// What the read did so far: desktops delivered, desktops seen to change, pages read again
+    /// and requests. Final once the read [`is_finished`](Self::is_finished).
+    pub fn report(&self) -> ReadReport {
+        ReadReport { changed: self.changed.len() as u64, ..self.report }
     }
 
     /// Whether the read has ended (all read, the item cap reached, or an error): nothing more is
@@ -262,12 +279,17 @@ impl FleetRead {
     }
 
     fn capped(&self) -> bool {
-        self.max_items.is_some_and(|m| self.delivered >= m)
+        self.max_items.is_some_and(|m| self.report.delivered >= m)
     }
 
     /// The page size asked: the read's, or the service's cap when it is smaller.
     fn step(&self) -> u32 {
         self.profile.page_cap().map_or(self.page_size, |c| c.min(self.page_size))
+    }
+
+    fn ctx(&self, i: usize) -> Ctx {
+        let step = self.step();
+        Ctx { step, last: MAX_LIMIT, overlap: self.overlap.min(step / 2).max(1), trusted: self.parts[i].trusted }
     }
 
     /// How many matches one query reaches: offset 2000, plus the last page (which asks for
@@ -278,57 +300,39 @@ impl FleetRead {
 
     /// The next request to send, or `None` when the read must wait for answers (or is over).
     pub fn next_request(&mut self) -> Option<(Ticket, ListDesktopsConnectStatusRequest)> {
-        if self.failed || self.capped() {
+        if self.is_ended() {
             return None;
         }
-        let step = self.step();
         let front = self.order.front().copied();
-        let full = self.tickets.len() >= MAX_PAGES_OUT || self.waiting_entries() >= MAX_ENTRIES_WAITING;
-        let (i, offset, limit) = self.order.iter().find_map(|&i| {
-            let part = &self.parts[i];
-            if full && Some(i) != front {
-                // The part being released may always go on, so the read never waits on itself.
-                return None;
-            }
-            match part.phase {
-                Phase::Queued => Some((i, 0, step)),
-                Phase::Reading => part.planned.first_key_value().map(|(o, l)| (i, *o, *l)),
-                _ => None,
-            }
-        })?;
+        let out = self.tickets.len();
+        let waiting: u64 = self.order.iter().map(|&i| self.parts[i].chain.waiting()).sum();
+        let full = out >= MAX_PAGES_OUT || waiting >= MAX_ENTRIES_WAITING;
+        // The part being released may always go on, so the read never waits on itself.
+        let i =
+            self.order.iter().copied().find(|&i| (!full || Some(i) == front) && self.parts[i].chain.has_planned())?;
         let part = &mut self.parts[i];
-        if part.phase == Phase::Queued {
-            part.phase = Phase::Probing;
-            part.probe = Some((limit, false));
-        } else {
-            part.planned.remove(&offset);
-        }
-        part.inflight.insert(offset, limit);
-        // Offsets and limits handed out are always within the documented bounds.
-        let o = u32::try_from(offset).unwrap_or(MAX_OFFSET);
-        let request = part.request.with_offset(o).and_then(|r| r.with_limit(limit)).unwrap_or_default();
+        let (slot, offset, limit) = part.chain.take_planned()?;
+        // Offsets and limits planned are always within the documented bounds.
+        let request = part.request.with_offset(offset).and_then(|r| r.with_limit(limit)).unwrap_or_else(|e| {
+            debug_assert!(false, "a planned page is out of bounds: {e}");
+            part.request.clone()
+        });
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
-        self.requests += 1;
-        self.tickets.insert(ticket, (i, offset));
+        self.report.requests += 1;
+        self.tickets.insert(ticket, (i, slot, limit));
         Some((ticket, request))
-    }
-
-    fn waiting_entries(&self) -> u64 {
-        self.order.iter().flat_map(|&i| self.parts[i].arrived.values()).map(|(n, _)| *n).sum()
     }
 
     /// Takes the outcome of the request with `ticket`. An error (of the request, or a page that
     /// breaks the service's contract) ends the read: nothing more is handed out, and
     /// [`next_item`](Self::next_item) yields the error after the items released before it.
     pub fn on_result(&mut self, ticket: Ticket, result: Result<Page, Error>) {
-        let Some((i, offset)) = self.tickets.remove(&ticket) else {
+        let Some((i, slot, asked)) = self.tickets.remove(&ticket) else {
             return;
         };
-        let part = &mut self.parts[i];
-        let asked = part.inflight.remove(&offset).unwrap_or(0);
-        if part.phase == Phase::Replaced || part.end.is_some_and(|e| offset >= e) || self.failed {
-            // Answers for desktops other parts now read, or past the end, change nothing.
+        if self.parts[i].replaced || self.failed {
+            // Answers for desktops other parts now read change nothing.
             return;
         }
         let page = match result {
@@ -336,37 +340,24 @@ impl FleetRead {
             Err(e) => return self.fail(e),
         };
         let entries = page.entries();
-        let total = page.total_count();
-        let request_id = page.request_id().map(str::to_owned);
-        let items = page.into_response().desktops;
         let ends_data = self.profile.ends_data(asked, entries);
         self.profile.served(entries);
+        self.answers += 1;
         let part = &mut self.parts[i];
-        part.unknown_statuses.extend(items.iter().filter_map(|d| d.status().filter(|s| !s.is_known()).cloned()));
-        part.arrived.insert(offset, (entries, items));
-        let outcome = if part.phase == Phase::Probing {
-            part.total = total;
-            part.probe = Some((asked, ends_data));
-            match part.group {
-                Some(g) => {
-                    part.phase = Phase::Held;
-                    self.groups[g].waiting -= 1;
-                    if self.groups[g].waiting == 0 { self.resolve_group(g) } else { Ok(()) }
-                }
-                None => {
-                    part.trusted = total.is_some() && self.profile.trusts_total_of(&part.request);
-                    self.after_probe(i)
-                }
-            }
-        } else {
-            self.after_page(i, offset, asked, entries, ends_data)
+        part.unknown_statuses
+            .extend(page.desktops().iter().filter_map(|d| d.status().filter(|s| !s.is_known()).cloned()));
+        let outcome = match part.chain.arrive(slot, page, self.answers, ends_data) {
+            Ok(false) => return,
+            Ok(true) if !part.probed && part.chain.first().is_some() => self.after_probe(i),
+            // A status's pages wait for the other statuses' first pages, which tell whether its
+            // total can be trusted.
+            Ok(true) if part.group.is_some_and(|g| self.groups[g].waiting > 0) => Ok(()),
+            Ok(true) => self.settle(i),
+            Err(stop) => Err(stop),
         };
         match outcome {
             Ok(()) => self.release(),
-            Err(Stop::Contract(reason)) => {
-                self.fail(InvalidResponse::contract(StatusCode::OK, reason, request_id.as_deref()).into());
-            }
-            Err(Stop::Error(e)) => self.fail(e),
+            Err(stop) => self.stop(i, stop),
         }
     }
 
@@ -385,100 +376,80 @@ impl FleetRead {
         self.error.get_or_insert(e);
     }
 
-    /// Plans a part from its first page.
+    fn stop(&mut self, i: usize, stop: Stop) {
+        match stop {
+            Stop::Contract { reason, request_id } => {
+                self.fail(InvalidResponse::contract(StatusCode::OK, reason, request_id.as_deref()).into());
+            }
+            Stop::Changed => self.fail_changed(),
+            Stop::Overflow { at_least } => {
+                if let Err(stop) = self.overflow(i, at_least, true) {
+                    self.stop(i, stop);
+                } else {
+                    self.release();
+                }
+            }
+        }
+    }
+
+    fn fail_changed(&mut self) {
+        let r = self.report();
+        let e =
+            PagingError::FleetChanged { delivered: r.delivered, requests: r.requests, pages_reread: r.pages_reread };
+        self.fail(e.into());
+    }
+
+    /// Takes a part's first page into account: what its total says, whether it must be split.
     fn after_probe(&mut self, i: usize) -> Result<(), Stop> {
         let part = &mut self.parts[i];
-        part.phase = Phase::Reading;
-        let (asked, ends_data) = part.probe.unwrap_or((0, false));
-        let entries = part.arrived.get(&0).map_or(0, |(n, _)| *n);
-        part.frontier = entries;
-        let (total, trusted) = (part.total, part.trusted);
-        if entries == 0 {
-            if trusted && total.is_some_and(|t| t > 0) {
-                return Err(Stop::Contract(format!(
-                    "the service counts {} matching desktops but returned none for {}",
-                    total.unwrap_or_default(),
-                    part.describe()
-                )));
-            }
-            part.set_end(0);
-            return Ok(());
+        part.probed = true;
+        if let Some(g) = part.group {
+            // Its trust waits for the other statuses' first pages.
+            self.groups[g].waiting -= 1;
+            return if self.groups[g].waiting == 0 { self.resolve_group(g) } else { Ok(()) };
         }
-        let short = entries < u64::from(asked);
-        if short && trusted && total.is_some_and(|t| t > entries) {
+        part.trusted = self.profile.trusts_total_of(&part.request) && part.chain.first().is_some_and(|f| f.1.is_some());
+        self.judge_probe(i)
+    }
+
+    /// A part whose total is now trusted (or not): learn a cap from a short first page, split
+    /// it when it has more than one query reaches, or read on.
+    fn judge_probe(&mut self, i: usize) -> Result<(), Stop> {
+        let part = &self.parts[i];
+        let (entries, total) = part.chain.first().unwrap_or((0, None));
+        let asked = u64::from(self.step());
+        if part.trusted && entries > 0 && entries < asked && total.is_some_and(|t| t > entries) {
             // More remain although the page was short: the service caps its pages.
             self.profile.learn_cap(u32::try_from(entries).unwrap_or(u32::MAX));
         }
-        let (step, reach) = (self.step(), self.reach());
+        let reach = self.reach();
         let part = &mut self.parts[i];
-        part.committed = trusted;
         match total {
-            Some(t) if trusted && t > reach => return self.overflow(i, t, false),
-            Some(t) if entries >= t => part.set_end(entries),
-            _ if short && !trusted && ends_data => part.set_end(entries),
-            // A short first page under an untrusted total: one more page tells a cap from the end.
-            _ if short && !trusted => {
-                part.short_ends.insert(entries, entries);
-                part.plan_up_to(entries + u64::from(step), step);
+            Some(t) if part.trusted && t > reach => self.overflow(i, t, false),
+            Some(t) => {
+                part.committed = part.trusted && t <= reach;
+                self.settle(i)
             }
-            Some(t) => part.plan_up_to(t.min(reach), step),
-            None => part.plan_up_to(entries + u64::from(step), step),
+            None => self.settle(i),
         }
-        Ok(())
     }
 
-    /// Takes a page after the first: ends the part, covers a short page's missing range, plans on.
-    fn after_page(&mut self, i: usize, offset: u64, asked: u32, entries: u64, ends_data: bool) -> Result<(), Stop> {
-        if let Some(cap) = self.parts[i].short_ends.remove(&offset).filter(|_| entries > 0) {
-            // A short page was followed by more: it was the service's page cap.
+    /// Links, ends and plans a part's pages, and records what moved.
+    fn settle(&mut self, i: usize) -> Result<(), Stop> {
+        let ctx = self.ctx(i);
+        let part = &mut self.parts[i];
+        let settled = part.chain.settle(ctx, MAX_PAGES_OUT)?;
+        if part.chain.ended() {
+            part.committed = true;
+        }
+        self.changed.extend(settled.moved);
+        self.report.pages_reread += settled.bridges;
+        if let Some(cap) = settled.cap {
             self.profile.learn_cap(u32::try_from(cap).unwrap_or(u32::MAX));
         }
-        let step = self.step();
-        let part = &mut self.parts[i];
-        let (total, trusted) = (part.total, part.trusted);
-        let next = offset + entries;
-        if entries == 0 {
-            if trusted && total.is_some_and(|t| t > offset) {
-                return Err(Stop::Contract(format!(
-                    "the service counts {} matching desktops but returned none at offset {offset} for {}",
-                    total.unwrap_or_default(),
-                    part.describe()
-                )));
-            }
-            part.set_end(offset);
-            return Ok(());
-        }
-        if total.is_some_and(|t| next >= t) {
-            part.set_end(next);
-            return Ok(());
-        }
-        let short = entries < u64::from(asked);
-        if short && !trusted && ends_data {
-            part.set_end(next);
-            return Ok(());
-        }
-        if short {
-            part.short_ends.insert(next, entries);
-        }
-        if short && trusted {
-            self.profile.learn_cap(u32::try_from(entries).unwrap_or(u32::MAX));
-        }
-        if next > u64::from(MAX_OFFSET) {
-            // The last page of the window came back with more to come (or maybe more).
-            let (t, at_least) = match total {
-                Some(t) if trusted => (t, false),
-                _ => (next, true),
-            };
-            return self.overflow(i, t, at_least);
-        }
-        let (step, reach) = if short { (self.step(), self.reach()) } else { (step, self.reach()) };
-        let part = &mut self.parts[i];
-        if short {
-            // Ask again for what the page did not hold, and plan the rest in pages of the cap.
-            part.cover(next, offset + u64::from(asked), step);
-        } else if part.planned.is_empty() && part.inflight.range(next..).next().is_none() {
-            let bound = total.map_or(next + u64::from(step), |t| t.min(reach));
-            part.plan_up_to(bound, step);
+        self.overlap = grow_overlap(self.overlap, settled.largest_shift, self.step());
+        if self.report.pages_reread > MAX_REREADS {
+            return Err(Stop::Changed);
         }
         Ok(())
     }
@@ -486,44 +457,52 @@ impl FleetRead {
     /// A part with more matches than one query reaches: split it, or fail saying so.
     fn overflow(&mut self, i: usize, total: u64, at_least: bool) -> Result<(), Stop> {
         let reachable = self.reach();
+        let step = self.step();
         let part = &self.parts[i];
-        let children: Vec<Part> = if part.request.connect_status().is_none() {
-            let group = self.groups.len();
-            let statuses: Vec<ConnectStatus> =
-                ConnectStatus::KNOWN.iter().cloned().chain(part.unknown_statuses.iter().cloned()).collect();
-            let children: Vec<Part> = statuses
-                .into_iter()
-                .filter_map(|s| part.request.with_connect_status(s).ok())
-                .map(|r| Part::new(r, Some(group)))
-                .collect();
-            let first = self.parts.len();
-            self.groups.push(Group {
-                parent_total: part.total,
-                parent_trusted: part.trusted,
-                members: (first..first + children.len()).collect(),
-                waiting: children.len(),
-            });
-            children
-        } else if part.request.user_names().len() > 1 {
-            let names = part.request.user_names();
+        let names = part.request.user_names();
+        let mut children: Vec<Part> = if part.request.connect_status().is_none() {
+            self.split_by_status(i, total)
+        } else if names.len() > 1 {
             let (a, b) = names.split_at(names.len() / 2);
             [a, b]
                 .iter()
                 .filter_map(|half| part.request.with_user_names(half.to_vec()).ok())
-                .map(|r| Part::new(r, None))
+                .map(|r| Part { names: part.names, ..Part::new(r, step) })
                 .collect()
+        } else if let (Some(directory), true) = (&self.directory, names.is_empty()) {
+            let split = self.splits.len();
+            let children: Vec<Part> = directory
+                .chunks(MAX_USER_NAMES)
+                .filter_map(|chunk| part.request.with_user_names(chunk.to_vec()).ok())
+                .map(|r| Part { names: Some(split), ..Part::new(r, step) })
+                .collect();
+            let total = (part.trusted && !at_least).then_some(total);
+            self.splits.push(NamesSplit { part: part.describe(), total, left: children.len(), found: HashSet::new() });
+            children
         } else {
-            let err = PagingError::PartTooLarge { part: part.describe(), total, at_least, reachable };
-            return Err(Stop::Error(err.into()));
+            let err = PagingError::PartTooLarge {
+                part: part.describe(),
+                total,
+                at_least,
+                reachable,
+                names_would_help: names.is_empty(),
+            };
+            self.fail(err.into());
+            return Ok(());
         };
+        if let Some(s) = self.parts[i].names.filter(|_| children.len() > 1) {
+            self.splits[s].left += children.len() - 1;
+        }
         let part = &mut self.parts[i];
-        part.phase = Phase::Replaced;
-        part.planned.clear();
-        part.arrived.clear();
+        part.replaced = true;
+        part.chain = Chain::new(0, step);
         let first = self.parts.len();
         let ids: Vec<usize> = (first..first + children.len()).collect();
-        self.parts.extend(children);
-        let at = self.order.iter().position(|&p| p == i).unwrap_or(0);
+        self.parts.append(&mut children);
+        let Some(at) = self.order.iter().position(|&p| p == i) else {
+            debug_assert!(false, "a part that overflows is being read");
+            return Ok(());
+        };
         self.order.remove(at);
         for (k, id) in ids.into_iter().enumerate() {
             self.order.insert(at + k, id);
@@ -531,82 +510,165 @@ impl FleetRead {
         Ok(())
     }
 
-    /// All parts of a split by status have their first page: learn what the totals count, check
-    /// that the statuses hold every desktop, and plan each part.
+    /// The parts of a split by status (the documented four and any seen in the data). When the
+    /// whole is large enough that each status would need more than one page, their second
+    /// pages go out with their first.
+    fn split_by_status(&mut self, i: usize, total: u64) -> Vec<Part> {
+        let step = self.step();
+        let part = &self.parts[i];
+        let statuses: Vec<ConnectStatus> =
+            ConnectStatus::KNOWN.iter().cloned().chain(part.unknown_statuses.iter().cloned()).collect();
+        let group = self.groups.len();
+        let overlap = self.overlap.min(step / 2).max(1);
+        let pages = if total / statuses.len() as u64 > u64::from(step - overlap) { 2 } else { 1 };
+        let children: Vec<Part> = statuses
+            .into_iter()
+            .filter_map(|s| part.request.with_connect_status(s).ok())
+            .map(|r| {
+                let mut child = Part { group: Some(group), names: part.names, ..Part::new(r, step) };
+                child.chain.speculate(step, overlap, pages);
+                child
+            })
+            .collect();
+        let first = self.parts.len();
+        self.groups.push(Group {
+            parent_total: part.chain.first().and_then(|f| f.1),
+            parent_trusted: part.trusted,
+            members: (first..first + children.len()).collect(),
+            waiting: children.len(),
+            deficit: 0,
+        });
+        children
+    }
+
+    /// All parts of a split by status have their first page: learn what the totals count, note
+    /// how many desktops the statuses do not hold, and judge each part.
     fn resolve_group(&mut self, g: usize) -> Result<(), Stop> {
         let group = &self.groups[g];
-        let totals: Option<Vec<u64>> = group.members.iter().map(|&m| self.parts[m].total).collect();
+        let totals: Option<Vec<u64>> =
+            group.members.iter().map(|&m| self.parts[m].chain.first().and_then(|f| f.1)).collect();
         if let (Some(parent), Some(totals)) = (group.parent_total, &totals) {
             self.profile.learn_totals(TotalsMeaning::from_split(parent, totals));
         }
         let filtered = self.profile.totals() == TotalsMeaning::Filtered;
-        let (members, parent_total, parent_trusted) = (group.members.clone(), group.parent_total, group.parent_trusted);
-        for &m in &members {
-            self.parts[m].trusted = filtered && self.parts[m].total.is_some();
-        }
-        if let (true, true, Some(parent), Some(totals)) = (filtered, parent_trusted, parent_total, totals) {
+        if let (true, true, Some(parent), Some(totals)) = (filtered, group.parent_trusted, group.parent_total, &totals)
+        {
             let found: u64 = totals.iter().sum();
-            if found < parent {
-                return Err(Stop::Error(PagingError::StatusesIncomplete { total: parent, found }.into()));
-            }
+            self.groups[g].deficit = parent.saturating_sub(found);
         }
-        for m in members {
-            self.after_probe(m)?;
+        for m in self.groups[g].members.clone() {
+            if self.parts[m].replaced {
+                continue;
+            }
+            self.parts[m].trusted = filtered && self.parts[m].chain.first().is_some_and(|f| f.1.is_some());
+            self.judge_probe(m)?;
         }
         Ok(())
     }
 
-    /// Moves arrived pages to the ready items, part after part and offset after offset, without
-    /// repeats.
+    /// Moves the desktops of linked pages to the ready items, part after part and page after
+    /// page, each id once.
     fn release(&mut self) {
         while let Some(&i) = self.order.front() {
             let part = &mut self.parts[i];
-            match part.phase {
-                Phase::Replaced => {
-                    self.order.pop_front();
-                    continue;
-                }
-                Phase::Reading if part.committed => {}
-                _ => return,
+            if part.replaced {
+                self.order.pop_front();
+                continue;
             }
-            let mut items = Vec::new();
-            while let Some((entries, page)) = part.arrived.remove(&part.cursor) {
-                part.cursor += entries;
-                items.extend(page);
-                if entries == 0 {
-                    break;
-                }
+            if !part.committed {
+                return;
             }
-            let finished = part.finished();
+            let items = part.chain.release();
+            let finished = part.chain.finished();
+            let (group, names) = (part.group, part.names);
             for d in items {
-                if self.max_items.is_some_and(|m| self.delivered >= m) {
-                    break;
-                }
-                if d.desktop_id.as_ref().is_none_or(|id| self.seen.insert(id.clone())) {
-                    self.delivered += 1;
-                    self.ready.push_back(d);
-                }
+                self.deliver(d, names);
             }
             if !finished {
                 return;
             }
             self.order.pop_front();
+            if let Some(s) = names {
+                self.splits[s].left -= 1;
+                if self.splits[s].left == 0 {
+                    self.judge_names(s);
+                }
+            }
+            if let Some(g) = group {
+                self.judge_group(g);
+            }
+            if self.failed {
+                return;
+            }
         }
     }
-}
 
-/// Why a part cannot go on.
-enum Stop {
-    /// The service contradicts itself.
-    Contract(String),
-    /// Any other error.
-    Error(Error),
+    fn deliver(&mut self, d: ConnectDesktopsInfo, names: Option<usize>) {
+        let Some(id) = d.desktop_id.clone() else {
+            if !self.capped() {
+                self.report.delivered += 1;
+                self.ready.push_back(d);
+            }
+            return;
+        };
+        if let Some(s) = names {
+            self.splits[s].found.insert(id.clone());
+        }
+        let status = self.status_index(d.status());
+        match self.seen.get(&id) {
+            Some(&was) => {
+                if was != status {
+                    self.changed.insert(id);
+                }
+            }
+            None if self.capped() => {}
+            None => {
+                self.seen.insert(id, status);
+                self.report.delivered += 1;
+                self.ready.push_back(d);
+            }
+        }
+    }
+
+    fn status_index(&mut self, status: Option<&ConnectStatus>) -> u16 {
+        let at = self.statuses.iter().position(|s| s.as_ref() == status).unwrap_or_else(|| {
+            self.statuses.push(status.cloned());
+            self.statuses.len() - 1
+        });
+        u16::try_from(at).unwrap_or(u16::MAX)
+    }
+
+    /// A split by status whose parts are all read: the desktops its statuses did not hold must
+    /// be explained by the desktops seen to move, or some have a status that was not seen.
+    fn judge_group(&mut self, g: usize) {
+        let group = &self.groups[g];
+        let done = group.members.iter().all(|&m| !self.order.contains(&m));
+        if !done || group.deficit == 0 || group.deficit <= self.changed.len() as u64 {
+            return;
+        }
+        let total = group.parent_total.unwrap_or_default();
+        self.fail(PagingError::StatusesIncomplete { total, found: total - group.deficit }.into());
+    }
+
+    /// A part read through user names: where totals follow filters, every desktop it counts must
+    /// have been found (give or take the desktops seen to move).
+    fn judge_names(&mut self, s: usize) {
+        let split = &self.splits[s];
+        let Some(total) = split.total.filter(|_| self.profile.totals() == TotalsMeaning::Filtered) else {
+            return;
+        };
+        let found = split.found.len() as u64;
+        if found + (self.changed.len() as u64) < total {
+            let err = PagingError::NamesIncomplete { part: split.part.clone(), total, found };
+            self.fail(err.into());
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::Service;
+    use crate::sim::{Movement, Rng, Service};
     use proptest::prelude::*;
 
     /// Runs a read sequentially, or with `k` requests answered in reverse order of handing out.
@@ -717,7 +779,7 @@ mod tests {
         assert!(ids.len() < 5000);
         assert_eq!(
             err.to_string(),
-            "the query (connect_status=CONNECTED) has 5000 matching desktops, but one query reaches only 4000 (offset at most 2000, plus one page) and the part cannot be split further"
+            "the query (connect_status=CONNECTED) has 5000 matching desktops, but one query reaches only 4000 (offset at most 2000, plus one page) and the part cannot be split further; give the read a source of user names (`Query::user_directory`, or `wks --users-from FILE`) to reach its desktops 100 users at a time"
         );
     }
 
@@ -765,7 +827,7 @@ mod tests {
         let (t, req) = r.next_request().unwrap();
         assert!(r.next_request().is_none(), "the probe comes first");
         r.on_result(t, Ok(service.serve(&req)));
-        assert_eq!(r.next_request().unwrap().1.offset(), Some(100));
+        assert_eq!(r.next_request().unwrap().1.offset(), Some(94), "the next page overlaps the first by 6");
         let mut capped = FleetRead::new(all(), 100, ServiceProfile::default());
         capped.max_items = Some(120);
         assert_eq!(run(capped, &service, 1).0.len(), 120);
@@ -803,6 +865,125 @@ mod tests {
         let err = r.next_item().unwrap().unwrap_err();
         assert!(err.to_string().contains("offset"), "{err}");
         assert!(r.next_item().is_none() && r.is_finished());
+    }
+
+    /// Runs a read against a moving service as concurrency would: up to `k` requests out, each
+    /// served at a random moment (the fleet moves after each) and answered in a random order.
+    fn run_moving(
+        mut read: FleetRead,
+        service: &Service,
+        k: usize,
+        rng: &mut Rng,
+    ) -> Result<(Vec<String>, Option<Error>), String> {
+        let (mut out, mut served, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+        loop {
+            while let Some(d) = read.next_item() {
+                match d {
+                    Ok(d) => ids.push(d.id().to_owned()),
+                    Err(e) => return Ok((ids, Some(e))),
+                }
+            }
+            if read.is_finished() {
+                return Ok((ids, None));
+            }
+            while out.len() + served.len() < k {
+                match read.next_request() {
+                    Some(t) => out.push(t),
+                    None => break,
+                }
+            }
+            if read.requests() > 20_000 {
+                return Err("the read does not end".into());
+            }
+            if !out.is_empty() && (served.is_empty() || rng.below(2) == 0) {
+                let (ticket, req) = out.swap_remove(rng.below(out.len()));
+                served.push((ticket, service.serve(&req)));
+            } else if served.is_empty() {
+                return Err(format!("the read stalls: {read:?}"));
+            } else {
+                let (ticket, page) = served.swap_remove(rng.below(served.len()));
+                read.on_result(ticket, Ok(page));
+            }
+        }
+    }
+
+    /// One seed: a fleet, a way of serving it, a movement and a concurrency, all from the seed.
+    /// Every desktop that matched at the start and was not touched during the read comes out
+    /// exactly once, nothing comes out twice, and nothing comes out that neither matched at the
+    /// start nor moved; or the read fails with an error that may pass, or one that says the
+    /// fleet is out of reach.
+    fn check_moving_read(seed: u64) -> Result<Option<Error>, String> {
+        let mut rng = Rng::new(seed);
+        let n = match rng.below(10) {
+            0 => rng.below(9000),
+            1..=3 => rng.below(4500),
+            _ => rng.below(1200),
+        };
+        let statuses = 1 + rng.below(4);
+        let cap = [None, Some(40 + rng.below(400) as u32), Some(500)][rng.below(3)];
+        let page_size = [0, 50 + rng.below(300) as u32][rng.below(2)];
+        let movement = Movement { moves: rng.below(21), changes: rng.below(6) };
+        let k = 1 + rng.below(8);
+        let mut service = Service::fleet(n, |i| ConnectStatus::KNOWN[i % statuses].clone())
+            .cap(cap)
+            .unfiltered_totals(rng.below(4) == 0);
+        if rng.below(4) == 0 {
+            service = service.nulls(5 + rng.below(100));
+        }
+        let service = service.moving(movement, seed);
+        let mut b = ListDesktopsConnectStatusRequest::builder();
+        if rng.below(4) == 0 {
+            b = b.user_names((0..1 + rng.below(250)).map(|i| format!("user{i}")));
+        }
+        if rng.below(4) == 0 {
+            b = b.connect_status(ConnectStatus::KNOWN[rng.below(4)].clone());
+        }
+        let batches = b.build_batches().unwrap();
+        let start: HashSet<String> = batches.iter().flat_map(|r| service.ids(r)).collect();
+        service.take_touched();
+        let read = FleetRead::new(batches, page_size, ServiceProfile::default());
+        let what = format!("{n} desktops, cap {cap:?}, pages of {page_size}, {movement:?}, {k} in flight");
+        let (ids, err) = run_moving(read, &service, k, &mut rng).map_err(|e| format!("{what}: {e}"))?;
+        let touched = service.take_touched();
+        let unique: HashSet<&String> = ids.iter().collect();
+        if unique.len() != ids.len() {
+            return Err(format!("{what}: {} desktops delivered, {} distinct", ids.len(), unique.len()));
+        }
+        if let Some(id) = ids.iter().find(|id| !start.contains(*id) && !touched.contains(*id)) {
+            return Err(format!("{what}: {id} delivered, but it neither matched nor moved"));
+        }
+        match err {
+            None => {
+                let missing = start.iter().filter(|id| !touched.contains(*id) && !unique.contains(id)).count();
+                if missing > 0 {
+                    return Err(format!("{what}: {missing} desktops that did not move are missing"));
+                }
+                Ok(None)
+            }
+            Some(e @ Error::Paging(PagingError::FleetChanged { .. } | PagingError::StatusesIncomplete { .. })) => {
+                Ok(Some(e))
+            }
+            Some(e @ Error::Paging(PagingError::PartTooLarge { .. })) if start.len() > 2000 => Ok(Some(e)),
+            Some(e) => Err(format!("{what}: {e}")),
+        }
+    }
+
+    #[test]
+    fn a_moving_fleet_is_read_exactly_or_the_read_says_it_changed() {
+        let (mut changed, mut runs) = (0, 0);
+        for seed in crate::sim::seeds(1500) {
+            runs += 1;
+            match check_moving_read(seed) {
+                Ok(Some(Error::Paging(PagingError::FleetChanged { .. }))) => changed += 1,
+                Ok(_) => {}
+                Err(why) => {
+                    panic!(
+                        "seed {seed}: {why}\nreplay it: MOVING_SEED={seed} cargo test -p workspace-core --lib moving"
+                    )
+                }
+            }
+        }
+        assert!(changed * 50 <= runs, "{changed} of {runs} reads gave up on the movement: the bound is too tight");
     }
 
     proptest! {

@@ -29,6 +29,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod call;
+mod chain;
 mod client;
 mod counts;
 mod credentials;
@@ -62,7 +63,7 @@ pub use error::{
     BodySnippet, BoxError, ConfigError, Error, GiveUpReason, InvalidResponse, PagingError, RetryError, ServiceError,
     SigningError, TransportError, TransportErrorKind,
 };
-pub use fleet::{FleetRead, Ticket};
+pub use fleet::{FleetRead, ReadReport, Ticket};
 pub use options::{
     ClientOptions, ClientOptionsBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, POOL_IDLE_TIMEOUT, ProjectSource, SDK_USER_AGENT,

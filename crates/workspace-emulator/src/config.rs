@@ -21,6 +21,10 @@ pub const MAX_RATE_LIMIT: u32 = 1_000_000;
 pub const MAX_PAGE_CAP: u32 = 2000;
 /// The largest clock offset, either way: ten years.
 pub const MAX_CLOCK_OFFSET_SECS: i64 = 10 * 366 * 86_400;
+/// The most status moves after each page served.
+pub const MAX_MOVES_PER_PAGE: u32 = 10_000;
+/// The most desktops created or deleted after each page served.
+pub const MAX_FLEET_CHANGES_PER_PAGE: u32 = 100;
 
 /// What `total_count` counts, which the documentation leaves open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -51,6 +55,16 @@ pub struct Behaviour {
     /// Serve data a strict client chokes on: `null` entries, unknown fields and values, a desktop
     /// without its name (see `docs/emulator.md` for exactly what).
     pub odd_data: bool,
+    /// After each page served, this many distinct desktops (all of them, when the fleet is
+    /// smaller) move to a plausible next status, as churn moves them (0 to 10,000).
+    pub moves_per_page: u32,
+    /// After each page served, and after its moves, this many desktops are created or deleted at
+    /// random positions (0 to 100).
+    pub fleet_changes_per_page: u32,
+    /// The seed of the movement after each page: the same seed and the same requests, in the same
+    /// order, move the same desktops. Setting a different seed while running starts its sequence
+    /// afresh.
+    pub move_seed: u64,
 }
 
 impl Default for Behaviour {
@@ -61,6 +75,9 @@ impl Default for Behaviour {
             skew_error: "APIGW.0303".to_owned(),
             clock_offset_secs: 0,
             odd_data: false,
+            moves_per_page: 0,
+            fleet_changes_per_page: 0,
+            move_seed: 0,
         }
     }
 }
@@ -96,6 +113,24 @@ impl Behaviour {
         self
     }
 
+    /// Moves `n` desktops to a plausible next status after each page served.
+    pub fn moves_per_page(mut self, n: u32) -> Self {
+        self.moves_per_page = n;
+        self
+    }
+
+    /// Creates or deletes `n` desktops after each page served.
+    pub fn fleet_changes_per_page(mut self, n: u32) -> Self {
+        self.fleet_changes_per_page = n;
+        self
+    }
+
+    /// Draws the movement after each page from `seed`.
+    pub fn move_seed(mut self, seed: u64) -> Self {
+        self.move_seed = seed;
+        self
+    }
+
     /// Why these values are out of bounds, if they are.
     pub fn check(&self) -> Result<(), String> {
         if let Some(cap) = self.page_cap {
@@ -109,13 +144,25 @@ impl Behaviour {
                 self.clock_offset_secs
             ));
         }
+        if self.moves_per_page > MAX_MOVES_PER_PAGE {
+            return Err(format!("moves per page must be from 0 to {MAX_MOVES_PER_PAGE}, got {}", self.moves_per_page));
+        }
+        if self.fleet_changes_per_page > MAX_FLEET_CHANGES_PER_PAGE {
+            return Err(format!(
+                "fleet changes per page must be from 0 to {MAX_FLEET_CHANGES_PER_PAGE}, got {}",
+                self.fleet_changes_per_page
+            ));
+        }
         check_skew_error(&self.skew_error)
     }
 
     /// The same values brought within bounds: the page cap to 1..=2000, the clock offset to
-    /// ±10 years, an unusable skew error code back to `APIGW.0303`.
+    /// ±10 years, an unusable skew error code back to `APIGW.0303`, the moves per page to at most
+    /// 10,000, the fleet changes per page to at most 100.
     pub fn clamped(mut self) -> Self {
         self.page_cap = self.page_cap.map(|c| c.clamp(1, MAX_PAGE_CAP));
+        self.moves_per_page = self.moves_per_page.min(MAX_MOVES_PER_PAGE);
+        self.fleet_changes_per_page = self.fleet_changes_per_page.min(MAX_FLEET_CHANGES_PER_PAGE);
         self.clock_offset_secs = self.clock_offset_secs.clamp(-MAX_CLOCK_OFFSET_SECS, MAX_CLOCK_OFFSET_SECS);
         if check_skew_error(&self.skew_error).is_err() {
             self.skew_error = Behaviour::default().skew_error;

@@ -11,7 +11,9 @@
 //! SDK's assumptions. It shares only the signer, which the official golden vectors pin. Where
 //! the documentation leaves the service open (a page cap, what `total_count` counts, the code
 //! of a stale signature date, the gateway's clock, data a strict client chokes on), a
-//! [`Behaviour`] picks the answer.
+//! [`Behaviour`] picks the answer. The fleet can move while a client reads it (churn per second,
+//! or moves and creations and deletions after each page, from a seed), and
+//! [`Emulator::touched`] says which desktops moved.
 //!
 //! Pick it to test code that calls the API without a cloud account; it is what this SDK's own
 //! tests run against.
@@ -43,6 +45,7 @@ mod service;
 mod state;
 mod time;
 
+use std::collections::BTreeSet;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -54,7 +57,8 @@ use workspace_core::{ClientOptions, ClientOptionsBuilder, ConfigError, Credentia
 
 pub use config::{
     Behaviour, DEMO_AK, DEMO_AUTH_TOKEN, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, EmulatorConfig, Fleet, KeyPair,
-    MAX_CHURN, MAX_CLOCK_OFFSET_SECS, MAX_DESKTOPS, MAX_LATENCY, MAX_PAGE_CAP, MAX_RATE_LIMIT, TotalCount,
+    MAX_CHURN, MAX_CLOCK_OFFSET_SECS, MAX_DESKTOPS, MAX_FLEET_CHANGES_PER_PAGE, MAX_LATENCY, MAX_MOVES_PER_PAGE,
+    MAX_PAGE_CAP, MAX_RATE_LIMIT, TotalCount,
 };
 pub use faults::{Fault, FaultRule};
 pub use fleet::FleetSpec;
@@ -158,7 +162,7 @@ impl Emulator {
         self.shared.desktops()
     }
 
-    /// Replaces the fleet.
+    /// Replaces the fleet. The replacement is not recorded in [`Emulator::touched`].
     pub fn replace_fleet(&self, desktops: Vec<Desktop>) {
         self.shared.replace_fleet(desktops);
     }
@@ -167,6 +171,19 @@ impl Emulator {
     /// `false` when no desktop has that id.
     pub fn set_status(&self, desktop_id: &str, status: &str) -> bool {
         self.shared.set_status(desktop_id, status)
+    }
+
+    /// The ids of the desktops whose status changed (by the movement after each page, by churn or
+    /// by [`Emulator::set_status`]), or which were created or deleted after a page, since start or
+    /// since the last [`Emulator::clear_touched`]. The desktops of a fleet read before, minus
+    /// these, kept their status throughout.
+    pub fn touched(&self) -> BTreeSet<String> {
+        self.shared.touched()
+    }
+
+    /// Empties the record that [`Emulator::touched`] reads.
+    pub fn clear_touched(&self) {
+        self.shared.clear_touched();
     }
 
     /// How it answers where the documentation leaves the service open.

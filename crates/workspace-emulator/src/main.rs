@@ -15,7 +15,8 @@ use clap::Parser;
 use clap::error::ErrorKind;
 use workspace_emulator::{
     Behaviour, DEMO_AK, DEMO_AUTH_TOKEN, Emulator, EmulatorConfig, KeyPair, MAX_CHURN, MAX_CLOCK_OFFSET_SECS,
-    MAX_DESKTOPS, MAX_LATENCY, MAX_PAGE_CAP, MAX_RATE_LIMIT, TotalCount, fleet,
+    MAX_DESKTOPS, MAX_FLEET_CHANGES_PER_PAGE, MAX_LATENCY, MAX_MOVES_PER_PAGE, MAX_PAGE_CAP, MAX_RATE_LIMIT,
+    TotalCount, fleet,
 };
 
 /// A local Huawei Cloud Workspace service: GET /v2/{project_id}/connect-desktops with signatures
@@ -89,6 +90,15 @@ struct Args {
     /// Serve data a strict client chokes on: null entries, unknown fields and values.
     #[arg(long)]
     odd_data: bool,
+    /// After each page served, move N distinct desktops to a plausible next status (0 to 10000).
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = parse_moves_per_page)]
+    moves_per_page: u32,
+    /// After each page served, create or delete N desktops at random positions (0 to 100).
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = parse_fleet_changes_per_page)]
+    fleet_changes_per_page: u32,
+    /// Seed of the movement after each page: the same seed and requests move the same desktops.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    move_seed: u64,
 }
 
 fn parse_weights(s: &str) -> Result<[u32; 4], String> {
@@ -124,6 +134,14 @@ fn parse_page_cap(s: &str) -> Result<u32, String> {
 
 fn parse_clock_offset(s: &str) -> Result<i64, String> {
     whole(s, -MAX_CLOCK_OFFSET_SECS, MAX_CLOCK_OFFSET_SECS)
+}
+
+fn parse_moves_per_page(s: &str) -> Result<u32, String> {
+    whole(s, 0, MAX_MOVES_PER_PAGE)
+}
+
+fn parse_fleet_changes_per_page(s: &str) -> Result<u32, String> {
+    whole(s, 0, MAX_FLEET_CHANGES_PER_PAGE)
 }
 
 fn parse_churn(s: &str) -> Result<f64, String> {
@@ -172,6 +190,9 @@ fn run(args: Args) -> Result<(), (u8, String)> {
         skew_error: args.skew_error.clone(),
         clock_offset_secs: args.clock_offset,
         odd_data: args.odd_data,
+        moves_per_page: args.moves_per_page,
+        fleet_changes_per_page: args.fleet_changes_per_page,
+        move_seed: args.move_seed,
     };
     let mut config = EmulatorConfig::default()
         .listen(args.listen)

@@ -206,6 +206,9 @@ struct BehaviourChange {
     skew_error: Option<String>,
     clock_offset_secs: Option<i64>,
     odd_data: Option<bool>,
+    moves_per_page: Option<u32>,
+    fleet_changes_per_page: Option<u32>,
+    move_seed: Option<u64>,
 }
 
 /// Tells an absent field (no change) from `null` (turn off).
@@ -302,6 +305,9 @@ fn behaviour_json(b: &Behaviour) -> serde_json::Value {
         "skew_error": b.skew_error,
         "clock_offset_secs": b.clock_offset_secs,
         "odd_data": b.odd_data,
+        "moves_per_page": b.moves_per_page,
+        "fleet_changes_per_page": b.fleet_changes_per_page,
+        "move_seed": b.move_seed,
     })
 }
 
@@ -337,6 +343,11 @@ fn admin(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<Response<Body>,
             let n = desktops.len();
             shared.replace_fleet(desktops);
             ok(json!({"desktops": n}))
+        }
+        (&Method::GET, "/admin/touched") => ok(json!({"touched": shared.touched()})),
+        (&Method::DELETE, "/admin/touched") => {
+            shared.clear_touched();
+            ok(json!({"touched": []}))
         }
         (&Method::GET, "/admin/settings") => ok(settings_json(shared)),
         (&Method::PUT, "/admin/settings") => {
@@ -390,6 +401,15 @@ fn admin(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<Response<Body>,
             }
             if let Some(odd) = change.odd_data {
                 b.odd_data = odd;
+            }
+            if let Some(n) = change.moves_per_page {
+                b.moves_per_page = n;
+            }
+            if let Some(n) = change.fleet_changes_per_page {
+                b.fleet_changes_per_page = n;
+            }
+            if let Some(seed) = change.move_seed {
+                b.move_seed = seed;
             }
             b.check().map_err(out_of_bounds)?;
             shared.set_behaviour(b);

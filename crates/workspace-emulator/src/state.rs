@@ -1,6 +1,7 @@
-//! The emulator's shared state: the fleet, the fault script, the settings and the counters.
+//! The emulator's shared state: the fleet, the fault script, the settings, the movement after
+//! each page, the record of what moved, and the counters.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
@@ -9,10 +10,10 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::config::{Behaviour, EmulatorConfig, Fleet, TotalCount};
+use crate::config::{Behaviour, EmulatorConfig, Fleet, MAX_DESKTOPS, TotalCount};
 use crate::faults::{Fault, FaultRule};
-use crate::fleet;
-use crate::model::Desktop;
+use crate::fleet::{self, STATUSES};
+use crate::model::{AttachedUser, Desktop};
 use crate::query::Query;
 
 /// With odd data, every 37th desktop of the fleet (36, 73, 110, ... from 0) is served as `null`:
@@ -20,6 +21,9 @@ use crate::query::Query;
 const NULL_EVERY: usize = 37;
 /// The most status transitions made in one churn step.
 const MAX_CHURN_STEP: usize = 10_000;
+/// The ids of desktops created after a page: this prefix, then a counter in 12 hex digits, so
+/// they have the generated ids' UUID form.
+const CREATED_ID_PREFIX: &str = "c0000000-0000-4000-8000-";
 
 /// What the emulator has served so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -68,6 +72,14 @@ pub(crate) enum Count {
     Throttled,
 }
 
+/// The movement after each page: its random sequence and the counter of created ids.
+struct Movement {
+    rng: fastrand::Rng,
+    /// The counter of the next created desktop's id, above every counter-shaped id ever in the
+    /// fleet.
+    next_id: u64,
+}
+
 /// Everything the server's tasks and the handle share.
 pub(crate) struct Shared {
     pub(crate) config: EmulatorConfig,
@@ -77,6 +89,9 @@ pub(crate) struct Shared {
     faults: Mutex<VecDeque<FaultRule>>,
     settings: Mutex<Settings>,
     behaviour: Mutex<Behaviour>,
+    movement: Mutex<Movement>,
+    /// The ids of desktops moved, created or deleted since start or since the record was cleared.
+    touched: Mutex<BTreeSet<String>>,
     window: Mutex<(Instant, u32)>,
     counters: Counters,
 }
@@ -108,8 +123,14 @@ impl Shared {
             Fleet::Desktops(d) => d.clone(),
         };
         let settings = Settings { latency: config.latency, rate_limit: config.rate_limit, churn: config.churn };
+        let movement = Movement {
+            rng: fastrand::Rng::with_seed(config.behaviour.move_seed),
+            next_id: next_created_id(&desktops, 1),
+        };
         Self {
             behaviour: Mutex::new(config.behaviour.clone()),
+            movement: Mutex::new(movement),
+            touched: Mutex::new(BTreeSet::new()),
             faults: Mutex::new(config.faults.iter().cloned().collect()),
             fleet: RwLock::new(desktops),
             settings: Mutex::new(settings),
@@ -120,31 +141,47 @@ impl Shared {
         }
     }
 
-    /// The page `query` asks for, serialized: matches in fleet order (with odd data, some served
-    /// as `null`), at most `limit` (and the page cap) of them from `offset`.
+    /// The page `query` asks for, serialized (see [`render`]); then, with the fleet still locked,
+    /// the movement the behaviour asks after each page.
     pub(crate) fn page(&self, query: &Query, behaviour: &Behaviour) -> Vec<u8> {
-        let fleet = self.fleet.read().unwrap_or_else(PoisonError::into_inner);
-        let odd = behaviour.odd_data;
-        let offset = query.offset as usize;
-        let limit = behaviour.page_cap.map_or(query.limit, |cap| query.limit.min(cap)) as usize;
-        let mut position = 0usize;
-        let mut desktops = Vec::with_capacity(limit.min(fleet.len()));
-        for (i, d) in fleet.iter().enumerate().filter(|(_, d)| matches(d, query)) {
-            if position >= offset && desktops.len() < limit {
-                desktops.push(match (odd, i % NULL_EVERY == NULL_EVERY - 1) {
-                    (true, true) => Entry::Null,
-                    (true, false) => Entry::Odd(odd_desktop(i, d)),
-                    (false, _) => Entry::Desktop(d),
-                });
-            }
-            position += 1;
+        let (moves, changes) = (behaviour.moves_per_page as usize, behaviour.fleet_changes_per_page as usize);
+        if moves == 0 && changes == 0 {
+            return render(&self.fleet.read().unwrap_or_else(PoisonError::into_inner), query, behaviour);
         }
-        let total_count = match behaviour.total_count {
-            TotalCount::Filtered => position,
-            TotalCount::Unfiltered => fleet.len(),
-        } as u64;
-        let extra = odd.then(|| json!({"site_id": "emulated-site-1", "marker": "emulated"}));
-        serde_json::to_vec(&PageBody { desktops, total_count, extra }).unwrap_or_default()
+        let mut fleet = self.fleet.write().unwrap_or_else(PoisonError::into_inner);
+        let body = render(&fleet, query, behaviour);
+        let mut movement = lock(&self.movement);
+        let mut touched = lock(&self.touched);
+        let Movement { rng, next_id } = &mut *movement;
+        for i in distinct_indices(rng, fleet.len(), moves) {
+            let d = &mut fleet[i];
+            next_status(rng, &d.connect_status).clone_into(&mut d.connect_status);
+            touched.insert(d.desktop_id.clone());
+        }
+        for _ in 0..changes {
+            let create = fleet.is_empty() || (fleet.len() < MAX_DESKTOPS && rng.bool());
+            if create {
+                let d = created_desktop(rng, *next_id, &fleet);
+                *next_id += 1;
+                touched.insert(d.desktop_id.clone());
+                let at = rng.usize(..=fleet.len());
+                fleet.insert(at, d);
+            } else {
+                let at = rng.usize(..fleet.len());
+                touched.insert(fleet.remove(at).desktop_id);
+            }
+        }
+        body
+    }
+
+    /// The ids of desktops whose status changed, or which were created or deleted, since start or
+    /// since the record was cleared.
+    pub(crate) fn touched(&self) -> BTreeSet<String> {
+        lock(&self.touched).clone()
+    }
+
+    pub(crate) fn clear_touched(&self) {
+        lock(&self.touched).clear();
     }
 
     /// How it answers where the documentation is open.
@@ -152,8 +189,13 @@ impl Shared {
         lock(&self.behaviour).clone()
     }
 
+    /// Sets the behaviour; a different movement seed starts its sequence afresh.
     pub(crate) fn set_behaviour(&self, behaviour: Behaviour) {
-        *lock(&self.behaviour) = behaviour;
+        let mut current = lock(&self.behaviour);
+        if current.move_seed != behaviour.move_seed {
+            lock(&self.movement).rng = fastrand::Rng::with_seed(behaviour.move_seed);
+        }
+        *current = behaviour;
     }
 
     /// The gateway's clock: the machine's, shifted by the behaviour's offset.
@@ -204,39 +246,45 @@ impl Shared {
         w.1 <= limit
     }
 
-    /// Sets a desktop's status; `false` when there is no such desktop.
+    /// Sets a desktop's status, recorded as touched when it changes; `false` when there is no
+    /// such desktop.
     pub(crate) fn set_status(&self, desktop_id: &str, status: &str) -> bool {
         let mut fleet = self.fleet.write().unwrap_or_else(PoisonError::into_inner);
         match fleet.iter_mut().find(|d| d.desktop_id == desktop_id) {
             Some(d) => {
-                status.clone_into(&mut d.connect_status);
+                if d.connect_status != status {
+                    status.clone_into(&mut d.connect_status);
+                    lock(&self.touched).insert(d.desktop_id.clone());
+                }
                 true
             }
             None => false,
         }
     }
 
-    /// Moves `n` random desktops to a plausible next status.
+    /// Moves `n` random desktops to a plausible next status, recorded as touched.
     pub(crate) fn churn(&self, rng: &mut fastrand::Rng, n: usize) {
         let mut fleet = self.fleet.write().unwrap_or_else(PoisonError::into_inner);
         if fleet.is_empty() {
             return;
         }
+        let mut touched = lock(&self.touched);
         for _ in 0..n.min(MAX_CHURN_STEP) {
             let i = rng.usize(..fleet.len());
-            let next = match fleet[i].connect_status.as_str() {
-                "UNREGISTER" => "REGISTERED",
-                "REGISTERED" => "CONNECTED",
-                "CONNECTED" => "DISCONNECTED",
-                _ if rng.bool() => "CONNECTED",
-                _ => "REGISTERED",
-            };
-            next.clone_into(&mut fleet[i].connect_status);
+            let d = &mut fleet[i];
+            next_status(rng, &d.connect_status).clone_into(&mut d.connect_status);
+            if !touched.contains(&d.desktop_id) {
+                touched.insert(d.desktop_id.clone());
+            }
         }
     }
 
+    /// Replaces the fleet (not recorded as touched); created ids stay above its ids.
     pub(crate) fn replace_fleet(&self, desktops: Vec<Desktop>) {
-        *self.fleet.write().unwrap_or_else(PoisonError::into_inner) = desktops;
+        let mut fleet = self.fleet.write().unwrap_or_else(PoisonError::into_inner);
+        let mut movement = lock(&self.movement);
+        movement.next_id = next_created_id(&desktops, movement.next_id);
+        *fleet = desktops;
     }
 
     pub(crate) fn desktops(&self) -> Vec<Desktop> {
@@ -268,6 +316,106 @@ impl Shared {
             throttled: get(&c.throttled),
         }
     }
+}
+
+/// The page `query` asks for, serialized: matches in fleet order (with odd data, some served as
+/// `null`), at most `limit` (and the page cap) of them from `offset`.
+fn render(fleet: &[Desktop], query: &Query, behaviour: &Behaviour) -> Vec<u8> {
+    let odd = behaviour.odd_data;
+    let offset = query.offset as usize;
+    let limit = behaviour.page_cap.map_or(query.limit, |cap| query.limit.min(cap)) as usize;
+    let mut position = 0usize;
+    let mut desktops = Vec::with_capacity(limit.min(fleet.len()));
+    for (i, d) in fleet.iter().enumerate().filter(|(_, d)| matches(d, query)) {
+        if position >= offset && desktops.len() < limit {
+            desktops.push(match (odd, i % NULL_EVERY == NULL_EVERY - 1) {
+                (true, true) => Entry::Null,
+                (true, false) => Entry::Odd(odd_desktop(i, d)),
+                (false, _) => Entry::Desktop(d),
+            });
+        }
+        position += 1;
+    }
+    let total_count = match behaviour.total_count {
+        TotalCount::Filtered => position,
+        TotalCount::Unfiltered => fleet.len(),
+    } as u64;
+    let extra = odd.then(|| json!({"site_id": "emulated-site-1", "marker": "emulated"}));
+    serde_json::to_vec(&PageBody { desktops, total_count, extra }).unwrap_or_default()
+}
+
+/// A plausible next status: `UNREGISTER` to `REGISTERED` to `CONNECTED` to `DISCONNECTED`, and
+/// from there (or any other status) back to `CONNECTED` or `REGISTERED`.
+fn next_status(rng: &mut fastrand::Rng, status: &str) -> &'static str {
+    match status {
+        "UNREGISTER" => "REGISTERED",
+        "REGISTERED" => "CONNECTED",
+        "CONNECTED" => "DISCONNECTED",
+        _ if rng.bool() => "CONNECTED",
+        _ => "REGISTERED",
+    }
+}
+
+/// `n` distinct positions below `len` in random order (every position, in order, when `n` is not
+/// below `len`).
+fn distinct_indices(rng: &mut fastrand::Rng, len: usize, n: usize) -> Vec<usize> {
+    if n >= len {
+        return (0..len).collect();
+    }
+    if n.saturating_mul(2) >= len {
+        let mut all: Vec<usize> = (0..len).collect();
+        rng.shuffle(&mut all);
+        all.truncate(n);
+        return all;
+    }
+    let mut seen = HashSet::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let i = rng.usize(..len);
+        if seen.insert(i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The id of the `n`-th created desktop.
+fn created_id(n: u64) -> String {
+    format!("{CREATED_ID_PREFIX}{n:012x}")
+}
+
+/// The lowest counter from `floor` that is above the counter of every created-shaped id in
+/// `fleet`.
+fn next_created_id(fleet: &[Desktop], floor: u64) -> u64 {
+    fleet
+        .iter()
+        .filter_map(|d| d.desktop_id.strip_prefix(CREATED_ID_PREFIX))
+        .filter(|rest| rest.len() == 12)
+        .filter_map(|rest| u64::from_str_radix(rest, 16).ok())
+        .map(|n| n.saturating_add(1))
+        .fold(floor, u64::max)
+}
+
+/// The `n`-th created desktop: a documented status, one user of the fleet attached (a new user
+/// when the fleet has none).
+fn created_desktop(rng: &mut fastrand::Rng, n: u64, fleet: &[Desktop]) -> Desktop {
+    let user = existing_user(rng, fleet)
+        .unwrap_or_else(|| AttachedUser::user(format!("{:032x}", rng.u128(..)), fleet::user_name(n as usize), "users"));
+    let status = STATUSES[rng.usize(..STATUSES.len())];
+    Desktop::new(created_id(n), format!("wks-new-{n:05}"), status, vec![user])
+}
+
+/// An attached user of the fleet: a random one of the first desktop with users from a random
+/// position on.
+fn existing_user(rng: &mut fastrand::Rng, fleet: &[Desktop]) -> Option<AttachedUser> {
+    if fleet.is_empty() {
+        return None;
+    }
+    let start = rng.usize(..fleet.len());
+    fleet[start..].iter().chain(&fleet[..start]).find_map(|d| {
+        let users: Vec<&AttachedUser> = d.attach_users.iter().filter(|u| u.attach_type == "USER").collect();
+        (!users.is_empty()).then(|| users[rng.usize(..users.len())].clone())
+    })
 }
 
 /// Whether a desktop matches the filters: its status equals `connect_status`, and one of its

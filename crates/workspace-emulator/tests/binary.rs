@@ -83,6 +83,10 @@ fn settings_out_of_bounds_end_with_exit_code_2_and_one_line() {
         (&["--clock-offset", "-400000000"][..], "--clock-offset"),
         (&["--total-count", "some"][..], "--total-count"),
         (&["--skew-error", ""][..], "skew error code"),
+        (&["--moves-per-page", "10001"][..], "--moves-per-page"),
+        (&["--moves-per-page", "1e3"][..], "--moves-per-page"),
+        (&["--fleet-changes-per-page", "101"][..], "--fleet-changes-per-page"),
+        (&["--move-seed", "x"][..], "--move-seed"),
     ] {
         let (code, stderr) = refused(args);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
@@ -97,6 +101,7 @@ fn every_switch_is_accepted_within_bounds() {
         &["--desktops", "80", "--page-cap", "10", "--total-count", "unfiltered", "--skew-error", "APIG.0301"][..],
         &["--clock-offset", "-3600", "--odd-data", "--churn", "1000", "--rate-limit", "1000000"],
         &["--latency-ms", "0", "--admin-token", "s3cret"],
+        &["--moves-per-page", "10000", "--fleet-changes-per-page", "100", "--move-seed", "18446744073709551615"],
     ]
     .concat();
     let mut program = Program::start(&args, Stdio::null());
@@ -115,6 +120,15 @@ fn every_switch_is_accepted_within_bounds() {
     assert_eq!(resp.status(), 200, "{v}");
     assert_eq!(v["desktops"].as_array().unwrap().len(), 10);
     assert_eq!(v["total_count"], 80, "every desktop, those served as null included");
+    let admin_get = |path: &str| {
+        let req = http::Request::get(format!("{url}{path}")).header("authorization", "Bearer s3cret");
+        json(&send(req.body(Vec::new()).unwrap()).unwrap())
+    };
+    let b = admin_get("/admin/behaviour");
+    assert_eq!((b["moves_per_page"].as_u64(), b["fleet_changes_per_page"].as_u64()), (Some(10000), Some(100)), "{b}");
+    assert_eq!(b["move_seed"].as_u64(), Some(u64::MAX), "{b}");
+    let touched = admin_get("/admin/touched");
+    assert!(touched["touched"].as_array().unwrap().len() >= 80, "every desktop moved after the page: {touched}");
     assert!(program.interrupt().0.success());
 }
 

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use common::*;
 use workspace_emulator::{
     Behaviour, DEMO_AK, DEMO_AUTH_TOKEN, DEMO_SK, Emulator, EmulatorConfig, KeyPair, MAX_DESKTOPS,
+    MAX_FLEET_CHANGES_PER_PAGE, MAX_MOVES_PER_PAGE,
 };
 
 fn emulator() -> Emulator {
@@ -75,6 +76,9 @@ fn a_config_out_of_bounds_is_refused_at_start() {
         EmulatorConfig::default().rate_limit(1_000_001),
         EmulatorConfig::default().behaviour(Behaviour::default().page_cap(0)),
         EmulatorConfig::default().behaviour(Behaviour::default().clock_offset_secs(i64::MAX)),
+        EmulatorConfig::default().behaviour(Behaviour::default().moves_per_page(MAX_MOVES_PER_PAGE + 1)),
+        EmulatorConfig::default()
+            .behaviour(Behaviour::default().fleet_changes_per_page(MAX_FLEET_CHANGES_PER_PAGE + 1)),
     ];
     for config in bad {
         let err = Emulator::start(config.clone()).unwrap_err();
@@ -82,6 +86,9 @@ fn a_config_out_of_bounds_is_refused_at_start() {
         assert!(config.check().is_err());
     }
     assert!(EmulatorConfig::default().desktops(MAX_DESKTOPS).check().is_ok());
+    let most =
+        Behaviour::default().moves_per_page(MAX_MOVES_PER_PAGE).fleet_changes_per_page(MAX_FLEET_CHANGES_PER_PAGE);
+    assert!(EmulatorConfig::default().behaviour(most).check().is_ok());
 }
 
 #[test]
