@@ -44,6 +44,32 @@ pub fn variants() -> Vec<Variant> {
     ]
 }
 
+/// Variants whose fleet moves while it is read, from a seed: status moves after every page
+/// served (and creations and deletions in one), alone and with the behaviours that matter for
+/// continuity (a page cap, totals that ignore filters past the window, `null` entries).
+pub fn moving_variants() -> Vec<Variant> {
+    let b = Behaviour::default;
+    let v = |name, behaviour, desktops| Variant { name, behaviour, desktops };
+    vec![
+        v(
+            "moving: 20 status moves per page, pages capped at 500",
+            b().page_cap(500).moves_per_page(20).move_seed(1),
+            3000,
+        ),
+        v(
+            "moving: 10 status moves and 3 creations or deletions per page",
+            b().moves_per_page(10).fleet_changes_per_page(3).move_seed(2),
+            2400,
+        ),
+        v(
+            "moving: 20 status moves per page, capped at 500, totals ignoring filters, past the window",
+            b().page_cap(500).total_count(TotalCount::Unfiltered).moves_per_page(20).move_seed(3),
+            6000,
+        ),
+        v("moving: odd data, 5 status moves per page", b().odd_data(true).moves_per_page(5).move_seed(4), 2400),
+    ]
+}
+
 /// The emulator of a variant.
 pub fn start(v: &Variant) -> Emulator {
     Emulator::start(EmulatorConfig::default().desktops(v.desktops).behaviour(v.behaviour.clone())).expect("emulator")
@@ -111,6 +137,51 @@ pub fn check_read(what: &str, got: Result<Vec<String>, Error>, want: &HashSet<St
         return Err(format!("{what}: {} desktops read, {} expected", unique.len(), want.len()));
     }
     Ok(())
+}
+
+/// The readable desktops with `status` (all when `None`) before a read of a moving fleet: what
+/// moves from now on is recorded afresh.
+pub fn before(emu: &Emulator, status: Option<&str>) -> HashSet<String> {
+    emu.clear_touched();
+    ids(emu, status).into_iter().collect()
+}
+
+/// A read of a moving fleet, as the ids read and the error that ended it: no desktop twice,
+/// every desktop of `before` that did not move, and nothing that neither was in `before` nor
+/// moved. Paging past the window of one query may end with its error after a part of them.
+pub fn check_moving(
+    what: &str,
+    got: Result<Vec<String>, (Vec<String>, Error)>,
+    before: &HashSet<String>,
+    emu: &Emulator,
+) -> Result<(), String> {
+    let touched = emu.touched();
+    if touched.is_empty() {
+        return Err(format!("{what}: nothing moved during the read"));
+    }
+    let (ids, windowed) = match got {
+        Ok(ids) => (ids, false),
+        Err((ids, Error::Paging(PagingError::WindowExceeded { .. }))) if before.len() > 2000 => (ids, true),
+        Err((ids, e)) => return Err(format!("{what}: {e} after {} desktops", ids.len())),
+    };
+    let unique: HashSet<&String> = ids.iter().collect();
+    if unique.len() != ids.len() {
+        return Err(format!("{what}: {} desktops read, {} distinct", ids.len(), unique.len()));
+    }
+    if let Some(id) = ids.iter().find(|id| !before.contains(*id) && !touched.contains(*id)) {
+        return Err(format!("{what}: {id} was read, but it neither matched nor moved"));
+    }
+    let missing = before.iter().filter(|id| !touched.contains(*id) && !unique.contains(id)).count();
+    if missing > 0 && !windowed {
+        return Err(format!("{what}: {missing} desktops that did not move were not read ({} moved)", touched.len()));
+    }
+    Ok(())
+}
+
+/// Whether a read should be tried again: a fleet that moved faster than it could be read (a
+/// watch or the exporter reads again at its next poll).
+pub fn moved_too_fast<T>(r: &Result<T, (T, Error)>) -> bool {
+    matches!(r, Err((_, Error::Paging(PagingError::FleetChanged { .. }))))
 }
 
 /// Counts: the right number per status and in all (desktops served as `null` are desktops too).

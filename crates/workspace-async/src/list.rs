@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use workspace_core::types::ConnectDesktopsInfo;
-use workspace_core::{Error, FleetRead, Page, Pager, Ticket};
+use workspace_core::{Error, FleetRead, Page, Pager, ReadReport, Ticket};
 
 use crate::client::{Client, PageFuture};
 
@@ -124,6 +124,12 @@ impl FleetItems {
     /// How many requests were sent so far.
     pub fn requests(&self) -> u64 {
         self.read.requests()
+    }
+
+    /// What the read did so far: desktops delivered, desktops seen to change while it ran, pages
+    /// read again to prove continuity, and requests. Final once the iteration has ended.
+    pub fn report(&self) -> ReadReport {
+        self.read.report()
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use workspace_async::Query;
 
-use workspace_async::{Change, Client, Error, RetryPolicy, Sleep, async_trait};
+use workspace_async::{Change, Client, Error, FleetItems, RetryPolicy, Sleep, async_trait};
 use workspace_core::PagingError;
 use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
 
@@ -74,6 +74,64 @@ async fn more_than_100_user_names_are_batched() {
 }
 
 /// Changes the fleet while the watcher waits between polls.
+/// Every user name of the emulator's fleet.
+fn all_user_names(emu: &Emulator) -> Vec<String> {
+    let mut names: Vec<String> =
+        emu.desktops().iter().flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Reads every item: the ids, and the error that ended the read, if any.
+async fn read_all(mut items: FleetItems) -> (Vec<String>, Option<Error>) {
+    let mut ids = Vec::new();
+    while let Some(d) = items.next().await {
+        match d {
+            Ok(d) => ids.push(d.desktop_id.unwrap()),
+            Err(e) => return (ids, Some(e)),
+        }
+    }
+    (ids, None)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_past_the_window_is_read_through_a_source_of_user_names() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(9000).status_weights([1, 0, 0, 0])).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
+    let names = all_user_names(&emu);
+    let (ids, err) = read_all(client.read_fleet(&Query::new().user_directory(names.iter().cloned()))).await;
+    assert!(err.is_none(), "{err:?}");
+    let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
+    assert_eq!(ids.len(), 9000, "each desktop once");
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), fleet);
+    // Without names the read says what would reach the part.
+    let err = read_all(client.read_fleet(&Query::new())).await.1.unwrap();
+    assert!(matches!(err, Error::Paging(PagingError::PartTooLarge { names_would_help: true, .. })), "{err}");
+    assert!(err.to_string().contains("--users-from"), "{err}");
+    // Names that do not cover the part: how many could not be reached.
+    let half = &names[..names.len() / 2];
+    let err = read_all(client.read_fleet(&Query::new().user_directory(half.iter().cloned()))).await.1.unwrap();
+    let Error::Paging(PagingError::NamesIncomplete { total: 9000, found, .. }) = err else { panic!("{err}") };
+    let reachable = emu.desktops().iter().filter(|d| d.user_names().any(|n| half.iter().any(|h| h == n))).count();
+    assert_eq!(found, reachable as u64);
+}
+
+#[tokio::test]
+async fn counts_for_more_than_100_user_names_are_exact() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(1500).seed(4)).unwrap();
+    let names: Vec<String> = all_user_names(&emu).into_iter().take(250).collect();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
+    let counts = client.count_by_status(&Query::new().user_names(names.clone())).await.unwrap();
+    let mine: Vec<_> =
+        emu.desktops().into_iter().filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n))).collect();
+    let of = |s: &str| mine.iter().filter(|d| d.connect_status == s).count() as u64;
+    assert_eq!(
+        (counts.total, counts.unregister, counts.registered, counts.connected, counts.disconnected),
+        (mine.len() as u64, of("UNREGISTER"), of("REGISTERED"), of("CONNECTED"), of("DISCONNECTED"))
+    );
+}
+
 #[derive(Debug)]
 struct ChangingSleep {
     emu: Arc<Emulator>,

@@ -6,7 +6,8 @@
 mod variants;
 
 use workspace_async::types::ConnectStatus;
-use workspace_async::{Client, Error, FleetItems, Pages, Query};
+use workspace_async::{Client, Error, FleetItems, Items, Pages, Query, ReadReport};
+use workspace_emulator::Emulator;
 
 /// Pages through a query: the ids read, and the error that ended it, if any.
 async fn page_ids(mut pages: Pages) -> Result<Vec<String>, (Vec<String>, Error)> {
@@ -27,6 +28,90 @@ async fn read_ids(mut items: FleetItems) -> Result<Vec<String>, Error> {
         ids.push(d?.id().to_owned());
     }
     Ok(ids)
+}
+
+/// Reads every item of a whole read: the ids and the error that ended it, if any, and the
+/// read's report.
+async fn read_all(mut items: FleetItems) -> (Result<Vec<String>, (Vec<String>, Error)>, ReadReport) {
+    let mut ids = Vec::new();
+    while let Some(d) = items.next().await {
+        match d {
+            Ok(d) => ids.push(d.id().to_owned()),
+            Err(e) => return (Err((ids, e)), items.report()),
+        }
+    }
+    (Ok(ids), items.report())
+}
+
+/// Reads every item of a listing: the ids and the error that ended it, if any.
+async fn item_ids(mut items: Items) -> Result<Vec<String>, (Vec<String>, Error)> {
+    let mut ids = Vec::new();
+    while let Some(d) = items.next().await {
+        match d {
+            Ok(d) => ids.push(d.id().to_owned()),
+            Err(e) => return Err((ids, e)),
+        }
+    }
+    Ok(ids)
+}
+
+/// What is read, in a moving fleet.
+enum Read {
+    Pages(Query),
+    Items(Query),
+    Fleet(Query),
+    Users,
+}
+
+/// Runs a read against a fresh snapshot and checks it, trying again (as a watch would at its
+/// next poll) when the fleet moved faster than it could be read, at most three times.
+async fn check_moving(
+    what: &str,
+    emu: &Emulator,
+    client: &Client,
+    status: Option<&str>,
+    read: Read,
+) -> Result<(), String> {
+    for _ in 0..3 {
+        let (before, got) = match &read {
+            Read::Pages(q) => (variants::before(emu, status), page_ids(client.pages(q)).await),
+            Read::Items(q) => (variants::before(emu, status), item_ids(client.items(q)).await),
+            Read::Fleet(q) => {
+                let before = variants::before(emu, status);
+                let (got, report) = read_all(client.read_fleet(q)).await;
+                assert_eq!(report.delivered, got.as_ref().map_or(0, |i| i.len() as u64), "{report}");
+                (before, got)
+            }
+            Read::Users => {
+                emu.clear_touched();
+                let (names, want) = variants::users(emu);
+                (want, read_all(client.read_fleet(&Query::new().user_names(names))).await.0)
+            }
+        };
+        if !variants::moved_too_fast(&got) {
+            return variants::check_moving(what, got, &before, emu);
+        }
+    }
+    Err(format!("{what}: the fleet moved too fast for three reads in a row"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_moving_variant_reads_every_desktop_that_did_not_move_exactly_once() {
+    let mut failures = Vec::new();
+    for v in variants::moving_variants() {
+        let emu = variants::start(&v);
+        let client = Client::new(variants::options(&emu)).unwrap();
+        let connected = Query::new().connect_status(ConnectStatus::Connected);
+        let results = vec![
+            check_moving("pages", &emu, &client, None, Read::Pages(Query::new())).await,
+            check_moving("items", &emu, &client, None, Read::Items(Query::new().limit(300))).await,
+            check_moving("pages of CONNECTED", &emu, &client, Some("CONNECTED"), Read::Pages(connected)).await,
+            check_moving("fleet read", &emu, &client, None, Read::Fleet(Query::new())).await,
+            check_moving("fleet read of 150 users", &emu, &client, None, Read::Users).await,
+        ];
+        failures.extend(results.into_iter().filter_map(Result::err).map(|e| format!("{}: {e}", v.name)));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! The iterators of a listing: pages, desktops, and the whole fleet.
 
 use workspace_core::types::ConnectDesktopsInfo;
-use workspace_core::{Error, FleetRead, Page, Pager};
+use workspace_core::{Error, FleetRead, Page, Pager, ReadReport};
 
 use crate::client::Client;
 
@@ -85,6 +85,12 @@ impl FleetItems {
     /// How many requests were sent so far.
     pub fn requests(&self) -> u64 {
         self.read.requests()
+    }
+
+    /// What the read did so far: desktops delivered, desktops seen to change while it ran, pages
+    /// read again to prove continuity, and requests. Final once the iteration has ended.
+    pub fn report(&self) -> ReadReport {
+        self.read.report()
     }
 }
 

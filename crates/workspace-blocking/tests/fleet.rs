@@ -80,6 +80,53 @@ fn more_than_100_user_names_are_batched_and_merged_without_duplicates() {
     assert!(err.to_string().contains("at most 100 user names per request"), "{err}");
 }
 
+/// Every user name of the emulator's fleet.
+fn all_user_names(emu: &Emulator) -> Vec<String> {
+    let mut names: Vec<String> =
+        emu.desktops().iter().flat_map(|d| d.user_names().map(str::to_owned).collect::<Vec<_>>()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn a_status_past_the_window_is_read_through_a_source_of_user_names() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(9000).status_weights([1, 0, 0, 0])).unwrap();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
+    let names = all_user_names(&emu);
+    let mut items = client.read_fleet(&Query::new().user_directory(names.iter().cloned()));
+    let ids: Vec<String> = items.by_ref().map(|d| d.unwrap().desktop_id.unwrap()).collect();
+    let fleet: HashSet<String> = emu.desktops().into_iter().map(|d| d.desktop_id).collect();
+    assert_eq!(ids.len(), 9000, "each desktop once");
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), fleet);
+    assert_eq!(items.report().delivered, 9000);
+    // Without names the read says what would reach the part.
+    let err = client.read_fleet(&Query::new()).last().unwrap().unwrap_err();
+    assert!(matches!(err, Error::Paging(PagingError::PartTooLarge { names_would_help: true, .. })), "{err}");
+    assert!(err.to_string().contains("--users-from"), "{err}");
+    // Names that do not cover the part: how many could not be reached.
+    let half = &names[..names.len() / 2];
+    let err = client.read_fleet(&Query::new().user_directory(half.iter().cloned())).last().unwrap().unwrap_err();
+    let Error::Paging(PagingError::NamesIncomplete { total: 9000, found, .. }) = err else { panic!("{err}") };
+    let reachable = emu.desktops().iter().filter(|d| d.user_names().any(|n| half.iter().any(|h| h == n))).count();
+    assert_eq!(found, reachable as u64);
+}
+
+#[test]
+fn counts_for_more_than_100_user_names_are_exact() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(1500).seed(4)).unwrap();
+    let names: Vec<String> = all_user_names(&emu).into_iter().take(250).collect();
+    let client = Client::new(setup::options(&emu).build().unwrap()).unwrap();
+    let counts = client.count_by_status(&Query::new().user_names(names.clone())).unwrap();
+    let mine: Vec<_> =
+        emu.desktops().into_iter().filter(|d| d.user_names().any(|n| names.iter().any(|x| x == n))).collect();
+    let of = |s: &str| mine.iter().filter(|d| d.connect_status == s).count() as u64;
+    assert_eq!(
+        (counts.total, counts.unregister, counts.registered, counts.connected, counts.disconnected),
+        (mine.len() as u64, of("UNREGISTER"), of("REGISTERED"), of("CONNECTED"), of("DISCONNECTED"))
+    );
+}
+
 #[test]
 fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll() {
     let emu = Arc::new(Emulator::start(EmulatorConfig::default().desktops(40)).unwrap());

@@ -42,10 +42,15 @@ impl StatusCounts {
 
     /// The counts from the pages answering [`requests`](Self::requests), in the same order, or
     /// `None` when the totals cannot be trusted to count each status (they ignore the filters,
-    /// or contradict each other): then count by reading ([`from_desktops`](Self::from_desktops)).
+    /// or contradict each other), or when there are no pages (no requests were made): then
+    /// count by reading ([`from_desktops`](Self::from_desktops)).
     /// What the totals showed is recorded in `profile`. A page without `total_count` breaks the
     /// service's contract.
     pub fn from_pages(pages: &[Page], profile: &ServiceProfile) -> Result<Option<Self>, Error> {
+        if pages.is_empty() {
+            // No count requests were made (more than 100 user names): count by reading.
+            return Ok(None);
+        }
         let totals: Vec<u64> = pages
             .iter()
             .map(|p| {

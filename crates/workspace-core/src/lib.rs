@@ -79,12 +79,12 @@ pub use watch::{Change, Transition, Watch, WatchLoop, WatchStep};
 pub use workspace_types as types;
 
 /// What both clients re-export, so that their users need no other crate: the options, the query,
-/// the page, the errors, the counts and the transitions.
+/// the page, the errors, the counts, a read's report and the transitions.
 pub mod common {
     pub use crate::{
         BodySnippet, BoxError, Change, ClientCore, ClientOptions, ClientOptionsBuilder, Credentials, Endpoint, Error,
-        GiveUpReason, InvalidResponse, Page, PagingError, Query, RetryPolicy, ServiceError, StatusCounts, Transition,
-        TransportError, TransportErrorKind,
+        GiveUpReason, InvalidResponse, Page, PagingError, Query, ReadReport, RetryPolicy, ServiceError, StatusCounts,
+        Transition, TransportError, TransportErrorKind,
     };
     pub use workspace_types as types;
 }

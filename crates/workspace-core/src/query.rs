@@ -1,5 +1,8 @@
 //! The one query value every client method takes: filters and paging, checked when used.
 
+use std::sync::Arc;
+
+use workspace_types::limits::MAX_USER_NAMES;
 use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusRequestBuilder};
 
 use crate::client::ClientCore;
@@ -9,10 +12,12 @@ use crate::fleet::FleetRead;
 use crate::pager::Pager;
 
 /// What to list: user names, a connection status, an offset and a page size, and for paging a cap
-/// on the desktops read. One request (a page, paging, a count) takes at most 100 user names; a
-/// full read ([`fleet_read`](Self::fleet_read), the clients' `read_fleet` and `watch`) takes any
-/// number and reads them in batches of 100. Nothing is checked until it is used; then bad input
-/// is an [`Error::InvalidRequest`] naming the field, the value and the rule, and nothing is sent.
+/// on the desktops read. One request (a page, paging) takes at most 100 user names; a full read
+/// ([`fleet_read`](Self::fleet_read), the clients' `read_fleet` and `watch`) and a count take any
+/// number, reading them in batches of 100. A full read may also be given a source of user names,
+/// [`user_directory`](Self::user_directory), to reach desktops past the window of one query.
+/// Nothing is checked until it is used; then bad input is an [`Error::InvalidRequest`] naming the
+/// field, the value and the rule, and nothing is sent.
 ///
 /// ```
 /// use workspace_core::Query;
@@ -28,6 +33,7 @@ use crate::pager::Pager;
 pub struct Query {
     request: ListDesktopsConnectStatusRequestBuilder,
     max_items: Option<u64>,
+    directory: Option<Arc<[String]>>,
 }
 
 impl Query {
@@ -79,6 +85,23 @@ impl Query {
         self
     }
 
+    /// Gives a full read a source of user names, such as a directory export: when one status has
+    /// more desktops than one query reaches (about 4,000), the read reaches them 100 names at a
+    /// time with that status, merging by desktop id, and checks what it found against the
+    /// status's total where totals follow filters. The names do not filter the read. Empty names
+    /// and repeats are dropped.
+    pub fn user_directory<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut names: Vec<String> = names.into_iter().map(Into::into).filter(|n| !n.is_empty()).collect();
+        names.sort_unstable();
+        names.dedup();
+        self.directory = Some(names.into());
+        self
+    }
+
     /// The one request this query is (at most 100 user names).
     pub fn request(&self) -> Result<ListDesktopsConnectStatusRequest, Error> {
         Ok(self.request.clone().build()?)
@@ -100,28 +123,44 @@ impl Query {
     }
 
     /// The full read of this query's matches (any number of user names) with what `core` has
-    /// learnt. When the query is invalid, the read's first item is the validation error (and
-    /// nothing is sent).
+    /// learnt, and its source of user names if it has one. When the query is invalid, the
+    /// read's first item is the validation error (and nothing is sent).
     pub fn fleet_read(&self, core: &ClientCore) -> FleetRead {
-        FleetRead::from_request(self.request.clone(), self.max_items, core.profile().clone())
-            .unwrap_or_else(FleetRead::invalid)
+        match FleetRead::from_request(self.request.clone(), self.max_items, core.profile().clone()) {
+            Ok(read) => match &self.directory {
+                Some(names) => read.user_directory(names.clone()),
+                None => read,
+            },
+            Err(e) => FleetRead::invalid(e),
+        }
     }
 
-    /// The five requests that count this query's user names' desktops per status.
+    /// The five requests that count this query's user names' desktops per status; none when it
+    /// names more than 100 users, whose batches' totals would count a desktop shared by two
+    /// batches twice: such a count reads the desktops instead.
     pub fn count_requests(&self) -> Result<Vec<ListDesktopsConnectStatusRequest>, Error> {
-        StatusCounts::requests(&self.request()?)
+        let batches = self.batches()?;
+        match &batches[..] {
+            [one] if one.user_names().len() <= MAX_USER_NAMES => StatusCounts::requests(one),
+            _ => Ok(Vec::new()),
+        }
     }
 
-    /// The query that counts by reading: this query's user names, nothing else.
+    /// The query that counts by reading: this query's user names and source of user names,
+    /// nothing else.
     pub fn names_only(&self) -> Result<Self, Error> {
-        let names = self.request()?.user_names().to_vec();
-        Ok(Self::new().user_names(names))
+        let names: Vec<String> = self.batches()?.iter().flat_map(|b| b.user_names().iter().cloned()).collect();
+        Ok(Self {
+            request: ListDesktopsConnectStatusRequest::builder().user_names(names),
+            max_items: None,
+            directory: self.directory.clone(),
+        })
     }
 }
 
 impl From<ListDesktopsConnectStatusRequest> for Query {
     fn from(request: ListDesktopsConnectStatusRequest) -> Self {
-        Self { request: request.to_builder(), max_items: None }
+        Self { request: request.to_builder(), max_items: None, directory: None }
     }
 }
 

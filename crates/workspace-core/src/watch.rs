@@ -272,6 +272,15 @@ mod tests {
         let transient = Error::from(crate::TransportError::timeout("slow"));
         assert!(w.on_read(Err(transient), at).is_err());
         assert_eq!((steps(&mut w), steps(&mut w)), ("wait 1s".into(), "read".into()));
+        // A fleet that moved faster than it could be read is never the end of a watch.
+        let moved = [
+            crate::PagingError::FleetChanged { delivered: 10, requests: 9, pages_reread: 12 },
+            crate::PagingError::StatusesIncomplete { total: 100, found: 98 },
+        ];
+        for e in moved {
+            assert!(w.on_read(Err(e.into()), at).is_err());
+            assert_eq!((steps(&mut w), steps(&mut w)), ("wait 1s".into(), "read".into()));
+        }
         let denied = crate::response::parse_response(
             http::StatusCode::FORBIDDEN,
             &http::HeaderMap::new(),
@@ -281,7 +290,7 @@ mod tests {
         assert!(denied.is_permanent());
         assert!(w.on_read(Err(denied), at).is_err());
         assert!(w.is_over());
-        assert_eq!((steps(&mut w), w.polls()), ("done".into(), 2));
+        assert_eq!((steps(&mut w), w.polls()), ("done".into(), 4));
     }
 
     #[test]
