@@ -1,5 +1,6 @@
 //! The command line, as scripts rely on it.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -43,7 +44,7 @@ macro_rules! exit_codes {
             "
   2  usage or invalid input (nothing was sent)
   3  missing or invalid configuration or credentials
-  4  the service answered with an error
+  4  the service answered with an error, or the fleet could not be read completely
   5  network failure or timeout
   6  a response that breaks the documented contract (such as an IAM answer naming no project,
      or a page without total_count)
@@ -96,7 +97,8 @@ pub(crate) struct Global {
     /// watch, for each poll.
     #[arg(long, global = true, default_value = "300", value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) deadline: Duration,
-    /// Log what happens on stderr (-v: calls and retries, -vv: every attempt).
+    /// Log what happens on stderr (-v: calls, retries and what each whole read did, -vv: every
+    /// attempt).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
 }
@@ -130,6 +132,18 @@ pub(crate) enum ReportFormat {
     Json,
 }
 
+impl Command {
+    /// The file of user names given with `--users-from`, if any.
+    pub(crate) fn users_from(&self) -> Option<&Path> {
+        match self {
+            Command::Connections(Connections::List(a)) => a.users_from.as_deref(),
+            Command::Connections(Connections::Summary(a)) => a.users_from.as_deref(),
+            Command::Connections(Connections::Watch(a)) => a.users_from.as_deref(),
+            Command::Doctor(_) => None,
+        }
+    }
+}
+
 /// What can be done with connection statuses.
 #[derive(Subcommand, Debug)]
 pub(crate) enum Connections {
@@ -152,7 +166,7 @@ pub(crate) struct List {
     #[arg(long, value_name = "STATUS", value_parser = parse_status)]
     pub(crate) status: Option<ConnectStatus>,
     /// Skip this many desktops (0 to 2000).
-    #[arg(long, value_name = "N", conflicts_with = "all")]
+    #[arg(long, value_name = "N", conflicts_with_all = ["all", "users_from"])]
     pub(crate) offset: Option<u32>,
     /// Desktops per page (0 to 2000; the service's default is 100).
     #[arg(long, value_name = "N")]
@@ -160,6 +174,11 @@ pub(crate) struct List {
     /// Every page: all matching desktops, read past the 4,000-desktop window when needed.
     #[arg(long)]
     pub(crate) all: bool,
+    /// User names, one per line (`-`: stdin), to reach a status with more desktops than one query
+    /// reaches (about 4,000), 100 names at a time; they filter nothing. Implies --all: they serve
+    /// only whole reads.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) users_from: Option<PathBuf>,
     /// Output format (default: table on a terminal, json otherwise).
     #[arg(long, short, value_enum, value_name = "FORMAT")]
     pub(crate) output: Option<Format>,
@@ -168,6 +187,10 @@ pub(crate) struct List {
 /// `connections summary`.
 #[derive(Args, Debug)]
 pub(crate) struct Summary {
+    /// User names, one per line (`-`: stdin), for when the counts must be read desktop by
+    /// desktop and a status has more desktops than one query reaches; they filter nothing.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) users_from: Option<PathBuf>,
     /// Output format (default: table on a terminal, json otherwise).
     #[arg(long, short, value_enum, value_name = "FORMAT")]
     pub(crate) output: Option<Format>,
@@ -182,6 +205,10 @@ pub(crate) struct Watch {
     /// Stop after this many polls (the first one is the baseline); default: until interrupted.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) iterations: Option<u64>,
+    /// User names, one per line (`-`: stdin), to reach a status with more desktops than one query
+    /// reaches (about 4,000), 100 names at a time; they filter nothing.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) users_from: Option<PathBuf>,
     /// Output format (default: table on a terminal, ndjson otherwise).
     #[arg(long, short, value_enum, value_name = "FORMAT")]
     pub(crate) output: Option<Format>,

@@ -3,9 +3,10 @@
 
 use std::io::{self, IsTerminal};
 
-use workspace_blocking::{Client, Error, Query};
+use workspace_blocking::{Client, Error, Query, ReadReport};
 
 use crate::args::{Format, List, Summary};
+use crate::exit;
 use crate::output::{self, DesktopWriter};
 use crate::sink::Sink;
 
@@ -18,6 +19,8 @@ pub(crate) enum Failure {
     Output(io::Error),
     /// The service behaves differently from its documentation: the first check that failed.
     Differs(String),
+    /// Input that cannot be used (nothing was sent), and why.
+    Usage(String),
     /// The local emulator (`--emulator`) could not start.
     #[cfg(feature = "emulator")]
     Emulator(io::Error),
@@ -63,13 +66,36 @@ pub(crate) fn check_list(args: &List) -> Result<(), Error> {
     Ok(())
 }
 
-/// `connections list`.
-pub(crate) fn list(client: &Client, args: &List, sink: &Sink) -> Result<(), Failure> {
+/// `query` with the user names of `--users-from`, if given, as its source of user names.
+pub(crate) fn with_directory(query: Query, users: Option<Vec<String>>) -> Query {
+    match users {
+        Some(names) => query.user_directory(names),
+        None => query,
+    }
+}
+
+/// Says on stderr, in one line, what a whole read did: when it saw the fleet move, and always
+/// with `-v`. Never on stdout, which holds only what was asked for.
+pub(crate) fn report_read(report: &ReadReport, verbose: u8) {
+    if report.moved() || verbose > 0 {
+        exit::report(&report.to_string());
+    }
+}
+
+/// `connections list`, with the user names of `--users-from` and the `-v` count.
+pub(crate) fn list(
+    client: &Client,
+    args: &List,
+    users: Option<Vec<String>>,
+    verbose: u8,
+    sink: &Sink,
+) -> Result<(), Failure> {
     let query = query(args);
     let mut out = DesktopWriter::new(format(args.output, Format::Json), sink);
     // One request serves the query when its distinct names fit in one; more are read in batches.
+    // User names from a file serve only whole reads, so they make one.
     let one_request = query.request().is_ok();
-    if !args.all && one_request {
+    if !args.all && users.is_none() && one_request {
         let page = client.send(&query)?;
         for d in page.desktops() {
             out.desktop(d)?;
@@ -78,7 +104,8 @@ pub(crate) fn list(client: &Client, args: &List, sink: &Sink) -> Result<(), Fail
         return Ok(());
     }
     let mut progress = Progress::new();
-    for desktop in client.read_fleet(&query) {
+    let mut desktops = client.read_fleet(&with_directory(query, users));
+    for desktop in desktops.by_ref() {
         match desktop {
             Ok(d) => {
                 out.desktop(&d)?;
@@ -90,6 +117,7 @@ pub(crate) fn list(client: &Client, args: &List, sink: &Sink) -> Result<(), Fail
     }
     drop(progress);
     out.finish(None)?;
+    report_read(&desktops.report(), verbose);
     Ok(())
 }
 
@@ -123,9 +151,9 @@ impl Drop for Progress {
     }
 }
 
-/// `connections summary`.
-pub(crate) fn summary(client: &Client, args: &Summary, sink: &Sink) -> Result<(), Failure> {
-    let counts = client.count_by_status(&Query::new())?;
+/// `connections summary`, with the user names of `--users-from` for a count that reads.
+pub(crate) fn summary(client: &Client, args: &Summary, users: Option<Vec<String>>, sink: &Sink) -> Result<(), Failure> {
+    let counts = client.count_by_status(&with_directory(Query::new(), users))?;
     sink.write(&output::counts(format(args.output, Format::Json), &counts)?, 0)?;
     sink.flush()?;
     Ok(())

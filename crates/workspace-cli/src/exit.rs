@@ -66,7 +66,8 @@ pub(crate) fn describe(error: &Error) -> String {
     }
 }
 
-/// Prints one error line on stderr: `wks: ` and `message`, escaped and bounded.
+/// Prints one line on stderr (an error, or what a read did): `wks: ` and `message`, escaped and
+/// bounded.
 pub(crate) fn report(message: &str) {
     eprintln!("wks: {}", safe_text::bounded(message, MAX_ERROR * 2));
 }

@@ -11,6 +11,7 @@ mod output;
 mod safe_text;
 mod setup;
 mod sink;
+mod users;
 mod wait;
 mod watch;
 
@@ -48,6 +49,10 @@ fn main() -> ExitCode {
             exit::report(&format!("cannot write the output: {e}"));
             ExitCode::from(exit::OUTPUT)
         }
+        Err(Failure::Usage(why)) => {
+            exit::report(&why);
+            ExitCode::from(exit::USAGE)
+        }
         Err(Failure::Differs(first)) => {
             exit::report(&format!("the service behaves differently from its documentation: {first}"));
             ExitCode::from(exit::DIFFERS)
@@ -65,20 +70,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the command; all but `watch` end by `--deadline` whatever happens.
+/// Runs the command; all but `watch` end by `--deadline` whatever happens. Input is checked and
+/// read before anything else, so that bad input is reported even when the configuration is
+/// missing too.
 fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
-    let deadline = cli.global.deadline;
+    let (deadline, verbose) = (cli.global.deadline, cli.global.verbose);
     if let Command::Connections(Connections::List(args)) = &cli.command {
         commands::check_list(args)?;
     }
+    let users = cli.command.users_from().map(users::read).transpose().map_err(Failure::Usage)?;
     if !matches!(cli.command, Command::Connections(Connections::Watch(_))) {
         deadline::start(deadline, Arc::clone(sink));
     }
     let session = setup::session(&cli.global)?;
     match &cli.command {
-        Command::Connections(Connections::List(args)) => commands::list(&session.client, args, sink),
-        Command::Connections(Connections::Summary(args)) => commands::summary(&session.client, args, sink),
-        Command::Connections(Connections::Watch(args)) => watch::watch(&session.client, args, sink, deadline),
+        Command::Connections(Connections::List(args)) => commands::list(&session.client, args, users, verbose, sink),
+        Command::Connections(Connections::Summary(args)) => commands::summary(&session.client, args, users, sink),
+        Command::Connections(Connections::Watch(args)) => {
+            watch::watch(&session.client, args, users, verbose, sink, deadline)
+        }
         Command::Doctor(args) => doctor::doctor(&session.client, args, sink),
     }
 }

@@ -6,11 +6,11 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use workspace_blocking::types::ConnectDesktopsInfo;
-use workspace_blocking::{Client, Error, Query, TransportError};
+use workspace_blocking::{Client, Error, Query, ReadReport, TransportError};
 use workspace_core::Watch;
 
 use crate::args::{self, Format};
-use crate::commands::{Failure, format};
+use crate::commands::{Failure, format, report_read, with_directory};
 use crate::deadline::seconds;
 use crate::exit;
 use crate::output;
@@ -19,9 +19,18 @@ use crate::wait;
 
 /// Polls until interrupted, for `--iterations` polls, until an error that is not transient, or
 /// until the reader of stdout goes away (a success). With `--iterations`, it fails with the last
-/// error when every poll failed.
-pub(crate) fn watch(client: &Client, args: &args::Watch, sink: &Sink, deadline: Duration) -> Result<(), Failure> {
+/// error when every poll failed. Each poll reads with the user names of `--users-from`, and says
+/// what its read did on stderr when it saw the fleet move (always with `-v`).
+pub(crate) fn watch(
+    client: &Client,
+    args: &args::Watch,
+    users: Option<Vec<String>>,
+    verbose: u8,
+    sink: &Sink,
+    deadline: Duration,
+) -> Result<(), Failure> {
     let format = format(args.output, Format::Ndjson);
+    let query = with_directory(Query::new(), users);
     let interval = args.interval;
     let mut watch = Watch::new();
     let (mut polls, mut failed_in_a_row, mut any_succeeded) = (0u64, 0u64, false);
@@ -29,8 +38,9 @@ pub(crate) fn watch(client: &Client, args: &args::Watch, sink: &Sink, deadline: 
     loop {
         polls += 1;
         let last = args.iterations.is_some_and(|n| polls >= n);
-        match poll(client, deadline) {
-            Ok(desktops) => {
+        match poll(client, &query, deadline) {
+            Ok((desktops, report)) => {
+                report_read(&report, verbose);
                 any_succeeded = true;
                 failed_in_a_row = 0;
                 for t in watch.observe(desktops, SystemTime::now()) {
@@ -55,16 +65,18 @@ pub(crate) fn watch(client: &Client, args: &args::Watch, sink: &Sink, deadline: 
     }
 }
 
-/// One poll: the whole fleet, within `deadline` (each request's retries stop by it too).
-fn poll(client: &Client, deadline: Duration) -> Result<Vec<ConnectDesktopsInfo>, Error> {
+/// One poll: the whole fleet, within `deadline` (each request's retries stop by it too), and what
+/// the read did.
+fn poll(client: &Client, query: &Query, deadline: Duration) -> Result<(Vec<ConnectDesktopsInfo>, ReadReport), Error> {
     let started = Instant::now();
     let mut desktops = Vec::new();
-    for d in client.read_fleet(&Query::new()) {
+    let mut read = client.read_fleet(query);
+    for d in read.by_ref() {
         desktops.push(d?);
         if started.elapsed() > deadline {
             let why = format!("the poll did not finish within its deadline of {} s (--deadline)", seconds(deadline));
             return Err(TransportError::timeout(why).into());
         }
     }
-    Ok(desktops)
+    Ok((desktops, read.report()))
 }

@@ -220,10 +220,12 @@ impl Chain {
         }
     }
 
-    /// The next page to ask for: its slot id, offset and limit. It is marked as out.
-    pub(crate) fn take_planned(&mut self) -> Option<(u64, u32, u32)> {
+    /// The next page to ask for, asking for at most `max` entries: its slot id, offset and
+    /// limit. It is marked as out.
+    pub(crate) fn take_planned(&mut self, max: u32) -> Option<(u64, u32, u32)> {
         let slot = self.slots.iter_mut().find(|s| matches!(s.state, State::Planned))?;
         slot.state = State::Out;
+        slot.limit = slot.limit.min(max.max(1));
         Some((slot.id, slot.offset, slot.limit))
     }
 

@@ -71,6 +71,8 @@ struct Part {
     group: Option<usize>,
     /// The split by a source of user names it belongs to.
     names: Option<usize>,
+    /// The split by a source of user names that replaced it.
+    split: Option<usize>,
     chain: Chain,
     /// Whether its first page was taken into account.
     probed: bool,
@@ -89,6 +91,7 @@ impl Part {
             request,
             group: None,
             names: None,
+            split: None,
             chain: Chain::new(0, step),
             probed: false,
             replaced: false,
@@ -121,6 +124,7 @@ struct Group {
     /// Desktops the parent counts that the statuses' totals do not hold; judged at the end of
     /// the read against the movement seen.
     deficit: u64,
+    judged: bool,
 }
 
 /// The parts of a part read through a source of user names, and what they found.
@@ -248,7 +252,8 @@ impl FleetRead {
 
     /// Gives the read a source of user names (a directory export, say): a part with a status
     /// and no user names that has more matches than one query reaches is read through them, 100
-    /// names at a time, and checked against its total where totals follow filters.
+    /// names at a time, and checked against its total (or, where totals ignore filters, against
+    /// what the whole fleet's total leaves for it once the other statuses are read).
     pub fn user_directory(mut self, names: Arc<[String]>) -> Self {
         self.directory = (!names.is_empty()).then_some(names);
         self
@@ -311,7 +316,7 @@ impl FleetRead {
         let i =
             self.order.iter().copied().find(|&i| (!full || Some(i) == front) && self.parts[i].chain.has_planned())?;
         let part = &mut self.parts[i];
-        let (slot, offset, limit) = part.chain.take_planned()?;
+        let (slot, offset, limit) = part.chain.take_planned(MAX_LIMIT)?;
         // Offsets and limits planned are always within the documented bounds.
         let request = part.request.with_offset(offset).and_then(|r| r.with_limit(limit)).unwrap_or_else(|e| {
             debug_assert!(false, "a planned page is out of bounds: {e}");
@@ -478,6 +483,7 @@ impl FleetRead {
                 .collect();
             let total = (part.trusted && !at_least).then_some(total);
             self.splits.push(NamesSplit { part: part.describe(), total, left: children.len(), found: HashSet::new() });
+            self.parts[i].split = Some(split);
             children
         } else {
             let err = PagingError::PartTooLarge {
@@ -537,6 +543,7 @@ impl FleetRead {
             members: (first..first + children.len()).collect(),
             waiting: children.len(),
             deficit: 0,
+            judged: false,
         });
         children
     }
@@ -594,8 +601,10 @@ impl FleetRead {
                     self.judge_names(s);
                 }
             }
-            if let Some(g) = group {
-                self.judge_group(g);
+            if group.is_some() || names.is_some() {
+                for g in 0..self.groups.len() {
+                    self.judge_group(g);
+                }
             }
             if self.failed {
                 return;
@@ -638,16 +647,46 @@ impl FleetRead {
         u16::try_from(at).unwrap_or(u16::MAX)
     }
 
-    /// A split by status whose parts are all read: the desktops its statuses did not hold must
-    /// be explained by the desktops seen to move, or some have a status that was not seen.
+    /// A split by status whose parts are all read (those read through user names included):
+    /// the desktops its statuses' totals did not hold must be explained by the desktops seen to
+    /// move, or some have a status that was not seen. When statuses were read through user
+    /// names and their totals could not be trusted, what the names found is checked against
+    /// what the trusted whole leaves for them.
     fn judge_group(&mut self, g: usize) {
         let group = &self.groups[g];
-        let done = group.members.iter().all(|&m| !self.order.contains(&m));
-        if !done || group.deficit == 0 || group.deficit <= self.changed.len() as u64 {
+        let done = |m: &usize| !self.order.contains(m) && self.parts[*m].split.is_none_or(|s| self.splits[s].left == 0);
+        if group.judged || self.failed || !group.members.iter().all(done) {
             return;
         }
-        let total = group.parent_total.unwrap_or_default();
-        self.fail(PagingError::StatusesIncomplete { total, found: total - group.deficit }.into());
+        self.groups[g].judged = true;
+        let group = &self.groups[g];
+        let changed = self.changed.len() as u64;
+        let parent = group.parent_total.filter(|_| group.parent_trusted);
+        let untrusted: Vec<usize> = group
+            .members
+            .iter()
+            .filter_map(|&m| self.parts[m].split)
+            .filter(|&s| self.splits[s].total.is_none())
+            .collect();
+        if let (Some(parent), false) = (parent, untrusted.is_empty()) {
+            let others: u64 = group
+                .members
+                .iter()
+                .filter(|&&m| !self.parts[m].replaced)
+                .map(|&m| self.parts[m].chain.reached())
+                .sum();
+            let total = parent.saturating_sub(others);
+            let found: u64 = untrusted.iter().map(|&s| self.splits[s].found.len() as u64).sum();
+            if found + changed < total {
+                let part = self.splits[untrusted[0]].part.clone();
+                return self.fail(PagingError::NamesIncomplete { part, total, found }.into());
+            }
+        }
+        let group = &self.groups[g];
+        if group.deficit > changed {
+            let total = group.parent_total.unwrap_or_default();
+            self.fail(PagingError::StatusesIncomplete { total, found: total - group.deficit }.into());
+        }
     }
 
     /// A part read through user names: where totals follow filters, every desktop it counts must
@@ -781,6 +820,24 @@ mod tests {
             err.to_string(),
             "the query (connect_status=CONNECTED) has 5000 matching desktops, but one query reaches only 4000 (offset at most 2000, plus one page) and the part cannot be split further; give the read a source of user names (`Query::user_directory`, or `wks --users-from FILE`) to reach its desktops 100 users at a time"
         );
+    }
+
+    #[test]
+    fn a_status_past_the_window_is_read_through_user_names_and_checked_whatever_totals_count() {
+        for unfiltered in [false, true] {
+            let service = Service::fleet(9000, |_| ConnectStatus::Unregister).unfiltered_totals(unfiltered);
+            let every: Arc<[String]> = (0..300).map(|i| format!("user{i}")).collect();
+            let (ids, err) = run(read(all()).user_directory(every), &service, 4);
+            assert!(err.is_none(), "{err:?}");
+            assert_eq!((ids.len(), ids.iter().collect::<HashSet<_>>().len()), (9000, 9000));
+            let half: Arc<[String]> = (0..150).map(|i| format!("user{i}")).collect();
+            let reachable = (0..9000usize).filter(|i| i % 300 < 150 || (i + 1) % 300 < 150).count() as u64;
+            let (_, err) = run(read(all()).user_directory(half), &service, 4);
+            assert!(
+                matches!(err, Some(Error::Paging(PagingError::NamesIncomplete { total: 9000, found, .. })) if found == reachable),
+                "totals ignoring filters: {unfiltered}: {err:?}"
+            );
+        }
     }
 
     #[test]

@@ -135,14 +135,14 @@ impl Pager {
             self.done = self.left() == 0;
             return None;
         }
-        let Some((slot, offset, limit)) = self.chain.take_planned() else {
-            self.done = true;
-            return None;
-        };
         // The first page asks for no more than the item cap; later ones for what is left plus
         // the overlap.
         let overlap = if self.answers == 0 { 0 } else { self.overlap };
-        let limit = limit.min(u32::try_from(self.left().saturating_add(u64::from(overlap))).unwrap_or(u32::MAX));
+        let max = u32::try_from(self.left().saturating_add(u64::from(overlap))).unwrap_or(u32::MAX);
+        let Some((slot, offset, limit)) = self.chain.take_planned(max) else {
+            self.done = true;
+            return None;
+        };
         self.out = Some((slot, limit));
         Some(self.request.with_offset(offset).and_then(|r| r.with_limit(limit)).map_err(Error::from))
     }
@@ -183,8 +183,7 @@ impl Pager {
         }
         let step = self.profile.page_cap().map_or(self.page_limit, |c| c.min(self.page_limit));
         let overlap = self.overlap.min(step / 2).max(1);
-        let want = u32::try_from(self.left().saturating_add(u64::from(overlap))).unwrap_or(u32::MAX);
-        let ctx = Ctx { step: step.min(want).max(2), last: MAX_LIMIT.min(want), overlap, trusted: self.trust_total };
+        let ctx = Ctx { step, last: MAX_LIMIT, overlap, trusted: self.trust_total };
         match self.chain.settle(ctx, 1) {
             Ok(settled) => {
                 if let Some(cap) = settled.cap {
@@ -338,7 +337,9 @@ mod tests {
 
     #[test]
     fn max_items_caps_and_shrinks_the_last_request() {
-        let (asked, ids, _) = run(pager(req(100)).max_items(Some(250)), &fleet(1000));
+        let profile = ServiceProfile::default();
+        let (asked, ids, _) = run(Pager::new(req(100), profile.clone()).max_items(Some(250)), &fleet(1000));
+        assert_eq!(profile.page_cap(), None, "a page that holds all it asked for proves no cap");
         assert_eq!(asked, [(0, 100), (94, 100), (188, 62)], "the last asks for what is left and the overlap");
         assert_eq!(ids.len(), 250);
     }

@@ -88,8 +88,8 @@ impl Query {
     /// Gives a full read a source of user names, such as a directory export: when one status has
     /// more desktops than one query reaches (about 4,000), the read reaches them 100 names at a
     /// time with that status, merging by desktop id, and checks what it found against the
-    /// status's total where totals follow filters. The names do not filter the read. Empty names
-    /// and repeats are dropped.
+    /// status's total (or, where totals ignore filters, against what the whole fleet's total
+    /// leaves for it). The names do not filter the read. Empty names and repeats are dropped.
     pub fn user_directory<I, S>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,
