@@ -178,10 +178,10 @@ pub fn check_moving(
     Ok(())
 }
 
-/// Whether a read should be tried again: a fleet that moved faster than it could be read (a
-/// watch or the exporter reads again at its next poll).
+/// Whether a read should be tried again: a fleet that moved faster than it could be read, an
+/// error that may pass (a watch or the exporter reads again at its next poll).
 pub fn moved_too_fast<T>(r: &Result<T, (T, Error)>) -> bool {
-    matches!(r, Err((_, Error::Paging(PagingError::FleetChanged { .. }))))
+    matches!(r, Err((_, Error::Paging(e))) if e.is_transient())
 }
 
 /// Counts: the right number per status and in all (desktops served as `null` are desktops too).

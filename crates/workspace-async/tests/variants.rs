@@ -79,7 +79,10 @@ async fn check_moving(
             Read::Fleet(q) => {
                 let before = variants::before(emu, status);
                 let (got, report) = read_all(client.read_fleet(q)).await;
-                assert_eq!(report.delivered, got.as_ref().map_or(0, |i| i.len() as u64), "{report}");
+                let delivered = match &got {
+                    Ok(ids) | Err((ids, _)) => ids.len() as u64,
+                };
+                assert_eq!(report.delivered, delivered, "{report}");
                 (before, got)
             }
             Read::Users => {

@@ -79,7 +79,10 @@ fn check_moving(what: &str, emu: &Emulator, client: &Client, status: Option<&str
                 let mut items = client.read_fleet(q);
                 let got = read_ids(items.by_ref());
                 let report = items.report();
-                assert_eq!(report.delivered, got.as_ref().map_or(0, |i| i.len() as u64), "{report}");
+                let delivered = match &got {
+                    Ok(ids) | Err((ids, _)) => ids.len() as u64,
+                };
+                assert_eq!(report.delivered, delivered, "{report}");
                 (before, got)
             }
             Read::Users => {

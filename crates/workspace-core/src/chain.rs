@@ -175,12 +175,14 @@ pub(crate) struct Chain {
     ended: bool,
     /// The latest `total_count` answered.
     total: Option<u64>,
+    /// The smallest and largest `total_count` answered.
+    totals: Option<(u64, u64)>,
 }
 
 impl Chain {
     /// A chain whose first page starts at `offset` and asks for `limit` entries.
     pub(crate) fn new(offset: u32, limit: u32) -> Self {
-        let mut chain = Self { slots: Vec::new(), next_id: 0, ended: false, total: None };
+        let mut chain = Self { slots: Vec::new(), next_id: 0, ended: false, total: None, totals: None };
         chain.insert(0, offset, limit, Kind::Forward, 0);
         chain.slots[0].linked = true;
         chain
@@ -244,6 +246,12 @@ impl Chain {
         self.slots.first().and_then(Slot::arrived).map(|a| (a.entries, a.total))
     }
 
+    /// How far the `total_count`s answered drifted apart: desktops that came and went while the
+    /// pages were read.
+    pub(crate) fn drift(&self) -> u64 {
+        self.totals.map_or(0, |(lo, hi)| hi - lo)
+    }
+
     /// Whether the end of the data was found.
     pub(crate) fn ended(&self) -> bool {
         self.ended
@@ -279,6 +287,7 @@ impl Chain {
         }
         if let Some(t) = total {
             self.total = Some(t);
+            self.totals = Some(self.totals.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
         }
         slot.state = State::In(Box::new(Arrived { seq, entries, total, ids, items, ends_data, request_id }));
         Ok(true)
@@ -417,9 +426,12 @@ impl Chain {
     fn link(&self, a: usize, b: usize) -> Option<Result<(Option<usize>, Link), Stop>> {
         let (sa, sb) = (&self.slots[a], &self.slots[b]);
         let (pa, pb) = (sa.arrived()?, sb.arrived()?);
+        // Pages of one entry cannot overlap, and `null` entries (which have no id) may fill an
+        // overlap: then only equal totals vouch for the two pages.
+        let totals_agree = pa.total.is_some() && pa.total == pb.total;
+        let nulls = pa.entries > pa.ids.len() as u64 || pb.entries > pb.ids.len() as u64;
         if u64::from(sb.offset) == sa.end() && pa.entries <= 1 {
-            // Pages of one entry cannot overlap: only equal totals vouch for them.
-            return (pa.total.is_some() && pa.total == pb.total).then(|| Ok((None, Link::default())));
+            return totals_agree.then(|| Ok((None, Link::default())));
         }
         let index: HashMap<&str, usize> =
             pb.ids.iter().enumerate().filter_map(|(i, id)| id.as_deref().map(|id| (id, i))).collect();
@@ -433,7 +445,9 @@ impl Chain {
                 last = Some((i, m));
             }
         }
-        let (i, m) = last?;
+        let Some((i, m)) = last else {
+            return (nulls && totals_agree && sb.kind == Kind::Forward).then(|| Ok((None, Link::default())));
+        };
         // The same desktops again further on: the service ignored the offset. Movement can
         // repeat a page only when as many desktops arrive before it as the offset moved on: a
         // few can, once or twice; sixteen exactly, or three times in a row, hardly.
@@ -481,6 +495,14 @@ impl Chain {
     /// that moved in; the read drops ids it has seen). Nothing is released until `commit`.
     pub(crate) fn release(&mut self) -> Vec<ConnectDesktopsInfo> {
         let mut out = Vec::new();
+        // A page's ids serve only to link the page after it: once that one is linked, drop them.
+        for k in 1..self.slots.len() {
+            if self.slots[k].linked
+                && let State::In(a) = &mut self.slots[k - 1].state
+            {
+                a.ids = Vec::new();
+            }
+        }
         for s in &mut self.slots {
             if !s.linked {
                 break;

@@ -648,8 +648,8 @@ impl FleetRead {
     }
 
     /// A split by status whose parts are all read (those read through user names included):
-    /// the desktops its statuses' totals did not hold must be explained by the desktops seen to
-    /// move, or some have a status that was not seen. When statuses were read through user
+    /// the desktops its statuses' totals did not hold must be explained by the movement seen
+    /// (desktops seen to change, totals that drifted), or some have a status that was not seen. When statuses were read through user
     /// names and their totals could not be trusted, what the names found is checked against
     /// what the trusted whole leaves for them.
     fn judge_group(&mut self, g: usize) {
@@ -660,7 +660,10 @@ impl FleetRead {
         }
         self.groups[g].judged = true;
         let group = &self.groups[g];
-        let changed = self.changed.len() as u64;
+        // Totals taken at different moments disagree by what moved between them: allow for the
+        // desktops seen to change and for how far each status's totals drifted during the read.
+        let drift: u64 = group.members.iter().map(|&m| self.parts[m].chain.drift()).sum();
+        let changed = self.changed.len() as u64 + drift;
         let parent = group.parent_total.filter(|_| group.parent_trusted);
         let untrusted: Vec<usize> = group
             .members
@@ -1031,7 +1034,7 @@ mod tests {
         for seed in crate::sim::seeds(1500) {
             runs += 1;
             match check_moving_read(seed) {
-                Ok(Some(Error::Paging(PagingError::FleetChanged { .. }))) => changed += 1,
+                Ok(Some(Error::Paging(e))) if e.is_transient() => changed += 1,
                 Ok(_) => {}
                 Err(why) => {
                     panic!(
@@ -1040,7 +1043,7 @@ mod tests {
                 }
             }
         }
-        assert!(changed * 50 <= runs, "{changed} of {runs} reads gave up on the movement: the bound is too tight");
+        assert!(changed * 50 <= runs, "{changed} of {runs} reads gave up on the movement: the bounds are too tight");
     }
 
     proptest! {

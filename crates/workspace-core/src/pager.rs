@@ -371,6 +371,16 @@ mod tests {
     }
 
     #[test]
+    fn null_entries_that_fill_the_overlap_are_vouched_for_by_equal_totals() {
+        // Entries: d0, null, d1; pages of 2 overlap by 1, and the overlap is the null.
+        let service = fleet(2).nulls(2);
+        let (asked, ids, err) = run(pager(req(2)), &service);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(asked, [(0, 2), (1, 2)]);
+        assert_eq!(ids, ["d00000", "d00001"]);
+    }
+
+    #[test]
     fn a_page_repeated_far_on_is_no_progress_at_once() {
         let service = fleet(300);
         let mut p = pager(req(100));
