@@ -240,3 +240,27 @@ async fn a_manual_poll_replaces_a_read_the_stream_left_unfinished() {
     assert!(watcher.next().await.is_none(), "one wait, the second read, no change");
     assert_eq!((watcher.polls(), naps.load(Ordering::SeqCst)), (2, 1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_key_costs_one_failed_signature_whatever_is_asked() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(12_000)).unwrap();
+    let wrong = || {
+        let options = setup::options(&emu)
+            .credentials(
+                workspace_async::Credentials::ak_sk(workspace_emulator::DEMO_AK, "not-the-secret-key").unwrap(),
+            )
+            .build()
+            .unwrap();
+        Client::new(options).unwrap()
+    };
+    let client = wrong();
+    assert!(client.count_by_status(&Query::new()).await.is_err());
+    assert_eq!(emu.stats().auth_failures, 1, "the five counts: the first alone, nothing after its 401");
+    assert!(read_all(wrong().read_fleet(&Query::new())).await.1.is_some());
+    assert_eq!(emu.stats().auth_failures, 2, "a whole read: one request until the credentials are proven");
+    // Proven credentials send together.
+    let good = Client::new(setup::options(&emu).build().unwrap()).unwrap();
+    assert!(!good.core().profile().credentials_accepted());
+    good.count_by_status(&Query::new()).await.unwrap();
+    assert!(good.core().profile().credentials_accepted());
+}

@@ -91,10 +91,20 @@ impl Client {
     }
 
     /// How many desktops match the user names of `query` (if any), in all and per status: from
-    /// five `limit=0` requests sent together when their totals follow the filters, else by
-    /// reading the desktops (the documentation does not say what `total_count` counts).
+    /// five `limit=0` requests sent together (the first alone until the client's credentials were
+    /// accepted) when their totals follow the filters, else by reading the desktops (the
+    /// documentation does not say what `total_count` counts).
     pub fn count_by_status(&self, query: &Query) -> Result<StatusCounts, Error> {
-        let pages: Vec<Page> = self.execute_all(query.count_requests()?).into_iter().collect::<Result<_, _>>()?;
+        let mut requests = query.count_requests()?.into_iter();
+        let mut pages: Vec<Page> = Vec::with_capacity(requests.len());
+        if !self.core.profile().credentials_accepted() {
+            // Until the credentials are proven, the first goes alone: a wrong key costs one
+            // failed signature, and nothing more is sent.
+            pages.extend(requests.next().map(|r| self.execute(r)).transpose()?);
+        }
+        for page in self.execute_all(requests.collect()) {
+            pages.push(page?);
+        }
         if let Some(counts) = StatusCounts::from_pages(&pages, self.core.profile())? {
             return Ok(counts);
         }

@@ -208,3 +208,27 @@ fn polling_by_hand_reports_changes_and_sends_nothing_once_the_watch_is_over() {
     assert!(watcher.poll().is_none(), "a 401 is never polled again");
     assert_eq!(emu.stats().requests, sent + 1, "nothing sent once the watch is over");
 }
+
+#[test]
+fn a_wrong_key_costs_one_failed_signature_whatever_is_asked() {
+    let emu = Emulator::start(EmulatorConfig::default().desktops(12_000)).unwrap();
+    let wrong = || {
+        let options = setup::options(&emu)
+            .credentials(
+                workspace_blocking::Credentials::ak_sk(workspace_emulator::DEMO_AK, "not-the-secret-key").unwrap(),
+            )
+            .build()
+            .unwrap();
+        Client::new(options).unwrap()
+    };
+    let client = wrong();
+    assert!(client.count_by_status(&Query::new()).is_err());
+    assert_eq!(emu.stats().auth_failures, 1, "the five counts: the first alone, nothing after its 401");
+    assert!(wrong().read_fleet(&Query::new()).last().unwrap().is_err());
+    assert_eq!(emu.stats().auth_failures, 2, "a whole read: one request until the credentials are proven");
+    // Proven credentials send together; a 401 later makes the client careful again.
+    let good = Client::new(setup::options(&emu).build().unwrap()).unwrap();
+    assert!(!good.core().profile().credentials_accepted());
+    good.count_by_status(&Query::new()).unwrap();
+    assert!(good.core().profile().credentials_accepted());
+}

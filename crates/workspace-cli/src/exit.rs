@@ -31,8 +31,18 @@ const MAX_SERVICE_TEXT: usize = 300;
 /// The most characters shown of any other error.
 const MAX_ERROR: usize = 1000;
 
+/// Whether `error` is a project id that IAM named but that cannot be used. The options' project
+/// id is checked when the configuration is loaded (a bad one is a configuration error naming its
+/// source), so a project id refused during a call is the one discovered from IAM.
+fn is_discovered_project_id(error: &Error) -> bool {
+    matches!(error.last_error(), Error::InvalidRequest(v) if v.field() == "project_id")
+}
+
 /// The exit code of an error.
 pub(crate) fn code(error: &Error) -> u8 {
+    if is_discovered_project_id(error) {
+        return INVALID_RESPONSE;
+    }
     match error.last_error() {
         Error::InvalidRequest(_) => USAGE,
         Error::Config(_) | Error::Signing(_) => CONFIG,
@@ -47,6 +57,10 @@ pub(crate) fn code(error: &Error) -> u8 {
 /// each cut to a sensible length.
 pub(crate) fn describe(error: &Error) -> String {
     let cut = |text: &str| safe_text::bounded(text, MAX_SERVICE_TEXT);
+    if is_discovered_project_id(error) {
+        let why = safe_text::bounded(&error.last_error().to_string(), MAX_ERROR);
+        return format!("IAM named a project whose id cannot be used ({why}); give the project id explicitly");
+    }
     match error {
         Error::Retry(r) => {
             format!("{} (gave up after {} attempts: {})", describe(r.last_error()), r.attempts(), r.reason())
@@ -70,6 +84,11 @@ pub(crate) fn describe(error: &Error) -> String {
 /// bounded.
 pub(crate) fn report(message: &str) {
     eprintln!("wks: {}", safe_text::bounded(message, MAX_ERROR * 2));
+}
+
+/// Prints a warning on stderr, one line: `wks: warning: ` and `message`, escaped and bounded.
+pub(crate) fn warn(message: &str) {
+    report(&format!("warning: {message}"));
 }
 
 /// Says on stderr that the output stopped early, when some of it was written.

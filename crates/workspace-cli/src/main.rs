@@ -93,8 +93,10 @@ fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
     }
 }
 
-/// Logs calls (and with `-vv` every attempt) on stderr, in colour only on a terminal and never
-/// when `NO_COLOR` is set.
+/// Logs the SDK's events on stderr: with `-v` its decisions (retries, failovers, giving up), with
+/// `-vv` every attempt too; in colour only on a terminal and never when `NO_COLOR` is set. The
+/// line per HTTP exchange that `-v` shows comes from the client's transport (`setup`), since the
+/// SDK's events carry neither the method nor the path.
 fn log_to_stderr(verbose: u8) {
     use tracing_subscriber::filter::LevelFilter;
     let level = if verbose > 1 { LevelFilter::DEBUG } else { LevelFilter::INFO };

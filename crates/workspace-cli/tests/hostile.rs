@@ -516,3 +516,90 @@ fn the_doctor_names_a_project_iam_does_not_know_under_credentials() {
     assert!(detail.starts_with("the project id could not be discovered") && detail.contains("IAM names no project"));
     assert_eq!(report["endpoint"]["result"], "unknown", "{report}");
 }
+
+/// Lists everything against a server of 300 desktops that answers each page with `serve`.
+fn list_all(serve: impl Fn(usize, usize) -> Vec<Value> + Send + 'static, total: Option<usize>) -> (Output, usize) {
+    let server = Server::start(400, move |_, target| {
+        let offset = param(target, "offset").unwrap_or(0) as usize;
+        let limit = param(target, "limit").unwrap_or(100) as usize;
+        let ds = serve(offset, limit);
+        match total {
+            Some(t) => page(&ds, t),
+            None => Reply::Json(200, json!({ "desktops": ds }).to_string()),
+        }
+    });
+    let o = run(wks(&server).args(["connections", "list", "--all", "--limit", "100", "-o", "ndjson"]));
+    (o, server.requests())
+}
+
+fn listed(o: &Output) -> Vec<String> {
+    text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["desktop_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_service_that_ignores_the_offset_is_a_contract_error_not_a_short_list() {
+    let (o, requests) = list_all(|_, limit| (0..limit.min(300)).map(desktop).collect(), Some(300));
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("no progress"), "{}", text(&o.stderr));
+    assert!(requests <= 4, "the pages planned from the first, then nothing: {requests} requests");
+    // Without a total, and one desktop a page: three repeats, not thousands of requests.
+    let (o, requests) = list_all(|_, _| vec![desktop(0)], None);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    assert!(requests <= 4, "{requests} requests");
+}
+
+#[test]
+fn pages_that_overlap_by_half_are_read_whole() {
+    // Each page starts at half the offset asked: the anchors still join them.
+    let (o, _) =
+        list_all(|offset, limit| (offset / 2..(offset / 2 + limit).min(300)).map(desktop).collect(), Some(300));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let ids = listed(&o);
+    assert_eq!(ids, (0..300).map(|i| format!("id-{i:05}")).collect::<Vec<_>>());
+}
+
+#[test]
+fn desktops_that_share_an_id_are_a_contract_error() {
+    // Three desktops with one id, each on another page.
+    let shared = |i: usize| if i % 100 == 7 { desktop(7) } else { desktop(i) };
+    let (o, _) = list_all(move |offset, limit| (offset..(offset + limit).min(300)).map(shared).collect(), Some(300));
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("ids are not unique"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_body_that_is_not_an_object_is_a_contract_error() {
+    let server = Server::start(5, |_, _| Reply::Json(200, "[]".to_owned()));
+    let o = run(wks(&server).args(["connections", "list", "-o", "json"]));
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("not an object"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_lone_surrogate_is_read_as_a_replacement_character() {
+    let body = r#"{"desktops":[{"desktop_id":"id-1","desktop_name":"a\ud800b","connect_status":"CONNECTED"}],"total_count":1}"#;
+    let server = Server::start(5, move |_, _| Reply::Json(200, body.to_owned()));
+    let o = run(wks(&server).args(["connections", "list", "-o", "ndjson"]));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let d: Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    assert_eq!(d["desktop_name"], "a\u{fffd}b");
+}
+
+#[test]
+fn an_implausible_total_is_not_printed_as_a_count() {
+    // Every total is 2^64 - 1, and the fleet is 3 desktops: the summary counts by reading.
+    let server = Server::start(20, |_, target| {
+        let offset = param(target, "offset").unwrap_or(0) as usize;
+        let limit = param(target, "limit").unwrap_or(100) as usize;
+        let ds: Vec<Value> = (offset..(offset + limit).min(3)).map(desktop).collect();
+        Reply::Json(200, json!({"desktops": ds, "total_count": u64::MAX}).to_string())
+    });
+    let o = run(wks(&server).args(["connections", "summary", "-o", "json"]));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    assert_eq!(v["total"], 3, "{v}");
+    assert!(!text(&o.stdout).contains("18446744073709551615"));
+}

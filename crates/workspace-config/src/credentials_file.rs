@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ini::Ini;
 use workspace_core::ConfigError;
 
-use crate::environment::Environment;
+use crate::environment::{Environment, Found, read_text};
 
 /// The variable that names the credentials file.
 pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
@@ -14,30 +14,69 @@ pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 /// The sections read, in order.
 const SECTIONS: [&str; 2] = ["basic", "basiccredentials"];
 
+/// The keys read. Each may appear once in the section read: a repeated one is ambiguous.
+const KEYS: [&str; 5] = ["ak", "sk", "security_token", "project_id", "iam_endpoint"];
+
 /// What a credentials file holds.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct FileProfile {
     pub(crate) path: PathBuf,
     pub(crate) section: &'static str,
-    pub(crate) ak: Option<String>,
-    pub(crate) sk: Option<String>,
-    pub(crate) security_token: Option<String>,
+    pub(crate) ak: Found,
+    pub(crate) sk: Found,
+    pub(crate) security_token: Found,
     pub(crate) project_id: Option<String>,
     pub(crate) iam_endpoint: Option<String>,
 }
 
+impl FileProfile {
+    /// Where a value of this profile came from, for a message: the file and the section.
+    pub(crate) fn place(&self) -> String {
+        format!("the credentials file {} [{}]", self.path.display(), self.section)
+    }
+}
+
 impl std::fmt::Debug for FileProfile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let secret = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
         f.debug_struct("FileProfile")
             .field("path", &self.path)
             .field("section", &self.section)
             .field("ak", &self.ak)
-            .field("sk", &secret(&self.sk))
-            .field("security_token", &secret(&self.security_token))
+            .field("sk", &self.sk.redacted())
+            .field("security_token", &self.security_token.redacted())
             .field("project_id", &self.project_id)
             .field("iam_endpoint", &self.iam_endpoint)
             .finish()
+    }
+}
+
+/// The credentials file as found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialsFile {
+    /// There is none: the default file is absent, or there is no home directory.
+    Absent,
+    /// The file exists but has neither section read; the sections it has instead.
+    NoSection { path: PathBuf, sections: Vec<String> },
+    /// The section read.
+    Profile(FileProfile),
+}
+
+impl CredentialsFile {
+    /// The profile read, if any.
+    pub(crate) fn profile(&self) -> Option<&FileProfile> {
+        match self {
+            CredentialsFile::Profile(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The file's path, when it exists.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        match self {
+            CredentialsFile::Absent => None,
+            CredentialsFile::NoSection { path, .. } => Some(path),
+            CredentialsFile::Profile(p) => Some(&p.path),
+        }
     }
 }
 
@@ -46,64 +85,111 @@ pub(crate) fn credentials_path(env: &dyn Environment) -> (Option<PathBuf>, bool)
     crate::environment::file_path(env, CREDENTIALS_FILE_VAR, "credentials")
 }
 
-/// Reads the profile of the credentials file, if there is one. A file named by the variable must
-/// exist; the default one may be absent.
-pub(crate) fn read(env: &dyn Environment) -> Result<Option<FileProfile>, ConfigError> {
-    let (Some(path), named) = credentials_path(env) else { return Ok(None) };
-    let text = match env.read_file(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
-        Err(e) => {
+/// Reads the credentials file, if there is one. A file named by the variable must exist; the
+/// default one may be absent.
+pub(crate) fn read(env: &dyn Environment) -> Result<CredentialsFile, ConfigError> {
+    let (Some(path), named) = credentials_path(env) else { return Ok(CredentialsFile::Absent) };
+    let by = named.then_some(CREDENTIALS_FILE_VAR);
+    match read_text(env, &path, "credentials file", by)? {
+        Some(text) => parse(&path, &text),
+        None => Ok(CredentialsFile::Absent),
+    }
+}
+
+fn parse(path: &Path, text: &str) -> Result<CredentialsFile, ConfigError> {
+    let ini = Ini::load_from_str(text)
+        .map_err(|e| ConfigError::new(format!("the credentials file {} is not valid INI: {e}", path.display())))?;
+    let Some(section) = SECTIONS.into_iter().find(|s| ini.section(Some(*s)).is_some()) else {
+        let sections = ini.sections().flatten().map(str::to_owned).collect();
+        return Ok(CredentialsFile::NoSection { path: path.to_owned(), sections });
+    };
+    let parts: Vec<_> = ini.section_all(Some(section)).collect();
+    for key in KEYS {
+        let times: usize = parts.iter().map(|p| p.get_all(key).count()).sum();
+        if times > 1 {
             return Err(ConfigError::new(format!(
-                "cannot read the credentials file {} ({CREDENTIALS_FILE_VAR}): {e}",
+                "the credentials file {} sets {key} {times} times in [{section}]; which one is meant is ambiguous, so keep only one",
                 path.display()
             )));
         }
-    };
-    parse(&path, &text)
-}
-
-fn parse(path: &Path, text: &str) -> Result<Option<FileProfile>, ConfigError> {
-    let ini = Ini::load_from_str(text)
-        .map_err(|e| ConfigError::new(format!("the credentials file {} is not valid INI: {e}", path.display())))?;
-    for section in SECTIONS {
-        if let Some(props) = ini.section(Some(section)) {
-            let get = |k: &str| props.get(k).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-            return Ok(Some(FileProfile {
-                path: path.to_owned(),
-                section,
-                ak: get("ak"),
-                sk: get("sk"),
-                security_token: get("security_token"),
-                project_id: get("project_id"),
-                iam_endpoint: get("iam_endpoint"),
-            }));
-        }
     }
-    Ok(None)
+    let get = |k: &str| parts.iter().find_map(|p| p.get(k)).map(str::trim);
+    let found = |k: &str| Found::from(get(k));
+    let text = |k: &str| get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+    Ok(CredentialsFile::Profile(FileProfile {
+        path: path.to_owned(),
+        section,
+        ak: found("ak"),
+        sk: found("sk"),
+        security_token: found("security_token"),
+        project_id: text("project_id"),
+        iam_endpoint: text("iam_endpoint"),
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn profile(text: &str) -> FileProfile {
+        match parse(Path::new("/c"), text).unwrap() {
+            CredentialsFile::Profile(p) => p,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn reads_basic_then_basiccredentials() {
-        let p = Path::new("/c");
-        let f = parse(p, "[basic]\nak = AK1\nsk = SK1\nproject_id = p1\n").unwrap().unwrap();
+        let f = profile("[basic]\nak = AK1\nsk = SK1\nproject_id = p1\n");
         assert_eq!(
-            (f.ak.as_deref(), f.sk.as_deref(), f.project_id.as_deref(), f.section),
+            (f.ak.text(), f.sk.text(), f.project_id.as_deref(), f.section),
             (Some("AK1"), Some("SK1"), Some("p1"), "basic")
         );
-        let f =
-            parse(p, "[basiccredentials]\nak=AK2\nsk=SK2\nsecurity_token=T\niam_endpoint=https://iam.example.com\n")
-                .unwrap()
-                .unwrap();
-        assert_eq!(
-            (f.ak.as_deref(), f.security_token.as_deref(), f.section),
-            (Some("AK2"), Some("T"), "basiccredentials")
-        );
-        assert_eq!(parse(p, "[other]\nak=x\n").unwrap(), None);
-        assert!(parse(p, "[basic\nak").is_err());
+        let f = profile("[basiccredentials]\nak=AK2\nsk=SK2\nsecurity_token=T\niam_endpoint=https://iam.example.com\n");
+        assert_eq!((f.ak.text(), f.security_token.text(), f.section), (Some("AK2"), Some("T"), "basiccredentials"));
+        assert!(parse(Path::new("/c"), "[basic\nak").is_err());
+    }
+
+    #[test]
+    fn a_file_without_the_sections_read_says_which_it_has() {
+        let found = parse(Path::new("/c"), "[default]\nak=x\n[other]\n").unwrap();
+        let sections = vec!["default".to_owned(), "other".to_owned()];
+        assert_eq!(found, CredentialsFile::NoSection { path: "/c".into(), sections });
+    }
+
+    #[test]
+    fn an_empty_value_is_told_from_an_absent_one() {
+        let f = profile("[basic]\nak =\n");
+        assert_eq!((f.ak, f.sk), (Found::Empty, Found::Unset));
+    }
+
+    #[test]
+    fn a_repeated_key_is_ambiguous_and_its_values_are_not_shown() {
+        for (text, key, times) in [
+            ("[basic]\nak = FIRSTAK\nsk = first-secret\nak = SECONDAK\n", "ak", 2),
+            ("[basic]\nak = A\nsk = first-secret\nsk = second-secret\nsk = third-secret\n", "sk", 3),
+            ("[basic]\nak = A\nsk = s\nsecurity_token = t1\nsecurity_token = t2\n", "security_token", 2),
+            // The same section twice is one section.
+            ("[basic]\nak = A\nsk = first-secret\n[other]\n[basic]\nsk = second-secret\n", "sk", 2),
+            ("[basic]\nproject_id = p1\nproject_id = p2\n", "project_id", 2),
+        ] {
+            let err = parse(Path::new("/c"), text).unwrap_err().to_string();
+            assert!(err.contains(&format!("the credentials file /c sets {key} {times} times in [basic]")), "{err}");
+            assert!(err.contains("ambiguous"), "{err}");
+            for value in ["FIRSTAK", "SECONDAK", "secret", "t1", "t2", "p1", "p2"] {
+                assert!(!err.contains(value), "{value} in {err}");
+            }
+        }
+        // A key repeated in a section that is not read does not matter.
+        let f = profile("[basic]\nak = A\nsk = s\n[other]\nak = x\nak = y\n");
+        assert_eq!(f.ak.text(), Some("A"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let f = profile("[basic]\nak = A\n");
+        let with_bom =
+            crate::MapEnvironment::new().var(CREDENTIALS_FILE_VAR, "/c").file("/c", "\u{feff}[basic]\nak = A\n");
+        assert_eq!(read(&with_bom).unwrap(), CredentialsFile::Profile(f));
     }
 }

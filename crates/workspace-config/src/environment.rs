@@ -3,20 +3,35 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
-use std::io;
+use std::fs::{File, FileType};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use workspace_core::ConfigError;
+
+/// The largest configuration file read: 1 MiB. A larger file is refused, whatever the
+/// [`Environment`], and the built-in one never reads more than one byte past it.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// The UTF-8 byte order mark, which some editors write at the start of a file.
+const BOM: char = '\u{feff}';
 
 /// The variables and files configuration is read from. Reading is all it does: nothing is ever
 /// written, and no network address is probed.
 pub trait Environment: fmt::Debug + Send + Sync {
     /// A variable's value as it is, Unicode or not; `None` when unset.
     fn var_os(&self, name: &str) -> Option<OsString>;
-    /// A file's text.
+    /// A file's text. An error of kind `NotFound` means that there is no such file; any other
+    /// error's message says why the file cannot be used.
     fn read_file(&self, path: &Path) -> io::Result<String>;
     /// The user's home directory.
     fn home_dir(&self) -> Option<PathBuf>;
+
+    /// A file's permission bits (`mode & 0o777` on Unix), to warn about a credentials file that
+    /// others may read; `None` where the platform has none or they cannot be read (the default).
+    fn file_mode(&self, _path: &Path) -> Option<u32> {
+        None
+    }
 
     /// A variable's text: `None` when unset or empty; an error naming the variable when it is set
     /// but not valid UTF-8 (never a silent "missing").
@@ -36,6 +51,60 @@ pub trait Environment: fmt::Debug + Send + Sync {
     }
 }
 
+/// A value as it was found: unset, set but empty, or set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Found {
+    #[default]
+    Unset,
+    Empty,
+    Set(String),
+}
+
+impl Found {
+    /// The text, when there is some.
+    pub(crate) fn text(&self) -> Option<&str> {
+        match self {
+            Found::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// `unset` or `empty`, for a message about a value that is not there.
+    pub(crate) fn absence(&self) -> &'static str {
+        match self {
+            Found::Empty => "empty",
+            _ => "unset",
+        }
+    }
+
+    /// For `Debug`: whether there is a value, never the value.
+    pub(crate) fn redacted(&self) -> Found {
+        match self {
+            Found::Set(_) => Found::Set("[redacted]".into()),
+            other => other.clone(),
+        }
+    }
+
+    /// A variable of `env`, told unset from empty; not valid UTF-8 is an error naming it.
+    pub(crate) fn var(env: &dyn Environment, name: &str) -> Result<Found, ConfigError> {
+        match env.var_os(name) {
+            None => Ok(Found::Unset),
+            Some(v) if v.is_empty() => Ok(Found::Empty),
+            Some(_) => Ok(env.var(name)?.map_or(Found::Empty, Found::Set)),
+        }
+    }
+}
+
+impl From<Option<&str>> for Found {
+    fn from(v: Option<&str>) -> Self {
+        match v {
+            None => Found::Unset,
+            Some("") => Found::Empty,
+            Some(v) => Found::Set(v.to_owned()),
+        }
+    }
+}
+
 /// Where a configuration file is: the path `var` names (then it must exist), else `file` in
 /// `~/.huaweicloud` (which may be absent). The flag says whether the variable named it.
 pub(crate) fn file_path(env: &dyn Environment, var: &str, file: &str) -> (Option<PathBuf>, bool) {
@@ -45,7 +114,87 @@ pub(crate) fn file_path(env: &dyn Environment, var: &str, file: &str) -> (Option
     }
 }
 
-/// The real environment: `std::env` and the file system.
+/// A configuration file's text, through `env`: `None` when the file does not exist and was not
+/// named by a variable (`named`). A leading byte order mark is dropped. The error names the file
+/// (`what` and its path, and the variable that named it) and says why it cannot be used.
+pub(crate) fn read_text(
+    env: &dyn Environment,
+    path: &Path,
+    what: &str,
+    named: Option<&str>,
+) -> Result<Option<String>, ConfigError> {
+    let by = named.map(|var| format!(" (named by {var})")).unwrap_or_default();
+    let text = match env.read_file(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound && named.is_none() => return Ok(None),
+        Err(e) => return Err(ConfigError::new(format!("cannot read the {what} {}{by}: {e}", path.display()))),
+    };
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(ConfigError::new(format!("cannot read the {what} {}{by}: {}", path.display(), too_large())));
+    }
+    Ok(Some(match text.strip_prefix(BOM) {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    }))
+}
+
+fn too_large() -> String {
+    format!("it is larger than {} KiB, the most a configuration file may hold", MAX_FILE_BYTES / 1024)
+}
+
+/// What a file that is not a regular file is, for a message.
+fn file_kind(kind: FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() { "a directory" } else { "not a regular file" }
+}
+
+fn not_regular(kind: FileType) -> io::Error {
+    let what = file_kind(kind);
+    let why = if what == "not a regular file" { what.to_owned() } else { format!("it is {what}, not a regular file") };
+    io::Error::new(io::ErrorKind::InvalidInput, why)
+}
+
+/// Reads a regular file of at most [`MAX_FILE_BYTES`]: its type is checked before it is opened
+/// (opening a FIFO would wait for a writer) and again once open, and the read stops one byte
+/// past the limit, so that a device or a growing file cannot exhaust memory.
+fn read_regular_file(path: &Path) -> io::Result<String> {
+    let kind = std::fs::metadata(path)?.file_type();
+    if !kind.is_file() {
+        return Err(not_regular(kind));
+    }
+    let file = File::open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(not_regular(kind));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, too_large()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        io::Error::new(io::ErrorKind::InvalidData, format!("it is not UTF-8 text (an invalid byte at offset {at})"))
+    })
+}
+
+/// The real environment: `std::env` and the file system. It reads only regular files of at most
+/// [`MAX_FILE_BYTES`]: a FIFO, a device or a directory is refused without being read.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemEnvironment;
 
@@ -55,7 +204,13 @@ impl Environment for SystemEnvironment {
     }
 
     fn read_file(&self, path: &Path) -> io::Result<String> {
-        std::fs::read_to_string(path)
+        read_regular_file(path)
+    }
+
+    #[cfg(unix)]
+    fn file_mode(&self, path: &Path) -> Option<u32> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o777)
     }
 
     fn home_dir(&self) -> Option<PathBuf> {
@@ -72,6 +227,7 @@ impl Environment for SystemEnvironment {
 pub struct MapEnvironment {
     vars: HashMap<String, OsString>,
     files: HashMap<PathBuf, String>,
+    modes: HashMap<PathBuf, u32>,
     home: Option<PathBuf>,
 }
 
@@ -96,6 +252,13 @@ impl MapEnvironment {
     /// Adds a file.
     pub fn file(mut self, path: impl Into<PathBuf>, text: &str) -> Self {
         self.files.insert(path.into(), text.to_owned());
+        self
+    }
+
+    /// Sets a file's permission bits, as [`Environment::file_mode`] reports them (such as
+    /// `0o644`).
+    pub fn mode(mut self, path: impl Into<PathBuf>, bits: u32) -> Self {
+        self.modes.insert(path.into(), bits);
         self
     }
 
@@ -127,5 +290,9 @@ impl Environment for MapEnvironment {
 
     fn home_dir(&self) -> Option<PathBuf> {
         self.home.clone()
+    }
+
+    fn file_mode(&self, path: &Path) -> Option<u32> {
+        self.modes.get(path).copied()
     }
 }

@@ -29,7 +29,7 @@ mod regions;
 mod seconds;
 
 pub use credentials_file::CREDENTIALS_FILE_VAR;
-pub use environment::{Environment, MapEnvironment, SystemEnvironment};
+pub use environment::{Environment, MAX_FILE_BYTES, MapEnvironment, SystemEnvironment};
 pub use loader::{ConfigLoader, LoadedConfig, Source, vars};
 pub use regions::{REGIONS_FILE_VAR, region_var};
 pub use seconds::{MAX_SECONDS, SecondsError, parse_seconds};

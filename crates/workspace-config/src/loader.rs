@@ -3,10 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use workspace_core::{ClientOptions, ClientOptionsBuilder, ConfigError, Credentials, Error};
+use workspace_core::types::ProjectId;
+use workspace_core::{ClientOptions, ClientOptionsBuilder, ConfigError, Credentials, Endpoint, Error};
 
-use crate::credentials_file::{self, CREDENTIALS_FILE_VAR, FileProfile};
-use crate::environment::{Environment, SystemEnvironment};
+use crate::credentials_file::{self, CREDENTIALS_FILE_VAR, CredentialsFile};
+use crate::environment::{Environment, Found, SystemEnvironment};
 use crate::regions;
 
 /// The variables read, by the names the official SDKs use.
@@ -53,11 +54,12 @@ impl fmt::Display for Source {
     }
 }
 
-/// The result of loading: checked client options, and where each setting came from.
+/// The result of loading: checked client options, where each setting came from, and warnings.
 #[derive(Clone, Debug)]
 pub struct LoadedConfig {
     options: ClientOptions,
     sources: Vec<(&'static str, Source)>,
+    warnings: Vec<String>,
 }
 
 impl LoadedConfig {
@@ -80,6 +82,12 @@ impl LoadedConfig {
     pub fn source(&self, setting: &str) -> Option<&Source> {
         self.sources.iter().find(|(k, _)| *k == setting).map(|(_, s)| s)
     }
+
+    /// What is wrong without stopping the load, one sentence each, for the caller to show (the
+    /// library prints nothing): a credentials file that its group or others may read.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
 }
 
 /// Completes a client's options from the environment and the files Huawei Cloud users already
@@ -90,8 +98,8 @@ impl LoadedConfig {
 ///   `HUAWEICLOUD_SDK_SK` (with `HUAWEICLOUD_SDK_SECURITY_TOKEN`), or
 ///   `HUAWEICLOUD_SDK_AUTH_TOKEN`; else the credentials file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE`,
 ///   else `~/.huaweicloud/credentials`, section `[basic]` or `[basiccredentials]`). A partial set
-///   (an AK without its SK) is an error naming what is missing, never a fallthrough; finding
-///   nothing is an error listing every place looked at.
+///   (an AK without its SK) is an error naming what is missing or empty, never a fallthrough;
+///   finding nothing is an error listing every place looked at.
 /// - Project id: explicit; else `HUAWEICLOUD_SDK_PROJECT_ID`; else the credentials file; else,
 ///   with a region, discovered from IAM at the first call.
 /// - Endpoint: explicit; else `HUAWEICLOUD_SDK_REGION_WORKSPACE_{REGION}` (comma-separated, the
@@ -101,10 +109,18 @@ impl LoadedConfig {
 ///   else the region's where the official SDKs' table has one, else the global one.
 /// - Everything else (retries, timeouts, concurrency) comes from the builder as it is.
 ///
+/// A variable set to the empty string counts as unset. Each value is checked where it is taken,
+/// and an error names where it came from: the variable, the file and section, or for an
+/// explicit value the name given with [`explicit_name`](Self::explicit_name). Files are read
+/// only when they are regular files of at most [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES) of
+/// UTF-8 (a byte order mark is allowed); a key repeated in the credentials file's section is an
+/// error, never a guess.
+///
 /// It only reads: no file is ever written, and no network address is probed.
 #[derive(Clone)]
 pub struct ConfigLoader {
     env: Arc<dyn Environment>,
+    explicit_names: Vec<(String, String)>,
 }
 
 impl Default for ConfigLoader {
@@ -115,7 +131,10 @@ impl Default for ConfigLoader {
 
 impl fmt::Debug for ConfigLoader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConfigLoader").field("env", &self.env).finish_non_exhaustive()
+        f.debug_struct("ConfigLoader")
+            .field("env", &self.env)
+            .field("explicit_names", &self.explicit_names)
+            .finish_non_exhaustive()
     }
 }
 
@@ -127,14 +146,43 @@ impl ConfigLoader {
 
     /// A loader over another environment (for tests).
     pub fn with_environment(env: impl Environment + 'static) -> Self {
-        Self { env: Arc::new(env) }
+        Self { env: Arc::new(env), explicit_names: Vec::new() }
+    }
+
+    /// Names an explicit setting in error messages the way the caller's user gave it, such as
+    /// the command-line flag `--project-id`. `setting` is one of `project_id`, `region`,
+    /// `endpoint` and `iam_endpoint` (explicit credentials are checked when they are made);
+    /// without a name, a message says "the explicit project_id".
+    pub fn explicit_name(mut self, setting: &str, name: impl Into<String>) -> Self {
+        self.explicit_names.retain(|(s, _)| s != setting);
+        self.explicit_names.push((setting.to_owned(), name.into()));
+        self
+    }
+
+    /// How a message names the explicit `setting`.
+    fn explicit(&self, setting: &str) -> String {
+        match self.explicit_names.iter().find(|(s, _)| s == setting) {
+            Some((_, name)) => name.clone(),
+            None => format!("the explicit {setting}"),
+        }
     }
 
     /// Completes `explicit` and checks the result. The error says what is missing or wrong, and
-    /// where it looked.
+    /// where it looked or where the value came from.
     pub fn load(&self, explicit: ClientOptionsBuilder) -> Result<LoadedConfig, Error> {
         let env = &*self.env;
         let file = credentials_file::read(env)?;
+        let mut warnings = Vec::new();
+        if let Some(path) = file.path() {
+            if let Some(mode) = env.file_mode(path).filter(|m| m & 0o077 != 0) {
+                warnings.push(format!(
+                    "the credentials file {} can be accessed by its group or others (mode {:04o}); restrict it to its owner with chmod 600",
+                    path.display(),
+                    mode & 0o7777
+                ));
+            }
+        }
+        let profile = file.profile();
         let mut sources = Vec::new();
         let region = explicit.get_region().map(str::to_owned);
         let mut options = explicit.clone();
@@ -142,21 +190,24 @@ impl ConfigLoader {
         if explicit.has_credentials() {
             sources.push(("credentials", Source::Explicit));
         } else {
-            let (credentials, source) = self.credentials(file.as_ref())?;
+            let (credentials, source) = self.credentials(&file)?;
             options = options.credentials(credentials);
             sources.push(("credentials", source));
         }
 
         let project = match explicit.get_project_id() {
-            Some(p) => Some((p.to_owned(), Source::Explicit)),
-            None => env.var(vars::PROJECT_ID)?.map(|p| (p, Source::Environment(vars::PROJECT_ID.into()))),
+            Some(p) => Some((p.to_owned(), Source::Explicit, self.explicit("project_id"))),
+            None => env
+                .var(vars::PROJECT_ID)?
+                .map(|p| (p, Source::Environment(vars::PROJECT_ID.into()), vars::PROJECT_ID.to_owned())),
         };
         let project = project.or_else(|| {
-            let f = file.as_ref()?;
-            Some((f.project_id.clone()?, Source::File(f.path.display().to_string())))
+            let f = profile?;
+            Some((f.project_id.clone()?, Source::File(f.path.display().to_string()), f.place()))
         });
         match project {
-            Some((id, source)) => {
+            Some((id, source, origin)) => {
+                ProjectId::new(id.as_str()).map_err(|e| ConfigError::new(format!("{origin}: {e}")))?;
                 options = options.project_id(id);
                 sources.push(("project_id", source));
             }
@@ -171,7 +222,10 @@ impl ConfigLoader {
         }
 
         match (explicit.get_endpoint(), &region) {
-            (Some(_), _) => sources.push(("endpoint", Source::Explicit)),
+            (Some(url), _) => {
+                endpoint(url, &self.explicit("endpoint"))?;
+                sources.push(("endpoint", Source::Explicit));
+            }
             (None, Some(region)) => match regions::overridden(env, region)? {
                 Some((list, from)) => {
                     options = options.endpoint(list[0].clone()).fallback_endpoints(list[1..].to_vec());
@@ -180,7 +234,8 @@ impl ConfigLoader {
                     sources.push(("endpoint", source));
                 }
                 None => {
-                    workspace_core::Endpoint::region(region)?;
+                    Endpoint::region(region)
+                        .map_err(|e| ConfigError::new(format!("{}: {}", self.explicit("region"), e.message())))?;
                     sources.push(("endpoint", Source::Default));
                 }
             },
@@ -192,78 +247,136 @@ impl ConfigLoader {
         }
 
         let iam = match explicit.get_iam_endpoint() {
-            Some(_) => Some((None, Source::Explicit)),
-            None => env.var(vars::IAM_ENDPOINT)?.map(|u| (Some(u), Source::Environment(vars::IAM_ENDPOINT.into()))),
+            Some(url) => {
+                endpoint(url, &self.explicit("iam_endpoint"))?;
+                Some((None, Source::Explicit))
+            }
+            None => match env.var(vars::IAM_ENDPOINT)? {
+                Some(url) => {
+                    endpoint(&url, vars::IAM_ENDPOINT)?;
+                    Some((Some(url), Source::Environment(vars::IAM_ENDPOINT.into())))
+                }
+                None => match profile.and_then(|f| Some((f, f.iam_endpoint.clone()?))) {
+                    Some((f, url)) => {
+                        endpoint(&url, &f.place())?;
+                        Some((Some(url), Source::File(f.path.display().to_string())))
+                    }
+                    None => None,
+                },
+            },
         };
-        let iam = iam.or_else(|| {
-            let f = file.as_ref()?;
-            Some((Some(f.iam_endpoint.clone()?), Source::File(f.path.display().to_string())))
-        });
         if let Some((url, source)) = iam {
             if let Some(url) = url {
                 options = options.iam_endpoint(url);
             }
             sources.push(("iam_endpoint", source));
         }
-        Ok(LoadedConfig { options: options.build()?, sources })
+        Ok(LoadedConfig { options: options.build()?, sources, warnings })
     }
 
     /// The credentials from the environment or the file: the first complete set in precedence
     /// order; a partial set is an error.
-    fn credentials(&self, file: Option<&FileProfile>) -> Result<(Credentials, Source), ConfigError> {
+    fn credentials(&self, file: &CredentialsFile) -> Result<(Credentials, Source), ConfigError> {
         let env = &*self.env;
-        let from_env = pair(
-            "the environment",
-            vars::AK,
-            vars::SK,
-            env.var(vars::AK)?,
-            env.var(vars::SK)?,
-            env.var(vars::SECURITY_TOKEN)?,
-        )?;
+        let ak = Found::var(env, vars::AK)?;
+        let sk = Found::var(env, vars::SK)?;
+        let token = Found::var(env, vars::SECURITY_TOKEN)?;
+        let from_env =
+            pair("the environment", (vars::AK, &ak), (vars::SK, &sk), (vars::SECURITY_TOKEN, &token), |name| {
+                name.to_owned()
+            })?;
         if let Some(creds) = from_env {
             return Ok((creds, Source::Environment(format!("{}, {}", vars::AK, vars::SK))));
         }
-        if let Some(token) = env.var(vars::AUTH_TOKEN)? {
-            return Ok((Credentials::token(token)?, Source::Environment(vars::AUTH_TOKEN.into())));
+        let auth = Found::var(env, vars::AUTH_TOKEN)?;
+        if let Some(t) = auth.text() {
+            let creds = Credentials::token(t)
+                .map_err(|e| ConfigError::new(format!("{}: {}", vars::AUTH_TOKEN, e.message())))?;
+            return Ok((creds, Source::Environment(vars::AUTH_TOKEN.into())));
         }
-        if let Some(f) = file {
-            let place = format!("the credentials file {} [{}]", f.path.display(), f.section);
-            if let Some(creds) = pair(&place, "ak", "sk", f.ak.clone(), f.sk.clone(), f.security_token.clone())? {
+        if let Some(f) = file.profile() {
+            let place = f.place();
+            let creds = pair(&place, ("ak", &f.ak), ("sk", &f.sk), ("security_token", &f.security_token), |key| {
+                format!("{place}, key {key}")
+            })?;
+            if let Some(creds) = creds {
                 return Ok((creds, Source::File(f.path.display().to_string())));
             }
         }
+        let env_state = if ak == sk {
+            format!("{} and {} ({})", vars::AK, vars::SK, ak.absence())
+        } else {
+            format!("{} and {} ({} {}, {} {})", vars::AK, vars::SK, vars::AK, ak.absence(), vars::SK, sk.absence())
+        };
         let (path, named) = credentials_file::credentials_path(env);
-        let file_place = match (path, named, file) {
-            (Some(p), _, Some(_)) => format!("{} (no ak/sk in [basic] or [basiccredentials])", p.display()),
-            (Some(p), true, None) => format!("{} (named by {CREDENTIALS_FILE_VAR}; no [basic] section)", p.display()),
-            (Some(p), false, None) => format!("{} (not found)", p.display()),
-            (None, _, _) => "~/.huaweicloud/credentials (no home directory)".to_owned(),
+        let by = if named { format!(" (named by {CREDENTIALS_FILE_VAR})") } else { String::new() };
+        let file_place = match (file, path) {
+            (CredentialsFile::Profile(f), _) => {
+                let state = if f.ak == f.sk {
+                    format!("ak and sk {}", f.ak.absence())
+                } else {
+                    format!("ak {}, sk {}", f.ak.absence(), f.sk.absence())
+                };
+                format!("{}{by} [{}] ({state})", f.path.display(), f.section)
+            }
+            (CredentialsFile::NoSection { path, sections }, _) => {
+                let has = match sections.as_slice() {
+                    [] => "it has no section".to_owned(),
+                    list => format!("it has {}", list.iter().map(|s| format!("[{s}]")).collect::<Vec<_>>().join(", ")),
+                };
+                format!("{}{by} (no [basic] or [basiccredentials] section; {has})", path.display())
+            }
+            (CredentialsFile::Absent, Some(p)) => format!("{} (not found)", p.display()),
+            (CredentialsFile::Absent, None) => "~/.huaweicloud/credentials (no home directory)".to_owned(),
         };
         Err(ConfigError::new(format!(
-            "no credentials found; looked at: explicit credentials (none given), {} and {} (unset), {} (unset), the credentials file {file_place}",
-            vars::AK,
-            vars::SK,
-            vars::AUTH_TOKEN
+            "no credentials found; looked at: explicit credentials (none given), {env_state}, {} ({}), the credentials file {file_place}",
+            vars::AUTH_TOKEN,
+            auth.absence()
         )))
     }
 }
 
-/// A complete AK/SK pair from one place, none, or an error naming the missing half.
+/// Checks an endpoint URL; the error names where it came from.
+fn endpoint(url: &str, origin: &str) -> Result<(), ConfigError> {
+    Endpoint::parse(url).map(drop).map_err(|e| ConfigError::new(format!("{origin}: {}", e.message())))
+}
+
+/// A complete AK/SK pair from one place (`place`; each value is a name and what was found), none,
+/// or an error naming the missing or empty half. A value that cannot be used is an error naming
+/// it as `origin` does, never showing a secret.
 fn pair(
     place: &str,
-    ak_name: &str,
-    sk_name: &str,
-    ak: Option<String>,
-    sk: Option<String>,
-    token: Option<String>,
+    (ak_name, ak): (&str, &Found),
+    (sk_name, sk): (&str, &Found),
+    (token_name, token): (&str, &Found),
+    origin: impl Fn(&str) -> String,
 ) -> Result<Option<Credentials>, ConfigError> {
-    match (ak, sk) {
-        (Some(ak), Some(sk)) => Ok(Some(match token {
-            Some(t) => Credentials::temporary(ak, sk, t)?,
-            None => Credentials::ak_sk(ak, sk)?,
-        })),
-        (Some(_), None) => Err(ConfigError::new(format!("{ak_name} is set in {place} but {sk_name} is missing"))),
-        (None, Some(_)) => Err(ConfigError::new(format!("{sk_name} is set in {place} but {ak_name} is missing"))),
+    let missing = |found: &Found| if *found == Found::Empty { "empty" } else { "missing" };
+    match (ak.text(), sk.text()) {
+        (Some(a), Some(s)) => {
+            let built = match token.text() {
+                Some(t) => Credentials::temporary(a, s, t),
+                None => Credentials::ak_sk(a, s),
+            };
+            built.map(Some).map_err(|e| {
+                // The core checks each value alone: find the one refused, to name it.
+                let culprit = if Credentials::ak_sk(a, "x").is_err() {
+                    ak_name
+                } else if Credentials::ak_sk("x", s).is_err() {
+                    sk_name
+                } else {
+                    token_name
+                };
+                ConfigError::new(format!("{}: {}", origin(culprit), e.message()))
+            })
+        }
+        (Some(_), None) => {
+            Err(ConfigError::new(format!("{ak_name} is set in {place} but {sk_name} is {}", missing(sk))))
+        }
+        (None, Some(_)) => {
+            Err(ConfigError::new(format!("{sk_name} is set in {place} but {ak_name} is {}", missing(ak))))
+        }
         (None, None) => Ok(None),
     }
 }

@@ -1,9 +1,9 @@
 //! Endpoint overrides per region: `HUAWEICLOUD_SDK_REGION_WORKSPACE_{ID}`, then `regions.yaml`.
 
-use workspace_core::ConfigError;
+use workspace_core::{ConfigError, Endpoint};
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::environment::Environment;
+use crate::environment::{Environment, read_text};
 
 /// The variable that names the regions file.
 pub const REGIONS_FILE_VAR: &str = "HUAWEICLOUD_SDK_REGIONS_FILE";
@@ -13,7 +13,15 @@ pub fn region_var(region: &str) -> String {
     format!("HUAWEICLOUD_SDK_REGION_WORKSPACE_{}", region.to_ascii_uppercase().replace('-', "_"))
 }
 
-/// A region's endpoints from an override, with where they came from.
+/// Checks each endpoint of an override; the error names where it came from.
+fn checked(list: Vec<String>, origin: &str) -> Result<Vec<String>, ConfigError> {
+    for url in &list {
+        Endpoint::parse(url).map_err(|e| ConfigError::new(format!("{origin}: {}", e.message())))?;
+    }
+    Ok(list)
+}
+
+/// A region's endpoints from an override, checked, with where they came from.
 pub(crate) fn overridden(env: &dyn Environment, region: &str) -> Result<Option<(Vec<String>, String)>, ConfigError> {
     let var = region_var(region);
     if let Some(v) = env.var(&var)? {
@@ -21,15 +29,12 @@ pub(crate) fn overridden(env: &dyn Environment, region: &str) -> Result<Option<(
         if list.is_empty() {
             return Err(ConfigError::new(format!("{var} holds no endpoint")));
         }
-        return Ok(Some((list, var)));
+        return Ok(Some((checked(list, &var)?, var)));
     }
     let (path, named) = crate::environment::file_path(env, REGIONS_FILE_VAR, "regions.yaml");
     let Some(path) = path else { return Ok(None) };
-    let text = match env.read_file(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
-        Err(e) => return Err(ConfigError::new(format!("cannot read the regions file {}: {e}", path.display()))),
-    };
+    let by = named.then_some(REGIONS_FILE_VAR);
+    let Some(text) = read_text(env, &path, "regions file", by)? else { return Ok(None) };
     let docs = YamlLoader::load_from_str(&text)
         .map_err(|e| ConfigError::new(format!("the regions file {} is not valid YAML: {e}", path.display())))?;
     let Some(entries) = docs.first().and_then(|d| d["WORKSPACE"].as_vec()) else { return Ok(None) };
@@ -50,7 +55,8 @@ pub(crate) fn overridden(env: &dyn Environment, region: &str) -> Result<Option<(
                 path.display()
             )));
         }
-        return Ok(Some((list, path.display().to_string())));
+        let origin = format!("the regions file {} (region {region})", path.display());
+        return Ok(Some((checked(list, &origin)?, path.display().to_string())));
     }
     Ok(None)
 }
@@ -86,6 +92,33 @@ mod tests {
         );
         assert_eq!(overridden(&env, "cn-south-1").unwrap(), None);
         let missing = MapEnvironment::new().var(REGIONS_FILE_VAR, "/nope.yaml");
-        assert!(overridden(&missing, "x").unwrap_err().to_string().contains("cannot read the regions file /nope.yaml"));
+        let err = overridden(&missing, "x").unwrap_err().to_string();
+        assert!(
+            err.contains("cannot read the regions file /nope.yaml (named by HUAWEICLOUD_SDK_REGIONS_FILE)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let yaml = "\u{feff}WORKSPACE:\n  - id: cn-north-4\n    endpoint: https://from-file.example.com\n";
+        let env = MapEnvironment::new().home("/h").file("/h/.huaweicloud/regions.yaml", yaml);
+        assert_eq!(overridden(&env, "cn-north-4").unwrap().unwrap().0, ["https://from-file.example.com"]);
+    }
+
+    #[test]
+    fn a_bad_endpoint_is_named_with_where_it_came_from() {
+        let yaml = "WORKSPACE:\n  - id: cn-north-4\n    endpoints: [https://ok.example.com, ftp://bad.example.com]\n";
+        let env = MapEnvironment::new().home("/h").file("/h/.huaweicloud/regions.yaml", yaml);
+        let err = overridden(&env, "cn-north-4").unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "the regions file /h/.huaweicloud/regions.yaml (region cn-north-4): endpoint \"ftp://bad.example.com\""
+            ),
+            "{err}"
+        );
+        let env = env.var("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", "https://ok.example.com,http://10.0.0.1");
+        let err = overridden(&env, "cn-north-4").unwrap_err().to_string();
+        assert!(err.contains("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4: endpoint \"http://10.0.0.1\""), "{err}");
     }
 }

@@ -67,7 +67,10 @@ fn the_file_can_be_named_and_basiccredentials_is_read() {
     assert_eq!((k.access_key_id().as_str(), k.security_token().is_some()), ("NAMEDAK", true));
     let missing = home().var("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/nope");
     let err = load(missing, b().region("cn-north-4")).unwrap_err().to_string();
-    assert!(err.contains("cannot read the credentials file /nope (HUAWEICLOUD_SDK_CREDENTIALS_FILE)"), "{err}");
+    assert!(
+        err.contains("cannot read the credentials file /nope (named by HUAWEICLOUD_SDK_CREDENTIALS_FILE)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -203,4 +206,154 @@ fn a_variable_that_is_not_utf8_is_invalid_not_missing() {
     // An empty value still counts as unset.
     let e = file_keys(home()).var_os("HUAWEICLOUD_SDK_AK", "").var_os("HUAWEICLOUD_SDK_SK", "");
     assert!(load(e, b().region("cn-north-4")).is_ok());
+}
+
+#[test]
+fn an_empty_half_is_called_empty_not_missing() {
+    let e = home().var("HUAWEICLOUD_SDK_AK", "ENVAK").var("HUAWEICLOUD_SDK_SK", "");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid configuration: HUAWEICLOUD_SDK_AK is set in the environment but HUAWEICLOUD_SDK_SK is empty"
+    );
+    let e = home().var("HUAWEICLOUD_SDK_AK", "").var("HUAWEICLOUD_SDK_SK", "env-secret");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.ends_with("HUAWEICLOUD_SDK_SK is set in the environment but HUAWEICLOUD_SDK_AK is empty"), "{err}");
+    let e = home().file(HOME_CREDS, "[basic]\nak = FILEAK\nsk =\n");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(
+        err.ends_with("ak is set in the credentials file /home/u/.huaweicloud/credentials [basic] but sk is empty")
+    );
+    // Nothing anywhere: the list says which variables are empty rather than unset.
+    let e = home().var("HUAWEICLOUD_SDK_SK", "").var("HUAWEICLOUD_SDK_AUTH_TOKEN", "");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("HUAWEICLOUD_SDK_AK unset, HUAWEICLOUD_SDK_SK empty"), "{err}");
+    assert!(err.contains("HUAWEICLOUD_SDK_AUTH_TOKEN (empty)"), "{err}");
+}
+
+#[test]
+fn a_file_without_the_section_read_says_so() {
+    let e = home().file(HOME_CREDS, "[default]\nak = A\nsk = s\n");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(
+        err.contains("the credentials file /home/u/.huaweicloud/credentials (no [basic] or [basiccredentials] section; it has [default])"),
+        "{err}"
+    );
+    assert!(!err.contains("not found"), "{err}");
+    let e = home().var("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/c").file("/c", "# nothing yet\n");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(
+        err.contains("/c (named by HUAWEICLOUD_SDK_CREDENTIALS_FILE) (no [basic] or [basiccredentials] section; it has no section)"),
+        "{err}"
+    );
+    let e = home().file(HOME_CREDS, "[basic]\nproject_id = p\n");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("/home/u/.huaweicloud/credentials [basic] (ak and sk unset)"), "{err}");
+}
+
+#[test]
+fn a_repeated_key_is_refused_before_any_value_is_used() {
+    let e = home().file(HOME_CREDS, "[basic]\nak = FILEAK\nsk = old-secret\nsk = new-secret\n");
+    let err = load(e, b().region("cn-north-4")).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    let err = err.to_string();
+    assert_eq!(
+        err,
+        "invalid configuration: the credentials file /home/u/.huaweicloud/credentials sets sk 2 times in [basic]; which one is meant is ambiguous, so keep only one"
+    );
+    // Even when the environment's keys would be used: the file is ambiguous all the same.
+    let e = env_keys(home()).file(HOME_CREDS, "[basic]\nsecurity_token = t1\nsecurity_token = t2\n");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("sets security_token 2 times in [basic]"), "{err}");
+}
+
+#[test]
+fn a_byte_order_mark_starts_a_file_harmlessly() {
+    let e = home().file(HOME_CREDS, "\u{feff}[basic]\nak = FILEAK\nsk = s\nproject_id = p\n").file(
+        "/home/u/.huaweicloud/regions.yaml",
+        "\u{feff}WORKSPACE:\n  - id: cn-north-4\n    endpoint: https://bom.example.com\n",
+    );
+    let c = core((e, b().region("cn-north-4")));
+    assert_eq!((ak(&c), c.options().endpoint().host_header()), ("FILEAK".to_owned(), "bom.example.com"));
+}
+
+#[test]
+fn a_file_larger_than_the_limit_is_refused_in_any_environment() {
+    let big = format!("[basic]\nak = A\nsk = s\n#{}\n", "x".repeat(workspace_config::MAX_FILE_BYTES as usize));
+    let err = load(home().file(HOME_CREDS, &big), b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(
+        err.contains("cannot read the credentials file /home/u/.huaweicloud/credentials: it is larger than 1024 KiB"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_credentials_file_open_to_others_gives_a_warning() {
+    for (mode, warned) in [(0o600, false), (0o400, false), (0o644, true), (0o640, true), (0o602, true)] {
+        let loaded = load(file_keys(home()).mode(HOME_CREDS, mode), b().region("cn-north-4")).unwrap();
+        assert_eq!(loaded.warnings().len(), usize::from(warned), "{mode:o}: {:?}", loaded.warnings());
+        if warned {
+            let expected = format!(
+                "the credentials file /home/u/.huaweicloud/credentials can be accessed by its group or others (mode {mode:04o}); restrict it to its owner with chmod 600"
+            );
+            assert_eq!(loaded.warnings(), [expected]);
+        }
+    }
+    // No file, no warning; and a warning never holds a secret.
+    assert!(load(env_keys(home()), b().region("cn-north-4")).unwrap().warnings().is_empty());
+    let loaded = load(file_keys(home()).mode(HOME_CREDS, 0o666), b().region("cn-north-4")).unwrap();
+    assert!(!format!("{loaded:?}").contains("file-secret"));
+}
+
+#[test]
+fn a_bad_value_is_named_with_where_it_came_from() {
+    let bad_project = |e: MapEnvironment, explicit: ClientOptionsBuilder| {
+        let err = load(e, explicit.region("cn-north-4")).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        err.to_string()
+    };
+    let err = bad_project(env_keys(home()).var("HUAWEICLOUD_SDK_PROJECT_ID", "a/b"), b());
+    assert!(err.starts_with("invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID: invalid project_id \"a/b\""), "{err}");
+    let err = bad_project(home().file(HOME_CREDS, "[basic]\nak = A\nsk = s\nproject_id = ../x\n"), b());
+    assert!(
+        err.contains("the credentials file /home/u/.huaweicloud/credentials [basic]: invalid project_id \"../x\""),
+        "{err}"
+    );
+    let err = bad_project(env_keys(home()), b().project_id("a b"));
+    assert!(err.contains("the explicit project_id: invalid project_id \"a b\""), "{err}");
+    let loader = ConfigLoader::with_environment(env_keys(home())).explicit_name("project_id", "--project-id");
+    let err = loader.load(b().project_id("a b").region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("--project-id: invalid project_id \"a b\""), "{err}");
+    let loader = ConfigLoader::with_environment(env_keys(home())).explicit_name("region", "--region");
+    let err = loader.load(b().project_id("p").region("moon-1")).unwrap_err().to_string();
+    assert!(err.contains("--region: unknown region \"moon-1\""), "{err}");
+
+    // Credentials: the variable or the key, never the secret.
+    let e = home().var("HUAWEICLOUD_SDK_AK", "ENVAK").var("HUAWEICLOUD_SDK_SK", "bad secret");
+    let err = load(e, b().project_id("p").region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("HUAWEICLOUD_SDK_SK: sk must be printable ASCII"), "{err}");
+    assert!(!err.contains("bad secret"), "{err}");
+    let e = home().file(HOME_CREDS, "[basic]\nak = A\nsk = s\nsecurity_token = bad token\n");
+    let err = load(e, b().project_id("p").region("cn-north-4")).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "the credentials file /home/u/.huaweicloud/credentials [basic], key security_token: security_token must be"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("bad token"), "{err}");
+    let e = home().var("HUAWEICLOUD_SDK_AUTH_TOKEN", "bad token");
+    let err = load(e, b().project_id("p").region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("HUAWEICLOUD_SDK_AUTH_TOKEN: auth_token must be"), "{err}");
+
+    // Endpoints.
+    let e = env_keys(home()).var("HUAWEICLOUD_SDK_IAM_ENDPOINT", "iam.example.com");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("HUAWEICLOUD_SDK_IAM_ENDPOINT: endpoint \"iam.example.com\""), "{err}");
+    let e = home().file(HOME_CREDS, "[basic]\nak = A\nsk = s\niam_endpoint = http://iam.example.com\n");
+    let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
+    assert!(err.contains("credentials [basic]: endpoint \"http://iam.example.com\" uses http"), "{err}");
+    let loader = ConfigLoader::with_environment(env_keys(home())).explicit_name("endpoint", "--endpoint");
+    let err = loader.load(b().project_id("p").endpoint("https://127.0.0.1:0")).unwrap_err().to_string();
+    assert!(err.contains("--endpoint: endpoint \"https://127.0.0.1:0\""), "{err}");
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
 use workspace_types::ListDesktopsConnectStatusRequest;
 
 use crate::client::ClientCore;
@@ -12,7 +12,10 @@ use crate::iam::{parse_projects, projects_request};
 use crate::options::ProjectSource;
 use crate::request::build_list_request;
 use crate::response::{Page, parse_response};
-use crate::retry::{CLOCK_SKEW_EVIDENCE, Jitter, RetryBudget, RetryClass, RetryPolicy, classify, retry_after};
+use crate::retry::{
+    CLOCK_SKEW_EVIDENCE, Jitter, MAX_CLOCK_SKEW, RetryBudget, RetryClass, RetryPolicy, classify, offset_between,
+    retry_after, shift,
+};
 use crate::time::{parse_http_date, parse_sdk_date};
 
 /// The most time one attempt may take: the smaller of the options' attempt timeout and what is
@@ -85,6 +88,9 @@ pub struct Call {
     retries: u32,
     started: Option<SystemTime>,
     skew_corrected: bool,
+    /// The clock offset this call signs with after a clock-skew rejection, kept for the client
+    /// only when a request signed with it succeeds.
+    skew_candidate: Option<i64>,
     retry_cost: Option<u32>,
     last_timeout_kind: bool,
     phase: Phase,
@@ -117,6 +123,7 @@ impl Call {
             retries: 0,
             started: None,
             skew_corrected: false,
+            skew_candidate: None,
             retry_cost: None,
             last_timeout_kind: false,
             phase: Phase::List,
@@ -165,7 +172,10 @@ impl Call {
     fn send(&mut self, started: SystemTime, now: SystemTime) -> Action {
         self.attempts += 1;
         self.sent_at = Some(now);
-        let signed_at = self.core.skew().adjust(now);
+        let signed_at = match self.skew_candidate {
+            Some(ms) => shift(now, ms),
+            None => self.core.skew().adjust(now),
+        };
         self.signed_at = Some(signed_at);
         let options = self.core.options();
         let built = match (self.core.project_id(), options.project()) {
@@ -210,6 +220,8 @@ impl Call {
             };
             match outcome.and_then(|r| parse_projects(r.status(), r.headers(), r.body(), region)) {
                 Ok(project) => {
+                    // IAM accepted the signature: the credentials and the clock are good.
+                    self.accepted(now);
                     self.core.set_project_id(project);
                     // The operation itself starts afresh, with the whole retry policy.
                     self.attempts = 0;
@@ -223,6 +235,7 @@ impl Call {
         let result = outcome.and_then(|r| parse_response(r.status(), r.headers(), r.body()));
         self.state = match result {
             Ok(page) => {
+                self.accepted(now);
                 if let Some(budget) = self.core.budget() {
                     budget.refund(self.retry_cost.take().unwrap_or(RetryBudget::SUCCESS_REFUND));
                 }
@@ -231,6 +244,16 @@ impl Call {
             }
             Err(e) => self.decide(e, now),
         };
+    }
+
+    /// A request signed with these credentials and this clock was accepted: the client may send
+    /// concurrently from now on, and the clock offset it was signed with is kept and vouched for.
+    fn accepted(&mut self, now: SystemTime) {
+        self.core.profile().accept_credentials();
+        if let Some(ms) = self.skew_candidate.take() {
+            self.core.skew().keep(ms);
+        }
+        self.core.skew().vouch(now);
     }
 
     #[cfg(feature = "tracing")]
@@ -267,15 +290,20 @@ impl Call {
         };
         if class == RetryClass::ClockSkew {
             let signed_at = self.signed_at.unwrap_or(now);
+            // Evidence of a clock problem: the gateway's time is far from the signing time, but
+            // not implausibly far, and no request signed with this client's clock succeeded
+            // lately (a success contradicts it).
             let skewed = server_time(&error).filter(|server| {
                 let off = server.duration_since(signed_at).unwrap_or_else(|e| e.duration());
-                off > CLOCK_SKEW_EVIDENCE
+                off > CLOCK_SKEW_EVIDENCE && off <= MAX_CLOCK_SKEW
             });
-            return match (self.skew_corrected, skewed) {
-                (false, Some(server)) => {
-                    // The gateway's clock is far from ours: sign again with its time.
+            let contradicted = self.core.skew().vouched_within(now, CLOCK_SKEW_EVIDENCE);
+            return match (self.skew_corrected, skewed, contradicted) {
+                (false, Some(server), false) => {
+                    // The gateway's clock is far from ours: sign again with its time, once. The
+                    // offset is kept for the client only if that request succeeds.
                     self.skew_corrected = true;
-                    self.core.skew().learn(server, now);
+                    self.skew_candidate = Some(offset_between(server, now));
                     State::Ready
                 }
                 _ => self.finish(error, GiveUpReason::NotRetryable),
@@ -293,7 +321,9 @@ impl Call {
             Some(d) if d > self.policy.max_retry_after() => {
                 return self.finish(error, GiveUpReason::RetryAfterTooLong(d));
             }
-            Some(d) => d,
+            // `Retry-After` may lengthen the wait, never shorten it below the policy's floor: `0`
+            // or a past date would otherwise retry at once.
+            Some(d) => d.max(self.policy.floor(class, self.retries + 1)),
             None => self.policy.backoff(class, self.retries + 1, self.jitter.unit()),
         };
         if let (Some(deadline), Some(started)) = (self.policy.deadline(), self.started) {
@@ -318,6 +348,10 @@ impl Call {
     }
 
     fn finish(&mut self, error: Error, reason: GiveUpReason) -> State {
+        if error.status() == Some(StatusCode::UNAUTHORIZED) {
+            // Refused: until a request is accepted again, the client sends one at a time.
+            self.core.profile().refuse_credentials();
+        }
         #[cfg(feature = "tracing")]
         tracing::info!(parent: &self.span, attempts = self.attempts, status = error.status().map(|s| s.as_u16()), code = error.as_service_error().map(|e| e.code()), reason = ?reason, "giving up");
         State::Finished(Some(Err(self.give_up(error, reason))))
@@ -364,6 +398,84 @@ mod tests {
             r.headers_mut().insert(*k, v.parse().unwrap());
         }
         Ok(r)
+    }
+
+    /// A 401 clock-skew rejection whose `Date` is `offset` from `t`.
+    fn skewed(t: SystemTime, offset: i64) -> Result<Response<Vec<u8>>, TransportError> {
+        let date = httpdate::fmt_http_date(crate::retry::shift(t, offset * 1000));
+        response(401, &[("date", &date)], r#"{"error_code":"APIGW.0303","error_msg":"expired"}"#)
+    }
+
+    const PAGE: &str = r#"{"desktops":[],"total_count":0}"#;
+
+    #[test]
+    fn an_implausible_clock_offset_is_not_believed() {
+        let core = core();
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
+        let mut call = core.call(Default::default(), 1);
+        assert!(matches!(call.poll(t0), Action::Send(_)));
+        // A gateway 26 years ahead: a broken Date, not a clock to sign with.
+        call.handle(skewed(t0, 26 * 365 * 86_400), t0);
+        assert!(matches!(call.poll(t0), Action::Done(Err(e)) if e.status() == Some(StatusCode::UNAUTHORIZED)));
+        assert_eq!((call.attempts(), core.skew().offset_ms()), (1, 0), "nothing signed again, nothing kept");
+        assert!(!core.profile().credentials_accepted());
+    }
+
+    #[test]
+    fn a_clock_offset_is_kept_only_when_a_request_signed_with_it_succeeds() {
+        let core = core();
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
+        let mut call = core.call(Default::default(), 1);
+        assert!(matches!(call.poll(t0), Action::Send(_)));
+        call.handle(skewed(t0, 3600), t0);
+        assert!(matches!(call.poll(t0), Action::Send(_)), "signed again with the gateway's time");
+        assert_eq!(core.skew().offset_ms(), 0, "not kept yet");
+        call.handle(skewed(t0, 7200), t0);
+        assert!(matches!(call.poll(t0), Action::Done(Err(_))));
+        assert_eq!(core.skew().offset_ms(), 0, "the request signed with it failed: not kept");
+        let mut call = core.call(Default::default(), 2);
+        assert!(matches!(call.poll(t0), Action::Send(_)));
+        call.handle(skewed(t0, 3600), t0);
+        assert!(matches!(call.poll(t0), Action::Send(_)));
+        call.handle(response(200, &[], PAGE), t0);
+        assert!(matches!(call.poll(t0), Action::Done(Ok(_))));
+        assert_eq!(core.skew().offset_ms(), 3_600_000, "kept: a request signed with it succeeded");
+    }
+
+    #[test]
+    fn a_clock_skew_rejection_soon_after_a_success_is_not_believed() {
+        let core = core();
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
+        let mut ok = core.call(Default::default(), 1);
+        assert!(matches!(ok.poll(t0), Action::Send(_)));
+        ok.handle(response(200, &[], PAGE), t0);
+        assert!(matches!(ok.poll(t0), Action::Done(Ok(_))));
+        assert!(core.profile().credentials_accepted());
+        // In the same poll, another request is refused with a Date an hour off: the local clock
+        // was just proven good, so this is not a clock problem and nothing is signed again.
+        let t1 = t0 + Duration::from_secs(2);
+        let mut call = core.call(Default::default(), 2);
+        assert!(matches!(call.poll(t1), Action::Send(_)));
+        call.handle(skewed(t1, 3600), t1);
+        assert!(matches!(call.poll(t1), Action::Done(Err(_))));
+        assert_eq!((call.attempts(), core.skew().offset_ms()), (1, 0));
+        assert!(!core.profile().credentials_accepted(), "a 401 makes the client send one at a time again");
+    }
+
+    #[test]
+    fn retry_after_never_shortens_the_wait_below_the_floor() {
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
+        let throttled = r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#;
+        for value in ["0", "Thu, 01 Jan 1970 00:00:00 GMT"] {
+            let mut call = core().call(Default::default(), 1);
+            assert!(matches!(call.poll(t0), Action::Send(_)));
+            call.handle(response(429, &[("retry-after", value)], throttled), t0);
+            // The standard throttling base is 1 s: at least half of it.
+            assert!(
+                matches!(call.poll(t0), Action::Sleep(d) if d >= Duration::from_millis(500)),
+                "Retry-After: {value}"
+            );
+        }
     }
 
     #[test]

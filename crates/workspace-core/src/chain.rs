@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use workspace_types::ConnectDesktopsInfo;
-use workspace_types::limits::MAX_OFFSET;
+use workspace_types::limits::{MAX_LIMIT, MAX_OFFSET};
 
 use crate::response::Page;
 
@@ -117,6 +117,8 @@ pub(crate) struct Link {
     pub(crate) shift: u64,
     /// Pages in a row that repeated the page before, this one included.
     pub(crate) repeats: u8,
+    /// Whether a shared desktop proves it (else only equal totals vouch for it).
+    pub(crate) proven: bool,
 }
 
 /// What the chain tells its read after settling.
@@ -159,6 +161,8 @@ pub(crate) struct Ctx {
     pub(crate) overlap: u32,
     /// Whether the query's `total_count` is its number of matches.
     pub(crate) trusted: bool,
+    /// The largest page the service was seen to serve.
+    pub(crate) largest_page: u32,
 }
 
 impl Ctx {
@@ -177,12 +181,25 @@ pub(crate) struct Chain {
     total: Option<u64>,
     /// The smallest and largest `total_count` answered.
     totals: Option<(u64, u64)>,
+    /// Whether the pages showed movement: desktops gone from or new in an overlap, an anchor
+    /// that shifted, or pages read again.
+    moved: bool,
+    /// Whether a page held entries without an id (`null` entries, or desktops without one).
+    id_less: bool,
 }
 
 impl Chain {
     /// A chain whose first page starts at `offset` and asks for `limit` entries.
     pub(crate) fn new(offset: u32, limit: u32) -> Self {
-        let mut chain = Self { slots: Vec::new(), next_id: 0, ended: false, total: None, totals: None };
+        let mut chain = Self {
+            slots: Vec::new(),
+            next_id: 0,
+            ended: false,
+            total: None,
+            totals: None,
+            moved: false,
+            id_less: false,
+        };
         chain.insert(0, offset, limit, Kind::Forward, 0);
         chain.slots[0].linked = true;
         chain
@@ -252,6 +269,18 @@ impl Chain {
         self.totals.map_or(0, |(lo, hi)| hi - lo)
     }
 
+    /// The latest `total_count` answered.
+    pub(crate) fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// Whether every position it covered can be told by a distinct id: the pages showed no
+    /// movement and held no entry without an id. Then the distinct ids read must number the
+    /// positions covered.
+    pub(crate) fn still_and_identified(&self) -> bool {
+        !self.moved && !self.id_less && self.drift() == 0
+    }
+
     /// Whether the end of the data was found.
     pub(crate) fn ended(&self) -> bool {
         self.ended
@@ -285,6 +314,7 @@ impl Chain {
                 return Err(Stop::Contract { reason, request_id });
             }
         }
+        self.id_less |= entries != ids.len() as u64 || ids.iter().any(Option::is_none);
         if let Some(t) = total {
             self.total = Some(t);
             self.totals = Some(self.totals.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
@@ -302,15 +332,20 @@ impl Chain {
             let Some(a) = self.slots[j].arrived() else { break };
             let (entries, short) = (a.entries, a.entries < u64::from(self.slots[j].limit));
             if !self.slots[j].linked {
-                match self.link(j - 1, j) {
+                match self.link(j - 1, j, ctx) {
                     Some(Ok((anchor, mut link))) => {
+                        // An unproven link may hide movement: the checks of a still part are off.
+                        self.moved |= !link.proven || link.shift > 0 || !link.moved.is_empty();
                         out.largest_shift = out.largest_shift.max(link.shift);
                         out.moved.extend(std::mem::take(&mut link.moved));
                         let prev = &self.slots[j - 1];
                         let new_after = anchor.map_or(entries, |m| entries.saturating_sub(m as u64 + 1));
-                        if prev.arrived().is_some_and(|p| p.entries < u64::from(prev.limit)) && new_after > 0 {
-                            // A short page followed by more: the service caps its pages.
-                            out.learn_cap(prev.end() - u64::from(prev.offset));
+                        let prev_entries = prev.end() - u64::from(prev.offset);
+                        if prev_entries < u64::from(prev.limit) && short && entries == prev_entries && new_after > 0 {
+                            // Two pages in a row shorter than asked by the same size, the second
+                            // with more: the service caps its pages (a fleet that grew between
+                            // two short pages would hardly match them to the entry).
+                            out.learn_cap(prev_entries);
                         }
                         self.slots[j].linked = true;
                         self.slots[j].anchor = anchor;
@@ -318,6 +353,7 @@ impl Chain {
                     }
                     Some(Err(stop)) => return Err(stop),
                     None => {
+                        self.moved = true;
                         self.bridge(j, ctx.step)?;
                         out.bridges += 1;
                         continue;
@@ -413,41 +449,49 @@ impl Chain {
             }
             return Ok(true);
         }
-        if a.total.is_some_and(|t| end >= t) {
+        // A total is an upper bound of the matches, but offsets are the service's word: a page
+        // that reaches its total by offset ends the data when it also came back short, or when
+        // it ends exactly there, the total is trusted and the pages showed no movement (a
+        // service whose offsets do not count entries shows as movement).
+        let short = a.entries < u64::from(s.limit);
+        let reached = a.total.is_some_and(|t| end >= t);
+        let exactly = ctx.trusted && !self.moved && a.total == Some(end);
+        if reached && (short || exactly) {
             return Ok(true);
         }
-        let short = a.entries < u64::from(s.limit);
         Ok(short && !ctx.trusted && a.ends_data)
     }
 
     /// Links slot `b` to slot `a` before it: `None` when they share no desktop in the same order
     /// (the list moved between them, or a page shorter than planned left a hole).
     #[allow(clippy::type_complexity)]
-    fn link(&self, a: usize, b: usize) -> Option<Result<(Option<usize>, Link), Stop>> {
+    fn link(&self, a: usize, b: usize, ctx: Ctx) -> Option<Result<(Option<usize>, Link), Stop>> {
         let (sa, sb) = (&self.slots[a], &self.slots[b]);
         let (pa, pb) = (sa.arrived()?, sb.arrived()?);
-        // Pages of one entry cannot overlap, and `null` entries (which have no id) may fill an
-        // overlap: then only equal totals vouch for the two pages.
-        let totals_agree = pa.total.is_some() && pa.total == pb.total;
-        let nulls = pa.entries > pa.ids.len() as u64 || pb.entries > pb.ids.len() as u64;
-        if u64::from(sb.offset) == sa.end() && pa.entries <= 1 {
-            return totals_agree.then(|| Ok((None, Link::default())));
-        }
+        // Pages of one entry cannot overlap: a service known to cap pages at one (or that never
+        // served more, though asked) leaves only equal totals to vouch for them.
+        let one_a_page = sb.limit == 1 || (ctx.largest_page <= 1 && pb.entries == 1 && sa.limit > 1);
         let index: HashMap<&str, usize> =
             pb.ids.iter().enumerate().filter_map(|(i, id)| id.as_deref().map(|id| (id, i))).collect();
-        let mut last: Option<(usize, usize)> = None;
-        for (i, id) in pa.ids.iter().enumerate() {
-            if let Some(&m) = id.as_deref().and_then(|id| index.get(id)) {
-                if last.is_some_and(|(_, lm)| m <= lm) {
-                    // The two pages list their shared desktops in different orders.
+        let find = |id: &Option<String>| id.as_deref().and_then(|id| index.get(id)).copied();
+        // The anchor: the last desktop of the earlier page that the later one lists.
+        let anchor = pa.ids.iter().enumerate().rev().find_map(|(i, id)| find(id).map(|m| (i, m)));
+        let Some((i, m)) = anchor else {
+            let unprovable = u64::from(sb.offset) == sa.end() && pa.entries == 1 && one_a_page;
+            let totals_agree = pa.total.is_some() && pa.total == pb.total;
+            return (unprovable && totals_agree).then(|| Ok((None, Link { proven: false, ..Link::default() })));
+        };
+        // Before the anchor, as far back as the later page reaches, the desktops both list come
+        // in the same order; else the pages do not show one list (it was reordered).
+        let mut after = m;
+        for id in pa.ids[..i].iter().rev().take(m) {
+            if let Some(earlier) = find(id) {
+                if earlier >= after {
                     return None;
                 }
-                last = Some((i, m));
+                after = earlier;
             }
         }
-        let Some((i, m)) = last else {
-            return (nulls && totals_agree && sb.kind == Kind::Forward).then(|| Ok((None, Link::default())));
-        };
         // The same desktops again further on: the service ignored the offset. Movement can
         // repeat a page only when as many desktops arrive before it as the offset moved on: a
         // few can, once or twice; sixteen exactly, or three times in a row, hardly.
@@ -470,7 +514,7 @@ impl Chain {
         // Positions are counted without `null` entries here; the shift only sizes the overlap.
         let at_a = u64::from(sa.offset) + i as u64;
         let at_b = u64::from(sb.offset) + m as u64;
-        Some(Ok((Some(m), Link { moved, shift: at_a.abs_diff(at_b), repeats })))
+        Some(Ok((Some(m), Link { moved, shift: at_a.abs_diff(at_b), repeats, proven: true })))
     }
 
     /// Puts a bridge before slot `b`, which shares nothing with the slot before it: the window
@@ -486,7 +530,9 @@ impl Chain {
         let (first, other) = if seq(sa) <= seq(sb) { (sa.offset, sb.offset) } else { (sb.offset, sa.offset) };
         let again = [sa, sb].iter().any(|s| s.kind == Kind::Bridge && s.offset == first);
         let offset = if again { other } else { first };
-        self.insert(b, offset, step, Kind::Bridge, depth);
+        // Twice the page, so that it overlaps both sides even where `null` entries (which have
+        // no id) fill an overlap.
+        self.insert(b, offset, step.saturating_mul(2).min(MAX_LIMIT), Kind::Bridge, depth);
         Ok(())
     }
 

@@ -7,6 +7,10 @@ use crate::error::{Error, InvalidResponse};
 use crate::profile::{ServiceProfile, TotalsMeaning};
 use crate::response::Page;
 
+/// The largest `total_count` taken for a number of desktops: far above any fleet. A larger total
+/// (such as 2^64 - 1) is only an upper bound for paging, and counts come from reading instead.
+pub const MAX_PLAUSIBLE_TOTAL: u64 = 10_000_000;
+
 /// How many desktops match, in all and per documented status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -64,6 +68,10 @@ impl StatusCounts {
             let why = format!("expected 5 counts, got {}", totals.len());
             return Err(InvalidResponse::contract(StatusCode::OK, why, None).into());
         };
+        if totals.iter().any(|t| *t > MAX_PLAUSIBLE_TOTAL) {
+            // No fleet is that large: the totals count nothing that can be trusted.
+            return Ok(None);
+        }
         let meaning = TotalsMeaning::from_split(total, &totals[1..]);
         profile.learn_totals(meaning);
         // An empty fleet has no desktop of any status, whatever the totals count.
@@ -100,7 +108,8 @@ impl StatusCounts {
 
     /// Desktops with a status outside the documented four (or none).
     pub fn other(&self) -> u64 {
-        self.total.saturating_sub(self.unregister + self.registered + self.connected + self.disconnected)
+        let known = [self.unregister, self.registered, self.connected, self.disconnected];
+        self.total.saturating_sub(known.iter().fold(0u64, |a, n| a.saturating_add(*n)))
     }
 }
 

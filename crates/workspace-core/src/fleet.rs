@@ -26,6 +26,12 @@ const MAX_ENTRIES_WAITING: u64 = 32_000;
 /// However the fleet moves, a read asks at most this many pages again.
 const MAX_REREADS: u64 = 256;
 
+/// Whether a `total_count` can be a number of desktops: a total above
+/// [`MAX_PLAUSIBLE_TOTAL`](crate::MAX_PLAUSIBLE_TOTAL) is taken only as an upper bound.
+pub(crate) fn plausible(total: Option<u64>) -> bool {
+    total.is_some_and(|t| t <= crate::counts::MAX_PLAUSIBLE_TOTAL)
+}
+
 /// Identifies a request handed out by [`FleetRead::next_request`]; give it back with the result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ticket(u64);
@@ -83,6 +89,8 @@ struct Part {
     /// that what comes out never depends on how far it got before it had to be split.
     committed: bool,
     unknown_statuses: BTreeSet<ConnectStatus>,
+    /// The distinct ids its pages released: on a still part, one per position covered.
+    distinct: HashSet<String>,
 }
 
 impl Part {
@@ -98,6 +106,7 @@ impl Part {
             trusted: false,
             committed: false,
             unknown_statuses: BTreeSet::new(),
+            distinct: HashSet::new(),
         }
     }
 
@@ -159,7 +168,8 @@ struct NamesSplit {
 ///   status show which).
 /// - Pages of a part whose extent is known are planned ahead: [`next_request`](Self::next_request)
 ///   hands them out (and the first pages of later parts) one after the other, so a driver may
-///   fetch several at once; at most 16 pages are out or waiting at a time.
+///   fetch several at once; at most 16 pages are out or waiting at a time, and only one until a
+///   request with the client's credentials was accepted ([`ServiceProfile::credentials_accepted`]).
 /// - Items come out of [`next_item`](Self::next_item) in query and offset order, which does not
 ///   depend on timing, and each `desktop_id` only once, whatever status it was seen in (the ids
 ///   seen are kept: about 50 bytes per desktop, much less than the desktops themselves).
@@ -294,7 +304,13 @@ impl FleetRead {
 
     fn ctx(&self, i: usize) -> Ctx {
         let step = self.step();
-        Ctx { step, last: MAX_LIMIT, overlap: self.overlap.min(step / 2).max(1), trusted: self.parts[i].trusted }
+        Ctx {
+            step,
+            last: MAX_LIMIT,
+            overlap: self.overlap.min(step / 2).max(1),
+            trusted: self.parts[i].trusted,
+            largest_page: self.profile.largest_page(),
+        }
     }
 
     /// How many matches one query reaches: offset 2000, plus the last page (which asks for
@@ -306,6 +322,11 @@ impl FleetRead {
     /// The next request to send, or `None` when the read must wait for answers (or is over).
     pub fn next_request(&mut self) -> Option<(Ticket, ListDesktopsConnectStatusRequest)> {
         if self.is_ended() {
+            return None;
+        }
+        if !self.profile.credentials_accepted() && !self.tickets.is_empty() {
+            // Until a request is accepted, one at a time: a wrong key costs one failure, not
+            // one per request in flight.
             return None;
         }
         let front = self.order.front().copied();
@@ -344,6 +365,8 @@ impl FleetRead {
             Ok(page) => page,
             Err(e) => return self.fail(e),
         };
+        // An answer proves the credentials: more requests may go out together.
+        self.profile.accept_credentials();
         let entries = page.entries();
         let ends_data = self.profile.ends_data(asked, entries);
         self.profile.served(entries);
@@ -413,7 +436,8 @@ impl FleetRead {
             self.groups[g].waiting -= 1;
             return if self.groups[g].waiting == 0 { self.resolve_group(g) } else { Ok(()) };
         }
-        part.trusted = self.profile.trusts_total_of(&part.request) && part.chain.first().is_some_and(|f| f.1.is_some());
+        part.trusted =
+            self.profile.trusts_total_of(&part.request) && part.chain.first().is_some_and(|f| plausible(f.1));
         self.judge_probe(i)
     }
 
@@ -560,14 +584,14 @@ impl FleetRead {
         let filtered = self.profile.totals() == TotalsMeaning::Filtered;
         if let (true, true, Some(parent), Some(totals)) = (filtered, group.parent_trusted, group.parent_total, &totals)
         {
-            let found: u64 = totals.iter().sum();
+            let found = totals.iter().fold(0u64, |a, t| a.saturating_add(*t));
             self.groups[g].deficit = parent.saturating_sub(found);
         }
         for m in self.groups[g].members.clone() {
             if self.parts[m].replaced {
                 continue;
             }
-            self.parts[m].trusted = filtered && self.parts[m].chain.first().is_some_and(|f| f.1.is_some());
+            self.parts[m].trusted = filtered && self.parts[m].chain.first().is_some_and(|f| plausible(f.1));
             self.judge_probe(m)?;
         }
         Ok(())
@@ -588,11 +612,32 @@ impl FleetRead {
             let items = part.chain.release();
             let finished = part.chain.finished();
             let (group, names) = (part.group, part.names);
+            part.distinct.extend(items.iter().filter_map(|d| d.desktop_id.clone()));
             for d in items {
                 self.deliver(d, names);
             }
             if !finished {
                 return;
+            }
+            let part = &mut self.parts[i];
+            let (covered, distinct) = (part.chain.reached(), part.distinct.len() as u64);
+            part.distinct = HashSet::new();
+            if part.chain.still_and_identified() && distinct < covered {
+                let why = format!(
+                    "{} lists {covered} desktops but only {distinct} distinct desktop ids: ids are not unique",
+                    part.describe()
+                );
+                return self.fail(InvalidResponse::contract(StatusCode::OK, why, None).into());
+            }
+            // On a part that did not move, fewer distinct desktops than a trusted total counts is
+            // never a short answer.
+            let total = part.chain.total().filter(|_| part.trusted && part.chain.still_and_identified());
+            if let Some(total) = total.filter(|t| distinct < *t) {
+                let why = format!(
+                    "the service counts {total} desktops for {}, but its pages held only {distinct} distinct ones",
+                    part.describe()
+                );
+                return self.fail(InvalidResponse::contract(StatusCode::OK, why, None).into());
             }
             self.order.pop_front();
             if let Some(s) = names {
@@ -662,8 +707,8 @@ impl FleetRead {
         let group = &self.groups[g];
         // Totals taken at different moments disagree by what moved between them: allow for the
         // desktops seen to change and for how far each status's totals drifted during the read.
-        let drift: u64 = group.members.iter().map(|&m| self.parts[m].chain.drift()).sum();
-        let changed = self.changed.len() as u64 + drift;
+        let drift = group.members.iter().fold(0u64, |a, &m| a.saturating_add(self.parts[m].chain.drift()));
+        let changed = (self.changed.len() as u64).saturating_add(drift);
         let parent = group.parent_total.filter(|_| group.parent_trusted);
         let untrusted: Vec<usize> = group
             .members
@@ -676,11 +721,10 @@ impl FleetRead {
                 .members
                 .iter()
                 .filter(|&&m| !self.parts[m].replaced)
-                .map(|&m| self.parts[m].chain.reached())
-                .sum();
+                .fold(0u64, |a, &m| a.saturating_add(self.parts[m].chain.reached()));
             let total = parent.saturating_sub(others);
             let found: u64 = untrusted.iter().map(|&s| self.splits[s].found.len() as u64).sum();
-            if found + changed < total {
+            if found.saturating_add(changed) < total {
                 let part = self.splits[untrusted[0]].part.clone();
                 return self.fail(PagingError::NamesIncomplete { part, total, found }.into());
             }
@@ -700,7 +744,7 @@ impl FleetRead {
             return;
         };
         let found = split.found.len() as u64;
-        if found + (self.changed.len() as u64) < total {
+        if found.saturating_add(self.changed.len() as u64) < total {
             let err = PagingError::NamesIncomplete { part: split.part.clone(), total, found };
             self.fail(err.into());
         }
@@ -841,6 +885,17 @@ mod tests {
                 "totals ignoring filters: {unfiltered}: {err:?}"
             );
         }
+    }
+
+    #[test]
+    fn ids_shared_by_desktops_on_different_pages_break_the_contract() {
+        let mut service = Service::fleet(300, |_| ConnectStatus::Connected);
+        service.set_id(150, "d00005");
+        let (ids, err) = run(FleetRead::new(all(), 100, ServiceProfile::default()), &service, 2);
+        let err = err.unwrap();
+        assert!(matches!(err, Error::InvalidResponse(_)), "{err}");
+        assert!(err.to_string().contains("lists 300 desktops but only 299 distinct desktop ids"), "{err}");
+        assert_eq!(ids.len(), 299, "each id once, then the error");
     }
 
     #[test]

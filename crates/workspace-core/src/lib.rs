@@ -56,7 +56,7 @@ mod watch;
 
 pub use call::{Action, AttemptTimeout, Call};
 pub use client::ClientCore;
-pub use counts::StatusCounts;
+pub use counts::{MAX_PLAUSIBLE_TOTAL, StatusCounts};
 pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};
 pub use endpoint::{Endpoint, REGIONS};
 pub use error::{
@@ -73,7 +73,7 @@ pub use profile::{ServiceProfile, TotalsMeaning};
 pub use query::Query;
 pub use request::build_request;
 pub use response::{Page, parse_response};
-pub use retry::{CLOCK_SKEW_EVIDENCE, RetryPolicy};
+pub use retry::{CLOCK_SKEW_EVIDENCE, MAX_CLOCK_SKEW, RetryPolicy};
 pub use time::{format_sdk_date, parse_sdk_date};
 pub use watch::{Change, Transition, Watch, WatchLoop, WatchStep};
 pub use workspace_types as types;

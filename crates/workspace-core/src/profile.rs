@@ -24,7 +24,7 @@ impl TotalsMeaning {
     /// each equal the whole ignore them. Anything else (the fleet changed between the requests,
     /// or the whole is empty) proves nothing.
     pub fn from_split(whole: u64, parts: &[u64]) -> Self {
-        let sum: u64 = parts.iter().sum();
+        let sum = parts.iter().fold(0u64, |a, p| a.saturating_add(*p));
         if whole == 0 || parts.is_empty() {
             TotalsMeaning::Unknown
         } else if sum <= whole {
@@ -44,6 +44,7 @@ impl TotalsMeaning {
 /// - The largest page served: a page shorter than that (and than what was asked) is the end of
 ///   the data, as a service that caps pages still fills them up to its cap.
 /// - What `total_count` counts ([`TotalsMeaning`]), from the totals of a split by status.
+/// - Whether the credentials were accepted ([`credentials_accepted`](Self::credentials_accepted)).
 #[derive(Clone, Debug, Default)]
 pub struct ServiceProfile {
     inner: Arc<Mutex<Learned>>,
@@ -54,6 +55,7 @@ struct Learned {
     page_cap: Option<u32>,
     largest_page: u32,
     totals: TotalsMeaning,
+    credentials_accepted: bool,
 }
 
 impl ServiceProfile {
@@ -70,6 +72,21 @@ impl ServiceProfile {
     /// What `total_count` was found to count.
     pub fn totals(&self) -> TotalsMeaning {
         self.get().totals
+    }
+
+    /// Whether a request signed with the client's credentials was accepted, and none refused
+    /// since. Until then the client's machines send one request at a time: five failed AK/SK
+    /// signatures in a row lock the key for every program that uses it.
+    pub fn credentials_accepted(&self) -> bool {
+        self.get().credentials_accepted
+    }
+
+    pub(crate) fn accept_credentials(&self) {
+        self.lock().credentials_accepted = true;
+    }
+
+    pub(crate) fn refuse_credentials(&self) {
+        self.lock().credentials_accepted = false;
     }
 
     /// Whether the `total_count` of `request` is its number of matches: always for a query

@@ -1,5 +1,7 @@
 //! Turns any response, whatever its bytes, into a typed page or a precise error.
 
+use std::borrow::Cow;
+
 use http::{HeaderMap, StatusCode};
 use workspace_types::{ErrorBody, ListDesktopsConnectStatusResponse};
 
@@ -72,7 +74,16 @@ pub fn parse_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> R
     if !status.is_success() {
         return Err(service_error(status, headers, body).into());
     }
-    match serde_json::from_slice::<ListDesktopsConnectStatusResponse>(body) {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(InvalidResponse {
+            status,
+            reason: "the body is not the documented JSON (not an object)".to_owned(),
+            snippet: Some(BodySnippet::new(body)),
+            request_id: request_id(headers).map(str::to_owned),
+        }
+        .into());
+    }
+    match serde_json::from_slice::<ListDesktopsConnectStatusResponse>(&replace_lone_surrogates(body)) {
         Ok(response) => {
             #[cfg(feature = "tracing")]
             if response.null_entries() > 0 {
@@ -88,6 +99,43 @@ pub fn parse_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> R
         }
         .into()),
     }
+}
+
+/// The body with each `\u` escape of a lone UTF-16 surrogate (one not in a valid pair) replaced
+/// by `\ufffd`, as Python's and JavaScript's parsers read it, so that one odd name does not make
+/// every read fail. Borrowed when there is none. The escape and its replacement are both six
+/// bytes long.
+fn replace_lone_surrogates(body: &[u8]) -> Cow<'_, [u8]> {
+    let hex4 = |at: usize| {
+        let digits = body.get(at..at + 4)?;
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    let escape_at =
+        |at: usize| (body.get(at) == Some(&b'\\') && body.get(at + 1) == Some(&b'u')).then(|| hex4(at + 2)).flatten();
+    let mut out = Cow::Borrowed(body);
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(unit) = escape_at(i) else {
+            // Any other escape: skip the backslash and the character it escapes.
+            i += 2;
+            continue;
+        };
+        let high = (0xD800..0xDC00).contains(&unit);
+        let low = (0xDC00..0xE000).contains(&unit);
+        if high && escape_at(i + 6).is_some_and(|next| (0xDC00..0xE000).contains(&next)) {
+            i += 12;
+            continue;
+        }
+        if high || low {
+            out.to_mut()[i..i + 6].copy_from_slice(b"\\ufffd");
+        }
+        i += 6;
+    }
+    out
 }
 
 /// Reads an error response into a [`ServiceError`]: the code and message from the JSON body, or
@@ -124,6 +172,22 @@ mod tests {
             h.insert(X_REQUEST_ID, id.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused() {
+        for body in [&b"[]"[..], b" [ ]", b"null", b"17", b"\"desktops\""] {
+            let err = parse_response(StatusCode::OK, &headers(None), body).unwrap_err();
+            assert!(err.to_string().contains("not an object"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_lone_surrogate_is_read_as_a_replacement_character_and_the_desktop_kept() {
+        let body = br#"{"desktops":[{"desktop_id":"d1","desktop_name":"a\ud800b"},{"desktop_id":"d2","desktop_name":"\udc00"},{"desktop_id":"d3","desktop_name":"\ud83d\ude00 \\ud800"}],"total_count":3}"#;
+        let p = parse_response(StatusCode::OK, &headers(None), body).unwrap();
+        let names: Vec<&str> = p.desktops().iter().map(|d| d.name()).collect();
+        assert_eq!(names, ["a\u{fffd}b", "\u{fffd}", "\u{1f600} \\ud800"]);
     }
 
     #[test]

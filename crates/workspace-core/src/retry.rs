@@ -101,6 +101,12 @@ impl RetryPolicy {
         exp.min(self.max_backoff).mul_f64(unit.clamp(0.0, 1.0))
     }
 
+    /// The least a retry waits when the service says how long (`Retry-After`): half the capped
+    /// exponential, so that `Retry-After: 0` or a date in the past never retries at once.
+    pub(crate) fn floor(&self, class: RetryClass, retry: u32) -> Duration {
+        self.backoff(class, retry, 0.5)
+    }
+
     pub(crate) fn max_retry_after(&self) -> Duration {
         self.max_retry_after
     }
@@ -235,14 +241,15 @@ impl RetryBudget {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ClockSkew {
     offset_ms: Arc<std::sync::atomic::AtomicI64>,
+    /// When a request signed with the current offset last succeeded (ms since the epoch; 0:
+    /// never).
+    vouched_ms: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl ClockSkew {
     /// The corrected time: `now` plus the learnt offset.
     pub(crate) fn adjust(&self, now: SystemTime) -> SystemTime {
-        let ms = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
-        let d = Duration::from_millis(ms.unsigned_abs());
-        if ms >= 0 { now + d } else { now.checked_sub(d).unwrap_or(now) }
+        shift(now, self.offset_ms.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// The learnt offset, in milliseconds (positive when the server is ahead).
@@ -251,15 +258,43 @@ impl ClockSkew {
         self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Learns the offset between the server's time and `now`.
-    pub(crate) fn learn(&self, server: SystemTime, now: SystemTime) {
-        let ms = match server.duration_since(now) {
-            Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
-            Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),
-        };
-        self.offset_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    /// Keeps `offset_ms`: a request signed with it succeeded.
+    pub(crate) fn keep(&self, offset_ms: i64) {
+        self.offset_ms.store(offset_ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Records that a request signed with the current offset succeeded at `now`: for a while, a
+    /// clock-skew rejection contradicts it and is not believed.
+    pub(crate) fn vouch(&self, now: SystemTime) {
+        let ms = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        self.vouched_ms.store(i64::try_from(ms).unwrap_or(i64::MAX), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a request signed with the current offset succeeded within `window` before `now`.
+    pub(crate) fn vouched_within(&self, now: SystemTime, window: Duration) -> bool {
+        let at = self.vouched_ms.load(std::sync::atomic::Ordering::Relaxed);
+        at > 0 && shift(SystemTime::UNIX_EPOCH, at) + window >= now
     }
 }
+
+/// The offset, in milliseconds, between the server's time and `now` (positive when the server is
+/// ahead).
+pub(crate) fn offset_between(server: SystemTime, now: SystemTime) -> i64 {
+    match server.duration_since(now) {
+        Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
+        Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// `t` moved by `ms` milliseconds.
+pub(crate) fn shift(t: SystemTime, ms: i64) -> SystemTime {
+    let d = Duration::from_millis(ms.unsigned_abs());
+    if ms >= 0 { t.checked_add(d).unwrap_or(t) } else { t.checked_sub(d).unwrap_or(t) }
+}
+
+/// The largest clock offset to the gateway that is believed: a rejection that shows a larger one
+/// (a `Date` decades off, say) is not taken for a clock problem, and nothing is signed again.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Small, seedable randomness for jitter (xorshift64*): no dependency, reproducible in tests.
 #[derive(Clone, Debug)]
@@ -336,14 +371,18 @@ mod tests {
     }
 
     #[test]
-    fn skew_is_learnt_and_applied() {
+    fn skew_is_kept_and_applied_and_a_success_vouches_for_it() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
         let s = ClockSkew::default();
         assert_eq!(s.adjust(now), now);
-        s.learn(now + Duration::from_secs(20 * 60), now);
+        s.keep(offset_between(now + Duration::from_secs(20 * 60), now));
         assert_eq!(s.adjust(now), now + Duration::from_secs(20 * 60));
-        s.learn(now - Duration::from_secs(90), now);
+        s.keep(offset_between(now - Duration::from_secs(90), now));
         assert_eq!((s.adjust(now), s.offset_ms()), (now - Duration::from_secs(90), -90_000));
+        assert!(!s.vouched_within(now, CLOCK_SKEW_EVIDENCE));
+        s.vouch(now);
+        assert!(s.vouched_within(now + Duration::from_secs(299), CLOCK_SKEW_EVIDENCE));
+        assert!(!s.vouched_within(now + Duration::from_secs(301), CLOCK_SKEW_EVIDENCE));
     }
 
     proptest! {

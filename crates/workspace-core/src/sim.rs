@@ -122,6 +122,13 @@ impl Service {
         self
     }
 
+    /// Gives the desktop at `index` the id `id` (which another desktop may have).
+    pub(crate) fn set_id(&mut self, index: usize, id: &str) {
+        if let Some(Some(d)) = self.entries.get_mut().get_mut(index) {
+            d.desktop_id = Some(id.to_owned());
+        }
+    }
+
     /// Entries now, `null` ones included.
     pub(crate) fn len(&self) -> usize {
         self.entries.borrow().len()

@@ -5,7 +5,8 @@
 //! enumeration may grow, so any value is accepted and matched by equality. `user_names` is a
 //! repeated key; any string is a name (the documented name format belongs to the operation that
 //! assigns desktops, not to this filter), and at most 100 distinct names are accepted. Other keys
-//! are ignored.
+//! are ignored. A value of one of these four whose percent-decoded bytes are not UTF-8 is
+//! refused: it is no number, status or name.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -29,10 +30,13 @@ pub(crate) struct Query {
     pub(crate) user_names: BTreeSet<String>,
 }
 
+/// A decoded key or value: its text, or `Err` with its raw text when its bytes are not UTF-8.
+pub(crate) type Decoded<'a> = Result<String, &'a str>;
+
 /// Splits a raw query string into decoded pairs: on `&`, then on the first `=`, then
 /// percent-decoded (a `+` stays a `+`). Empty segments are skipped; a key without `=` has an
 /// empty value.
-pub(crate) fn pairs(raw: &str) -> Vec<(String, String)> {
+pub(crate) fn pairs(raw: &str) -> Vec<(Decoded<'_>, Decoded<'_>)> {
     raw.split('&')
         .filter(|seg| !seg.is_empty())
         .map(|seg| {
@@ -42,21 +46,26 @@ pub(crate) fn pairs(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn decode(s: &str) -> String {
-    match percent_decode_str(s).decode_utf8_lossy() {
-        Cow::Borrowed(b) => b.to_owned(),
-        Cow::Owned(o) => o,
-    }
+fn decode(s: &str) -> Decoded<'_> {
+    percent_decode_str(s).decode_utf8().map(Cow::into_owned).map_err(|_| s)
 }
 
-/// Reads and checks the query; `Err` holds the message of the 400 `WKS.0001` answer.
+/// Reads and checks the query; `Err` holds the message of the 400 `WKS.0001` answer. A key
+/// that is not UTF-8 names no parameter and is ignored; a parameter's value that is not UTF-8
+/// is refused.
 pub(crate) fn parse(raw: &str) -> Result<Query, String> {
     let mut offset = None;
     let mut limit = None;
     let mut status: Option<String> = None;
     let mut names = BTreeSet::new();
     for (key, value) in pairs(raw) {
-        match key.as_str() {
+        let Ok(key) = key else { continue };
+        let key = key.as_str();
+        if !matches!(key, "offset" | "limit" | "connect_status" | "user_names") {
+            continue;
+        }
+        let value = value.map_err(|raw| format!("{key} is not UTF-8 once percent-decoded, got {raw:?}"))?;
+        match key {
             "offset" => once(&mut offset, "offset", number("offset", &value)?)?,
             "limit" => once(&mut limit, "limit", number("limit", &value)?)?,
             "connect_status" => {
@@ -65,13 +74,12 @@ pub(crate) fn parse(raw: &str) -> Result<Query, String> {
                 }
                 once(&mut status, "connect_status", value)?;
             }
-            "user_names" => {
+            _ => {
                 names.insert(value);
                 if names.len() > MAX_USER_NAMES {
                     return Err(format!("user_names holds more than {MAX_USER_NAMES} distinct names"));
                 }
             }
-            _ => {}
         }
     }
     Ok(Query {
@@ -108,13 +116,15 @@ mod tests {
     #[test]
     fn decoding() {
         assert_eq!(
-            pairs("a=1&&b&c=x%20y+z&user_names=%E5%BC%A0%E4%B8%89&d=e=f"),
+            pairs("a=1&&b&c=x%20y+z&user_names=%E5%BC%A0%E4%B8%89&d=e=f&%FF=%E5%BC&k=%zz"),
             vec![
-                ("a".into(), "1".into()),
-                ("b".into(), "".into()),
-                ("c".into(), "x y+z".into()),
-                ("user_names".into(), "张三".into()),
-                ("d".into(), "e=f".into()),
+                (Ok("a".into()), Ok("1".into())),
+                (Ok("b".into()), Ok("".into())),
+                (Ok("c".into()), Ok("x y+z".into())),
+                (Ok("user_names".into()), Ok("张三".into())),
+                (Ok("d".into()), Ok("e=f".into())),
+                (Err("%FF"), Err("%E5%BC")),
+                (Ok("k".into()), Ok("%zz".into())),
             ]
         );
     }
@@ -129,6 +139,8 @@ mod tests {
         assert_eq!(q.connect_status.as_deref(), Some("HIBERNATED"));
         assert_eq!(q.user_names.into_iter().collect::<Vec<_>>(), vec!["a", "b"]);
         assert_eq!(parse("limit=007").unwrap().limit, 7);
+        // Keys that are not UTF-8, and values of keys the API does not have, are ignored.
+        assert_eq!(parse("%FF=1&x=%FF&%FF").unwrap(), Query { limit: 100, ..Query::default() });
     }
 
     #[test]
@@ -145,6 +157,9 @@ mod tests {
             ("offset=1&offset=1", "offset is given more than once"),
             ("connect_status=", "connect_status must not be empty"),
             ("connect_status=A&connect_status=B", "connect_status is given more than once"),
+            ("user_names=a&user_names=%FF", "user_names is not UTF-8 once percent-decoded, got \"%FF\""),
+            ("connect_status=%E5%BC", "connect_status is not UTF-8 once percent-decoded, got \"%E5%BC\""),
+            ("limit=%FF", "limit is not UTF-8 once percent-decoded, got \"%FF\""),
         ] {
             let e = parse(raw).unwrap_err();
             assert!(e.contains(needle), "{raw}: {e}");

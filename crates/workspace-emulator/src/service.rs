@@ -4,10 +4,11 @@ use std::net::{IpAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::request::Parts;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
+use hyper::body::Body as HttpBody;
 use serde::Deserialize;
 use serde_json::json;
 use workspace_core::sign::signatures_match;
@@ -67,9 +68,9 @@ async fn respond(
         }
     }
     let limit = if admin_path { MAX_ADMIN_BODY } else { MAX_REQUEST_BODY };
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
+    let body = match read_bounded(body, limit).await? {
+        Some(b) => b,
+        None => {
             return Ok(ApiError::gateway(413, "APIGW.0201", "Request entity too large.").into_response(&request_id));
         }
     };
@@ -124,6 +125,29 @@ async fn respond(
     Ok(response)
 }
 
+/// Reads a request body of at most `limit` bytes. `None` as soon as it is known to be longer:
+/// before reading any of it when its declared `Content-Length` is, else when what arrived passes
+/// `limit`, without reading further. A body that breaks off is an error.
+async fn read_bounded<B>(mut body: B, limit: usize) -> Result<Option<Bytes>, BoxError>
+where
+    B: HttpBody<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+    if body.size_hint().lower() > limit {
+        return Ok(None);
+    }
+    let mut out = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(Into::into)?.into_data() else { continue };
+        if (out.len() + data.len()) as u64 > limit {
+            return Ok(None);
+        }
+        out.extend_from_slice(&data);
+    }
+    Ok(Some(out.freeze()))
+}
+
 fn take(r: &mut Response<Body>) -> Vec<u8> {
     match std::mem::replace(r.body_mut(), Body::Full(None)) {
         Body::Full(b) => b.map(|b| b.to_vec()).unwrap_or_default(),
@@ -166,9 +190,11 @@ fn projects(parts: &Parts, body: &[u8], shared: &Shared) -> Result<Vec<u8>, ApiE
         return Err(no_such_api());
     }
     gateway_auth(parts, body, shared, &shared.behaviour())?;
-    let name = query::pairs(parts.uri.query().unwrap_or("")).into_iter().find(|(k, _)| k == "name").map(|(_, v)| v);
+    let pairs = query::pairs(parts.uri.query().unwrap_or(""));
+    let name = pairs.iter().find(|(k, _)| k.as_deref() == Ok("name")).map(|(_, v)| v.as_deref());
     let c = &shared.config;
-    let projects: Vec<serde_json::Value> = if name.is_none() || name.as_deref() == Some(c.region.as_str()) {
+    // A name that is not UTF-8 is no region's.
+    let projects: Vec<serde_json::Value> = if name.is_none() || name == Some(Ok(c.region.as_str())) {
         vec![json!({"id": c.project_id, "name": c.region, "enabled": true, "domain_id": "emulated-domain"})]
     } else {
         Vec::new()
@@ -428,5 +454,63 @@ fn admin(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<Response<Body>,
             }
         }
         _ => Err(refused(404, &format!("no admin endpoint {} {path}", parts.method))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll};
+
+    use hyper::body::{Frame, SizeHint};
+
+    use super::*;
+
+    /// A body of `frame`-byte frames, `frames` of them (`None`: without end), with a declared
+    /// length or none; it counts the frames it hands out.
+    struct Frames<'a> {
+        frame: usize,
+        frames: Option<usize>,
+        declared: Option<u64>,
+        handed_out: &'a AtomicUsize,
+    }
+
+    impl HttpBody for Frames<'_> {
+        type Data = Bytes;
+        type Error = BoxError;
+
+        fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+            let n = self.handed_out.fetch_add(1, Ordering::SeqCst);
+            if self.frames.is_some_and(|all| n >= all) {
+                return Poll::Ready(None);
+            }
+            Poll::Ready(Some(Ok(Frame::data(Bytes::from(vec![b' '; self.frame])))))
+        }
+
+        fn size_hint(&self) -> SizeHint {
+            self.declared.map_or_else(SizeHint::new, SizeHint::with_exact)
+        }
+    }
+
+    fn read(frame: usize, frames: Option<usize>, declared: Option<u64>, limit: usize) -> (Option<usize>, usize) {
+        let handed_out = AtomicUsize::new(0);
+        let body = Frames { frame, frames, declared, handed_out: &handed_out };
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let read = runtime.block_on(read_bounded(body, limit)).unwrap();
+        (read.map(|b| b.len()), handed_out.load(Ordering::SeqCst))
+    }
+
+    #[test]
+    fn a_body_over_the_bound_is_refused_without_reading_further() {
+        // A body without end, and no length: refused at the frame that passes the bound.
+        assert_eq!(read(1000, None, None, 10_000), (None, 11));
+        assert_eq!(read(1000, None, None, 10_500), (None, 11));
+        // A declared length over the bound: refused before a byte is read.
+        assert_eq!(read(1000, None, Some(10_001), 10_000), (None, 0));
+        // Up to the bound, it is read whole.
+        assert_eq!(read(1000, Some(10), None, 10_000), (Some(10_000), 11));
+        assert_eq!(read(1000, Some(10), Some(10_000), 10_000), (Some(10_000), 11));
+        assert_eq!(read(0, Some(0), Some(0), 0), (Some(0), 1));
     }
 }

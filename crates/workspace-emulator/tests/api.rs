@@ -7,7 +7,9 @@ use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
 use common::*;
+use hmac::{Hmac, KeyInit, Mac};
 use http::Request;
+use sha2::{Digest, Sha256};
 use workspace_core::sign;
 use workspace_emulator::{DEMO_AK, DEMO_AUTH_TOKEN, DEMO_SK, Emulator, EmulatorConfig, KeyPair};
 
@@ -51,6 +53,94 @@ fn signed_headers_are_trusted_as_the_gateway_does() {
     assert_eq!(send(req.clone()).unwrap().status(), 200);
     req.headers_mut().insert("x-project-id", "0000".parse().unwrap());
     assert_eq!(send(req).unwrap().status(), 401);
+}
+
+/// Signs `req` again with the demo key, over the headers it already signs, with the canonical
+/// path and query given as they are (each `None` keeps the shared signer's): the form of a
+/// signer that percent-encodes the bytes it was given, UTF-8 or not.
+fn sign_exactly(req: &mut Request<Vec<u8>>, canonical_path: Option<&str>, canonical_query: &str) {
+    let auth = req.headers()["authorization"].to_str().unwrap().to_owned();
+    let names = sign::parse_authorization(&auth).unwrap().signed_headers;
+    let shared = sign::signature_with(req, &names, DEMO_SK).unwrap();
+    let mut lines: Vec<&str> = shared.canonical_request.splitn(4, '\n').collect();
+    if let Some(path) = canonical_path {
+        lines[1] = path;
+    }
+    lines[2] = canonical_query;
+    let canonical_request = lines.join("\n");
+    let date = req.headers()["x-sdk-date"].to_str().unwrap();
+    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(DEMO_SK.as_bytes()).unwrap();
+    mac.update(format!("{}\n{date}\n{hash}", sign::ALGORITHM).as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    let value = sign::authorization(DEMO_AK, &shared.signed_headers, &signature);
+    req.headers_mut().insert("authorization", value.parse().unwrap());
+}
+
+#[test]
+fn a_signature_over_the_exact_query_is_verified_whatever_its_encoding() {
+    let emu = emulator(10);
+    // A name whose bytes are not UTF-8, signed byte for byte: the gateway lets it through and
+    // the service refuses the value.
+    let mut req = get(&emu, "user_names=%FF");
+    sign_exactly(&mut req, None, "user_names=%FF");
+    let r = send(req.clone()).unwrap();
+    assert_eq!((r.status().as_u16(), error_code(&r)), (400, "WKS.0001".into()), "{}", body_text(&r));
+    let msg = json(&r)["error_msg"].as_str().unwrap().to_owned();
+    assert!(msg.contains("user_names is not UTF-8 once percent-decoded, got \"%FF\""), "{msg}");
+    // The shared signer replaces the byte with U+FFFD before encoding it; that is accepted too.
+    let r = send(get(&emu, "user_names=%FF")).unwrap();
+    assert_eq!((r.status().as_u16(), error_code(&r)), (400, "WKS.0001".into()), "{}", body_text(&r));
+    // A signature over other bytes is still refused.
+    let mut other = get(&emu, "user_names=%FF");
+    sign_exactly(&mut other, None, "user_names=%FE");
+    let r = send(other).unwrap();
+    assert_eq!((r.status().as_u16(), error_code(&r)), (401, "APIGW.0301".into()));
+    // So is one changed character of the signature.
+    let auth = req.headers()["authorization"].to_str().unwrap().to_owned();
+    let changed = format!("{}{}", &auth[..auth.len() - 1], if auth.ends_with('0') { '1' } else { '0' });
+    req.headers_mut().insert("authorization", changed.parse().unwrap());
+    assert_eq!(send(req).unwrap().status(), 401);
+    assert_eq!(emu.stats().auth_failures, 2);
+    // A key that is not UTF-8 names no parameter and is ignored (pairs sort by their bytes);
+    // UTF-8 escapes are text.
+    let mut req = get(&emu, "x=%FF&%FF=1&limit=1");
+    sign_exactly(&mut req, None, "limit=1&x=%FF&%FF=1");
+    assert_eq!(page(&send(req).unwrap()).desktops.len(), 1);
+    let mut req = get(&emu, "user_names=%E5%BC%A0%E4%B8%89");
+    sign_exactly(&mut req, None, "user_names=%E5%BC%A0%E4%B8%89");
+    assert_eq!(page(&send(req).unwrap()).total_count, 0);
+    // The path too: a project id that is not UTF-8 is no project, once the signature holds.
+    let mut req = request_to(&emu.base_url(), "%FF", "", &Auth::demo(), SystemTime::now());
+    sign_exactly(&mut req, Some("/v2/%FF/connect-desktops/"), "");
+    let r = send(req).unwrap();
+    assert_eq!((r.status().as_u16(), error_code(&r)), (403, "APIGW.0310".into()), "{}", body_text(&r));
+}
+
+#[test]
+fn signed_headers_must_name_headers_that_arrived() {
+    let emu = emulator(10);
+    let with_signed = |names: &[&str], list: &str| {
+        let mut req = get(&emu, "limit=1");
+        let sig = sign::signature_with(&req, names, DEMO_SK).unwrap();
+        let auth = sign::authorization(DEMO_AK, list, &sig.signature);
+        req.headers_mut().insert("authorization", auth.parse().unwrap());
+        send(req).unwrap()
+    };
+    assert_eq!(with_signed(&["x-sdk-date"], "x-sdk-date").status(), 200);
+    assert_eq!(with_signed(&["host", "x-sdk-date"], "host;x-sdk-date").status(), 200);
+    for (names, list) in [
+        (&[][..], ""),
+        (&[][..], ";"),
+        (&["x-absent", "x-sdk-date"][..], "x-absent;x-sdk-date"),
+        (&["host", "x-absent"][..], "host;x-absent"),
+        (&["x-sdk-date", "x-absent"][..], "x-sdk-date;X-Absent"),
+    ] {
+        let r = with_signed(names, list);
+        assert_eq!((r.status().as_u16(), error_code(&r)), (401, "APIGW.0301".into()), "{list:?}");
+        assert!(body_text(&r).contains("verify aksk signature fail"), "{list:?}");
+    }
+    assert_eq!(emu.stats().auth_failures, 5);
 }
 
 #[test]

@@ -234,3 +234,82 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
         Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
     }
 }
+
+/// The largest admin request body (a whole fleet may come in one).
+const MAX_ADMIN_BODY: u64 = 256 * 1024 * 1024;
+
+/// Reads what the server sends until it closes the connection (a reset after the answer, which
+/// a server that stops reading a body may send, ends the read too).
+fn read_answer(s: &mut TcpStream) -> String {
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                assert!(!out.is_empty(), "no answer: {e}");
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn a_declared_body_over_the_bound_is_refused_before_it_is_sent() {
+    let emu = emulator();
+    let fleet = emu.desktops();
+    let port = emu.addr().port();
+    // Only the headers are sent: the answer cannot wait for the body. (The generous read timeout
+    // only keeps a broken build from hanging.)
+    for (head, length) in [
+        ("PUT /admin/fleet", MAX_ADMIN_BODY + 1),
+        ("PUT /admin/fleet", 1 << 62),
+        (&*format!("GET /v2/{}/connect-desktops", emu.project_id()), 1024 * 1024 + 1),
+    ] {
+        let mut s = TcpStream::connect(emu.addr()).unwrap();
+        let text = format!(
+            "{head} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+        );
+        s.write_all(text.as_bytes()).unwrap();
+        let answer = read_answer(&mut s);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{head}: {answer}");
+        assert!(answer.contains("\"error_code\":\"APIGW.0201\""), "{answer}");
+    }
+    assert_eq!(emu.desktops(), fleet, "the fleet is unchanged");
+    assert_eq!(fetch(&emu, "").total_count, 20, "still serving");
+}
+
+#[test]
+fn a_chunked_body_without_end_is_refused_once_past_the_bound() {
+    let emu = emulator();
+    let fleet = emu.desktops();
+    let port = emu.addr().port();
+    let mut s = TcpStream::connect(emu.addr()).unwrap();
+    let head = format!(
+        "PUT /admin/fleet HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    // JSON whitespace, 64 KiB a chunk, for as long as the server reads it.
+    let mut writer = s.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        writer.set_write_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut chunk = b"10000\r\n".to_vec();
+        chunk.extend(std::iter::repeat_n(b' ', 0x10000));
+        chunk.extend_from_slice(b"\r\n");
+        let mut sent = 0u64;
+        while writer.write_all(&chunk).is_ok() {
+            sent += 0x10000;
+        }
+        sent
+    });
+    let answer = read_answer(&mut s);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let sent = sender.join().unwrap();
+    assert!(sent >= MAX_ADMIN_BODY, "the body went up to the bound at least: {sent}");
+    assert_eq!(emu.desktops(), fleet, "the fleet is unchanged");
+    assert_eq!(fetch(&emu, "").total_count, 20, "still serving");
+}

@@ -52,6 +52,19 @@ pub(crate) struct Cli {
     /// Count status transitions between polls (reads the whole fleet at every poll).
     #[arg(long)]
     pub(crate) transitions: bool,
+    /// Connections served at once; further ones wait until one closes.
+    #[arg(long, default_value_t = 128, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub(crate) max_connections: u32,
+    /// Seconds a connection has to send a request's headers, from its opening or the end of the
+    /// previous answer (so also the longest a kept-alive connection waits for a request).
+    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) header_read_timeout: Duration,
+    /// Seconds without a byte read or written after which a connection is closed.
+    #[arg(long, default_value = "30", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) idle_timeout: Duration,
+    /// Seconds a client has to take an answer, from its first byte.
+    #[arg(long, default_value = "30", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) write_timeout: Duration,
 }
 
 const EXIT_CODES: &str = "\

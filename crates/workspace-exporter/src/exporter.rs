@@ -8,7 +8,8 @@ use workspace_core::types::ConnectDesktopsInfo;
 use workspace_core::{ClientOptions, Watch};
 
 use crate::counting_transport::CountingTransport;
-use crate::format::{Format, to_text};
+use crate::exposition::{Encoding, Exposition};
+use crate::format::Format;
 use crate::labels::{TransitionLabels, escape, status_class};
 use crate::metrics::Metrics;
 use crate::snapshot::Snapshot;
@@ -70,13 +71,17 @@ impl Settings {
 ///
 /// Polls never overlap: a call of [`poll_once`](Self::poll_once) waits for the one in progress.
 /// A snapshot is built whole and then replaces the previous one, so a scrape sees one poll or
-/// the other, never a mix; a failed poll keeps the previous snapshot and sets `up` to 0.
+/// the other, never a mix; a failed poll keeps the previous snapshot and sets `up` to 0. Every
+/// metric is rendered once at the end of each poll (and when the exporter is made) into an
+/// [`Exposition`] that every scrape shares until the next poll.
 #[derive(Debug)]
 pub struct Exporter {
     client: Client,
     settings: Settings,
     metrics: Metrics,
     snapshot: RwLock<Arc<Snapshot>>,
+    exposition: RwLock<Arc<Exposition>>,
+    polls: tokio::sync::watch::Sender<u64>,
     watch: tokio::sync::Mutex<Watch>,
 }
 
@@ -90,13 +95,18 @@ impl Exporter {
             .build()?;
         let transport = ReqwestTransport::new(&options)?;
         let client = Client::builder(options).transport(CountingTransport::new(transport, metrics.clone())).build()?;
-        Ok(Self {
+        let exporter = Self {
             client,
             settings,
             metrics,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            // Replaced at once by the rendering of the exporter before its first poll.
+            exposition: RwLock::new(Arc::new(Exposition::new(String::new()))),
+            polls: tokio::sync::watch::Sender::new(0),
             watch: tokio::sync::Mutex::new(Watch::new()),
-        })
+        };
+        exporter.refresh();
+        Ok(exporter)
     }
 
     /// The settings.
@@ -110,9 +120,17 @@ impl Exporter {
     }
 
     /// Polls once, now: reads the counts (or the fleet), then replaces the snapshot. On failure
-    /// the previous snapshot stays, `up` is 0 and the failure is counted.
+    /// the previous snapshot stays, `up` is 0 and the failure is counted. Either way the
+    /// exposition is rendered again and the count of [`polls`](Self::polls) goes up.
     pub async fn poll_once(&self) -> Result<(), Error> {
         let mut watch = self.watch.lock().await;
+        let result = self.poll(&mut watch).await;
+        self.refresh();
+        self.polls.send_modify(|n| *n += 1);
+        result
+    }
+
+    async fn poll(&self, watch: &mut Watch) -> Result<(), Error> {
         let started = Instant::now();
         let result = match tokio::time::timeout(self.settings.poll_timeout, self.read()).await {
             Ok(result) => result,
@@ -143,16 +161,30 @@ impl Exporter {
         Ok(())
     }
 
-    /// Every metric in `format`, from the last good snapshot. Nothing is sent.
+    /// Every metric as rendered at the end of the last poll (or, before the first one ends,
+    /// when the exporter was made), in each format and coding: what `/metrics` serves. Nothing
+    /// is sent, and nothing is copied.
+    pub fn exposition(&self) -> Arc<Exposition> {
+        Arc::clone(&self.exposition.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// A copy of the [`exposition`](Self::exposition) in `format`, as text. Nothing is sent.
     pub fn render(&self, format: Format) -> String {
+        String::from_utf8_lossy(&self.exposition().body(format, Encoding::Identity).0).into_owned()
+    }
+
+    /// The number of polls that ended, successful or not: to read, or to wait on.
+    pub fn polls(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.polls.subscribe()
+    }
+
+    /// Renders every metric, from the last good snapshot, into a new exposition.
+    fn refresh(&self) {
         let snapshot = Arc::clone(&self.snapshot.read().unwrap_or_else(PoisonError::into_inner));
         let project = self.client.core().project_id().map_or_else(String::new, |p| escape(p.as_str()));
         let constant = vec![("project_id", project), ("region", escape(&self.settings.region))];
-        let openmetrics = self.metrics.render(constant, &snapshot);
-        match format {
-            Format::OpenMetrics => openmetrics,
-            Format::Text => to_text(&openmetrics),
-        }
+        let exposition = Arc::new(Exposition::new(self.metrics.render(constant, &snapshot)));
+        *self.exposition.write().unwrap_or_else(PoisonError::into_inner) = exposition;
     }
 
     /// Whether the last poll succeeded.

@@ -1,5 +1,8 @@
 //! Label sets, and label values made safe for the text format.
 
+use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
+
 use prometheus_client::encoding::EncodeLabelSet;
 use workspace_core::types::ConnectStatus;
 
@@ -60,19 +63,48 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-/// An error code as a label value: at most 64 characters of letters, digits, `.`, `_` and `-`,
-/// else `invalid`, so that a strange body cannot create unbounded or unreadable series.
-pub(crate) fn error_code(code: Option<&str>) -> String {
-    match code {
-        None => "none".to_owned(),
-        Some(c)
-            if !c.is_empty()
-                && c.len() <= 64
-                && c.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-')) =>
-        {
-            c.to_owned()
+/// The most distinct error codes of the service kept as label values; codes seen after that are
+/// counted as `other`, so that a hostile or broken service cannot create unbounded series.
+pub(crate) const MAX_ERROR_CODES: usize = 50;
+
+/// The longest error code kept as a label value.
+const MAX_ERROR_CODE_LEN: usize = 32;
+
+/// Whether `code` has the documented shape of an error code: letters, a dot, digits
+/// (`APIGW.0301`, `WKS.0001`), at most 32 characters.
+fn is_error_code(code: &str) -> bool {
+    let Some((letters, digits)) = code.split_once('.') else { return false };
+    code.len() <= MAX_ERROR_CODE_LEN
+        && !letters.is_empty()
+        && !digits.is_empty()
+        && letters.bytes().all(|b| b.is_ascii_alphabetic())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The `error_code` label values: `none` for a body without a code, the code itself when it has
+/// the documented shape and is one of the first [`MAX_ERROR_CODES`] distinct codes seen, else
+/// `other`.
+#[derive(Debug, Default)]
+pub(crate) struct ErrorCodes {
+    kept: Mutex<HashSet<String>>,
+}
+
+impl ErrorCodes {
+    /// The label value of `code`, which may admit it among the kept codes.
+    pub(crate) fn label(&self, code: Option<&str>) -> String {
+        let Some(code) = code else { return "none".to_owned() };
+        if !is_error_code(code) {
+            return "other".to_owned();
         }
-        Some(_) => "invalid".to_owned(),
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.contains(code) {
+            return code.to_owned();
+        }
+        if kept.len() < MAX_ERROR_CODES {
+            kept.insert(code.to_owned());
+            return code.to_owned();
+        }
+        "other".to_owned()
     }
 }
 
@@ -86,11 +118,24 @@ mod tests {
     }
 
     #[test]
-    fn error_codes_are_bounded() {
-        assert_eq!(error_code(Some("APIGW.0301")), "APIGW.0301");
-        assert_eq!(error_code(Some("x\"}")), "invalid");
-        assert_eq!(error_code(Some(&"A".repeat(65))), "invalid");
-        assert_eq!(error_code(None), "none");
+    fn error_codes_of_the_documented_shape_are_kept_and_others_are_other() {
+        let codes = ErrorCodes::default();
+        assert_eq!(codes.label(Some("APIGW.0301")), "APIGW.0301");
+        assert_eq!(codes.label(Some("WKS.00000003")), "WKS.00000003");
+        assert_eq!(codes.label(None), "none");
+        for odd in ["x\"}", "APIGW-0301", "APIGW.03a1", ".0301", "APIGW.", "APIGW.0301.1", "", "研发.1"] {
+            assert_eq!(codes.label(Some(odd)), "other", "{odd:?}");
+        }
+        assert_eq!(codes.label(Some(&format!("A.{}", "1".repeat(31)))), "other", "too long");
+    }
+
+    #[test]
+    fn at_most_fifty_distinct_codes_are_kept() {
+        let codes = ErrorCodes::default();
+        let kept: Vec<String> = (0..MAX_ERROR_CODES).map(|i| codes.label(Some(&format!("WKS.{i:04}")))).collect();
+        assert_eq!(kept[49], "WKS.0049");
+        assert_eq!(codes.label(Some("WKS.9999")), "other", "the 51st distinct code");
+        assert_eq!(codes.label(Some("WKS.0007")), "WKS.0007", "a kept code stays kept");
     }
 
     #[test]

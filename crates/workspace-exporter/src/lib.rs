@@ -2,10 +2,12 @@
 //! client.
 //!
 //! An [`Exporter`] polls the service when asked ([`Exporter::poll_once`]; the
-//! `workspace-exporter` program does so on an interval) and keeps the last good snapshot;
-//! [`Exporter::render`] writes it, with the exporter's own health, in the OpenMetrics text
-//! format or the Prometheus text format, and [`router`] serves it over HTTP (`/metrics`, `/healthz`, `/`). A scrape never
-//! calls the service. See `docs/exporter.md` for the metrics, the flags and the polling rules.
+//! `workspace-exporter` program does so on an interval) and keeps the last good snapshot; at the
+//! end of each poll it renders it, with the exporter's own health, once into an [`Exposition`]
+//! (the OpenMetrics text format and the Prometheus text format, each also gzip-compressed),
+//! which [`router`] serves over HTTP (`/metrics`, `/healthz`, `/`) to every scrape, and
+//! [`Exporter::render`] copies as text. A scrape never calls the service. See
+//! `docs/exporter.md` for the metrics, the flags and the polling rules.
 //!
 //! ```
 //! use workspace_exporter::{Exporter, Format, Settings};
@@ -25,6 +27,7 @@
 
 mod counting_transport;
 mod exporter;
+mod exposition;
 mod format;
 mod labels;
 mod metrics;
@@ -32,5 +35,6 @@ mod server;
 mod snapshot;
 
 pub use exporter::{Exporter, Settings};
+pub use exposition::{Encoding, Exposition};
 pub use format::Format;
 pub use server::router;

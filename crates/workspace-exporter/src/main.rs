@@ -5,10 +5,13 @@
 mod args;
 mod poll_loop;
 mod report;
+mod serve;
 mod setup;
+mod timed_io;
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use workspace_core::Error;
@@ -16,6 +19,7 @@ use workspace_exporter::{Exporter, Settings, router};
 
 use crate::args::Cli;
 use crate::report::report;
+use crate::serve::{Limits, Server};
 
 /// Bad flags or values.
 const USAGE: u8 = 2;
@@ -23,6 +27,9 @@ const USAGE: u8 = 2;
 const CONFIG: u8 = 3;
 /// The address cannot be listened on.
 const LISTEN: u8 = 1;
+
+/// At a stop, the time the connections open have to finish their answer before they are closed.
+const GRACE_PERIOD: Duration = Duration::from_secs(3);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -39,6 +46,7 @@ async fn main() -> ExitCode {
         report(&format!("--interval must be at least {min} s (got {got} s)"));
         return ExitCode::from(USAGE);
     }
+    raise_open_files_limit();
     let setup = match setup::setup(&cli) {
         Ok(setup) => setup,
         Err(e) => return fail(&e),
@@ -61,6 +69,8 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(cli.listen);
+    // Before saying it listens: from then on, a SIGTERM stops it cleanly.
+    let shutdown = shutdown();
     report(&format!("listening on http://{addr}/metrics"));
     if let Some(emu) = &setup.emulator {
         report(&format!(
@@ -70,18 +80,34 @@ async fn main() -> ExitCode {
             emu.desktops().len()
         ));
     }
+    let limits = Limits {
+        max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
+        header_read_timeout: cli.header_read_timeout,
+        idle_timeout: cli.idle_timeout,
+        write_timeout: cli.write_timeout,
+        grace_period: GRACE_PERIOD,
+    };
     let poller = tokio::spawn(poll_loop::run(Arc::clone(&exporter), interval));
-    let served = axum::serve(listener, router(exporter)).with_graceful_shutdown(shutdown()).await;
+    let cut = Server::new(listener, router(exporter), limits).run(shutdown).await;
     poller.abort();
-    match served {
-        Ok(()) => {
-            report("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            report(&format!("the listener failed: {e}"));
-            ExitCode::from(LISTEN)
-        }
+    if cut == 0 {
+        report("stopped");
+    } else {
+        let s = if cut == 1 { "" } else { "s" };
+        report(&format!(
+            "stopped; closed {cut} connection{s} still open at the end of the {} s grace period",
+            GRACE_PERIOD.as_secs()
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
+/// Raises the soft limit of open files to the hard limit: each connection, to the service or
+/// from a scraper, is an open file, and running out of them fails both.
+fn raise_open_files_limit() {
+    #[cfg(unix)]
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        report(&format!("cannot raise the limit of open files: {e}"));
     }
 }
 
@@ -91,24 +117,31 @@ fn fail(e: &Error) -> ExitCode {
     ExitCode::from(if matches!(e, Error::InvalidRequest(_)) { USAGE } else { CONFIG })
 }
 
-/// Completes at Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes at Ctrl-C or, on Unix, SIGTERM. On Unix the handlers are installed
+/// now, so that a signal that comes before the future is first polled is not lost (nor kills
+/// the process by its default action).
+fn shutdown() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (interrupt, terminate) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()));
+        async move {
+            let ended = |s: std::io::Result<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = ended(interrupt) => {}
+                () = ended(terminate) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

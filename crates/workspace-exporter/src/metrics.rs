@@ -19,6 +19,7 @@ pub(crate) struct Metrics {
     pub(crate) api_requests: Family<RequestLabels, Counter>,
     pub(crate) api_errors: Family<ErrorLabels, Counter>,
     pub(crate) up: Gauge,
+    /// Unix time of the last successful poll; 0 until one succeeded, and then not exported.
     pub(crate) last_success: Gauge<f64, AtomicU64>,
     pub(crate) poll_duration: Gauge<f64, AtomicU64>,
     pub(crate) poll_failures: Counter,
@@ -48,11 +49,14 @@ impl Metrics {
             self.transitions.clone(),
         );
         r.register("huaweicloud_workspace_up", "1 when the last poll succeeded, else 0", self.up.clone());
-        r.register(
-            "huaweicloud_workspace_last_success_timestamp_seconds",
-            "Unix time of the last successful poll",
-            self.last_success.clone(),
-        );
+        // Absent until a poll succeeded: a 0 would read as data 56 years old.
+        if self.last_success.get() > 0.0 {
+            r.register(
+                "huaweicloud_workspace_last_success_timestamp_seconds",
+                "Unix time of the last successful poll",
+                self.last_success.clone(),
+            );
+        }
         r.register(
             "huaweicloud_workspace_poll_duration_seconds",
             "Duration of the last poll, successful or not, retries included",
@@ -73,5 +77,20 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = encode(&mut out, &r);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_success_is_absent_until_a_poll_succeeded() {
+        let metrics = Metrics::default();
+        let before = metrics.render(Vec::new(), &Snapshot::default());
+        assert!(!before.contains("huaweicloud_workspace_last_success_timestamp_seconds"), "{before}");
+        metrics.last_success.set(1.75e9);
+        let after = metrics.render(Vec::new(), &Snapshot::default());
+        assert!(after.contains("huaweicloud_workspace_last_success_timestamp_seconds 1750000000.0\n"), "{after}");
     }
 }

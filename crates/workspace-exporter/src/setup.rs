@@ -35,7 +35,15 @@ pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
         if let Some(token) = &cli.auth_token {
             explicit = explicit.credentials(Credentials::token(token.as_str())?);
         }
-        let loaded = ConfigLoader::new().load(explicit)?.into_options();
+        let loaded = ConfigLoader::new()
+            .explicit_name("region", "--region")
+            .explicit_name("endpoint", "--endpoint")
+            .explicit_name("project_id", "--project-id")
+            .load(explicit)?;
+        for warning in loaded.warnings() {
+            crate::report::report(&format!("warning: {warning}"));
+        }
+        let loaded = loaded.into_options();
         (loaded.to_builder(), cli.region.clone().unwrap_or_default(), None)
     };
     if let Some(retries) = cli.retries {

@@ -5,7 +5,7 @@ mod support;
 
 use workspace_core::{ClientOptions, Credentials};
 use workspace_emulator::{DEMO_AK, Emulator, EmulatorConfig, Fault, FaultRule};
-use workspace_exporter::{Exporter, Format, Settings};
+use workspace_exporter::{Encoding, Exporter, Format, Settings};
 
 use support::exposition::{samples, sum, value};
 
@@ -28,6 +28,10 @@ async fn counts_take_five_requests_a_poll_and_a_scrape_none() {
     let text = exporter.render(Format::Text);
     assert!(samples(&text, "huaweicloud_workspace_desktops", &[]).is_empty(), "no counts before a poll");
     assert_eq!(value(&text, "huaweicloud_workspace_up", &[]), 0.0);
+    assert!(
+        samples(&text, "huaweicloud_workspace_last_success_timestamp_seconds", &[]).is_empty(),
+        "no time of a last success before one: {text}"
+    );
 
     for poll in 1..=3u64 {
         exporter.poll_once().await.unwrap();
@@ -170,6 +174,7 @@ async fn refused_credentials_are_permanent_and_never_shown() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     let text = exporter.render(Format::Text);
     assert_eq!(value(&text, "huaweicloud_workspace_up", &[]), 0.0);
+    assert!(samples(&text, "huaweicloud_workspace_last_success_timestamp_seconds", &[]).is_empty(), "{text}");
     assert!(value(&text, "huaweicloud_workspace_api_errors_total", &[("error_code", "APIGW.0301")]) >= 1.0);
     for shown in
         [text, exporter.render(Format::OpenMetrics), err.to_string(), format!("{err:?}"), format!("{exporter:?}")]
@@ -189,4 +194,29 @@ async fn odd_names_cannot_break_the_exposition() {
     let text = exporter.render(Format::Text);
     assert!(text.contains(r#"desktop_name="a \"quoted\\\" name\nwith a newline""#), "{text}");
     assert_eq!(samples(&text, "huaweicloud_workspace_desktop_status", &[]).len(), FLEET);
+}
+
+#[tokio::test]
+async fn scrapes_share_one_rendering_per_poll() {
+    let emu = emulator(0.0);
+    let exporter = Exporter::new(options(&emu), Settings::default().per_desktop(true)).unwrap();
+    exporter.poll_once().await.unwrap();
+    let (first, second) = (exporter.exposition(), exporter.exposition());
+    assert!(std::sync::Arc::ptr_eq(&first, &second), "two scrapes, one rendering");
+    for format in [Format::OpenMetrics, Format::Text] {
+        for encoding in [Encoding::Identity, Encoding::Gzip] {
+            let (a, _) = first.body(format, encoding);
+            let (b, _) = second.body(format, encoding);
+            assert_eq!(a.as_ptr(), b.as_ptr(), "{format:?} {encoding:?}: the same bytes");
+        }
+    }
+    let requests = emu.stats().requests;
+    for _ in 0..10 {
+        exporter.exposition();
+    }
+    assert_eq!(emu.stats().requests, requests, "a scrape never calls the service");
+
+    exporter.poll_once().await.unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &exporter.exposition()), "each poll renders anew");
+    assert_eq!(*exporter.polls().borrow(), 2);
 }

@@ -4,12 +4,12 @@
 
 mod support;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use support::exposition::{sum, value};
-use support::process::{ExporterProcess, PATIENCE, get, prometheus_tool};
+use support::process::{EXPORTER, ExporterProcess, PATIENCE, get, get_raw, prometheus_tool};
 
 /// Runs the program to its end with a clean environment (no credentials anywhere).
 fn run(args: &[&str]) -> Output {
@@ -58,7 +58,18 @@ fn help_succeeds() {
     let out = run(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--listen", "--interval", "--per-desktop", "--transitions", "--emulator", "--endpoint"] {
+    for flag in [
+        "--listen",
+        "--interval",
+        "--per-desktop",
+        "--transitions",
+        "--emulator",
+        "--endpoint",
+        "--max-connections",
+        "--header-read-timeout",
+        "--idle-timeout",
+        "--write-timeout",
+    ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
 }
@@ -95,8 +106,28 @@ async fn serves_metrics_promtool_accepts_and_stops_on_sigterm() {
     assert_eq!(sum(&text, "huaweicloud_workspace_desktops", &[]), 200.0);
     assert_eq!(sum(&text, "huaweicloud_workspace_desktop_status", &[]), 200.0);
 
-    for (format, accept) in [("text", None), ("OpenMetrics", Some("application/openmetrics-text; version=1.0.0"))] {
-        let (_, exposition) = get(&format!("{base}/metrics"), accept).await;
+    for (format, accept, gzip) in [
+        ("text", None, false),
+        ("text", None, true),
+        ("OpenMetrics", Some("application/openmetrics-text; version=1.0.0"), false),
+        ("OpenMetrics", Some("application/openmetrics-text; version=1.0.0"), true),
+    ] {
+        let mut headers = vec![("accept", accept.unwrap_or("*/*"))];
+        if gzip {
+            headers.push(("accept-encoding", "gzip"));
+        }
+        let (status, encoding, body) = get_raw(&format!("{base}/metrics"), &headers).await;
+        assert_eq!(status, 200);
+        let exposition = if gzip {
+            assert_eq!(encoding.as_deref(), Some("gzip"));
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(&body[..]).read_to_string(&mut text).unwrap();
+            text
+        } else {
+            assert_eq!(encoding, None);
+            String::from_utf8(body).unwrap()
+        };
+        assert!(exposition.contains("huaweicloud_workspace_desktops{"), "{exposition}");
         let mut check = Command::new(&promtool)
             .args(["check", "metrics"])
             .stdin(Stdio::piped())
@@ -120,4 +151,66 @@ async fn serves_metrics_promtool_accepts_and_stops_on_sigterm() {
     let status = exporter.terminate();
     assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
     assert!(exporter.stderr().iter().any(|l| l == "workspace-exporter: stopped"), "{:?}", exporter.stderr());
+}
+
+#[tokio::test]
+async fn a_half_sent_request_does_not_hold_the_stop() {
+    // Timeouts far past the test's patience: only the grace period can end the connection.
+    let mut exporter = ExporterProcess::start(&[
+        "--emulator",
+        "--listen",
+        "127.0.0.1:0",
+        "--header-read-timeout",
+        "3600",
+        "--idle-timeout",
+        "3600",
+        "--write-timeout",
+        "3600",
+    ]);
+    let mut half = std::net::TcpStream::connect(&exporter.addr).unwrap();
+    half.write_all(b"GET /metrics HTTP/1.1\r\nHost: exporter\r\n").unwrap();
+    // Connections are accepted in order: once a later one is answered, the half one is open.
+    assert_eq!(get(&format!("http://{}/healthz", exporter.addr), None).await, (200, "ok\n".to_owned()));
+
+    let status = exporter.terminate();
+    assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
+    let stderr = exporter.stderr();
+    assert!(stderr.last().is_some_and(|l| l.starts_with("workspace-exporter: stopped")), "{stderr:?}");
+    drop(half);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_soft_limit_of_open_files_is_raised_to_the_hard_limit() {
+    /// The soft and hard limits of open files of a process, from `/proc`.
+    fn open_files(pid: &str) -> (String, String) {
+        let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap().to_owned();
+        let mut fields = line.split_whitespace().skip(3);
+        (fields.next().unwrap().to_owned(), fields.next().unwrap().to_owned())
+    }
+
+    let (_, hard) = open_files("self");
+    let low = hard.parse::<u64>().map_or(64, |h| (h / 2).min(64));
+    let mut command = Command::new("sh");
+    command.arg("-c").arg(format!("ulimit -Sn {low} && exec \"$0\" \"$@\"")).arg(EXPORTER).args([
+        "--emulator",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let mut exporter = ExporterProcess::start_command(command);
+    let (soft, hard) = open_files(&exporter.pid().to_string());
+    assert_eq!(soft, hard, "started with a soft limit of {low}");
+    assert!(exporter.terminate().success());
+}
+
+#[test]
+fn a_sigterm_right_after_listening_stops_cleanly() {
+    // The signal handlers are in place before the program says it listens.
+    for _ in 0..5 {
+        let mut exporter = ExporterProcess::start(&["--emulator", "--listen", "127.0.0.1:0"]);
+        let status = exporter.terminate();
+        assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
+        assert_eq!(exporter.stderr().last().map(String::as_str), Some("workspace-exporter: stopped"));
+    }
 }

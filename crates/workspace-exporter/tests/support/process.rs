@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How long a process is given to start, stop or show a result.
@@ -14,13 +15,24 @@ pub struct ExporterProcess {
     /// The `host:port` it serves on.
     pub addr: String,
     stderr: Arc<Mutex<Vec<String>>>,
+    reader: Option<JoinHandle<()>>,
 }
+
+/// The path of the exporter program.
+pub const EXPORTER: &str = env!("CARGO_BIN_EXE_workspace-exporter");
 
 impl ExporterProcess {
     /// Starts it and waits for its `listening on` line.
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_workspace-exporter"))
-            .args(args)
+        let mut command = Command::new(EXPORTER);
+        command.args(args);
+        Self::start_command(command)
+    }
+
+    /// Starts `command`, which runs the exporter (in the end: a shell may `exec` it), and waits
+    /// for its `listening on` line.
+    pub fn start_command(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -45,12 +57,12 @@ impl ExporterProcess {
         };
         let stderr = Arc::new(Mutex::new(seen));
         let sink = Arc::clone(&stderr);
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
                 sink.lock().unwrap().push(line);
             }
         });
-        Self { child, addr, stderr }
+        Self { child, addr, stderr, reader: Some(reader) }
     }
 
     /// Its process id.
@@ -58,16 +70,25 @@ impl ExporterProcess {
         self.child.id()
     }
 
-    /// What it wrote on stderr so far.
+    /// What it wrote on stderr so far; all of it once [`terminate`](Self::terminate) returned.
     pub fn stderr(&self) -> Vec<String> {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// Sends SIGTERM and waits for it to end.
+    /// Sends SIGTERM, waits for it to end, then for its stderr to be read to the end.
     pub fn terminate(&mut self) -> ExitStatus {
         let sent = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().expect("kill runs");
         assert!(sent.success());
-        wait(&mut self.child, "the exporter to stop after SIGTERM")
+        let status = wait(&mut self.child, "the exporter to stop after SIGTERM");
+        self.join_reader();
+        status
+    }
+
+    /// Waits for the thread that reads stderr, which ends when the process closed it.
+    fn join_reader(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("the stderr reader does not panic");
+        }
     }
 }
 
@@ -75,6 +96,7 @@ impl Drop for ExporterProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.join_reader();
     }
 }
 
@@ -109,6 +131,26 @@ pub fn prometheus_tool(name: &str) -> String {
 /// Fetches `url` (a plain-HTTP GET), returning the status and body; panics if it cannot.
 pub async fn get(url: &str, accept: Option<&str>) -> (u16, String) {
     try_get(url, accept).await.unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
+/// Fetches `url` (a plain-HTTP GET) with these request headers, returning the status, the
+/// `Content-Encoding` and the body as it came; panics if it cannot.
+pub async fn get_raw(url: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, Vec<u8>) {
+    let url = url.to_owned();
+    let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    tokio::task::spawn_blocking(move || {
+        let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+        let mut request = agent.get(&url);
+        for (k, v) in &headers {
+            request = request.header(k, v);
+        }
+        let mut response = request.call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let encoding = response.headers().get("content-encoding").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = response.body_mut().read_to_vec().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        (response.status().as_u16(), encoding, body)
+    })
+    .await
+    .expect("the request ran")
 }
 
 /// Fetches `url` (a plain-HTTP GET), returning the status and body, or why it could not.
