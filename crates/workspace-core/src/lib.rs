@@ -41,6 +41,7 @@ mod iam;
 mod options;
 mod pager;
 mod profile;
+pub mod proxy;
 mod query;
 mod request;
 mod response;
