@@ -24,12 +24,11 @@ use crate::time::{parse_http_date, parse_sdk_date};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttemptTimeout(pub Duration);
 
-/// What the driver must do next. The enum is exhaustive on purpose: a new action in a later
-/// release is a compile error in a hand-written driver, not a silent fall-through.
+/// What the call needs next.
 #[derive(Debug)]
 #[must_use]
-pub enum Action {
-    /// Send this request, then report the outcome with [`Call::handle`].
+pub(crate) enum Action {
+    /// Send this request, then report the outcome with `Call::handle`.
     Send(Request<Vec<u8>>),
     /// Wait this long, then poll again.
     Sleep(Duration),
@@ -45,41 +44,13 @@ enum State {
     Finished(Option<Result<Page, Error>>),
 }
 
-/// One call of `ListDesktopsConnectStatus` with retries. Drive it with a loop:
-///
-/// ```
-/// # use workspace_core::{Action, ClientCore, ClientOptions, Credentials, TransportError};
-/// # fn send(r: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
-/// #     Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec()))
-/// # }
-/// # fn now() -> std::time::SystemTime { std::time::UNIX_EPOCH }
-/// # fn sleep(_: std::time::Duration) {}
-/// let options = ClientOptions::builder()
-///     .endpoint("https://example.com")
-///     .project_id("p")
-///     .credentials(Credentials::ak_sk("ak", "sk")?)
-///     .build()?;
-/// let core = ClientCore::new(options);
-/// let mut call = core.call(Default::default(), 42);
-/// let page = loop {
-///     match call.poll(now()) {
-///         Action::Send(request) => call.handle(send(request), now()),
-///         Action::Sleep(d) => sleep(d),
-///         Action::Done(result) => break result?,
-///     }
-/// };
-/// # Ok::<(), workspace_core::Error>(())
-/// ```
-///
-/// Each attempt is signed afresh at the time passed to `poll`, corrected by the client's learnt
-/// clock skew.
-///
-/// # Panics
-///
-/// `handle` panics when no request is in flight, and `poll` when the last request handed out
-/// was not handled yet: both are bugs of the driver, not conditions of the service.
+/// One call of `ListDesktopsConnectStatus` with retries: `poll(now)` says what to do,
+/// `handle(outcome, now)` takes the response to the request last handed out. Each attempt is
+/// signed afresh at the time passed to `poll`, corrected by the client's learnt clock skew. The
+/// operations' call set ([`crate::op`]) is its only driver and keeps its protocol: it polls a
+/// call again only after handling what it sent, and never after `Done`.
 #[derive(Debug)]
-pub struct Call {
+pub(crate) struct Call {
     core: ClientCore,
     request: ListDesktopsConnectStatusRequest,
     policy: RetryPolicy,
@@ -139,12 +110,13 @@ impl Call {
     }
 
     /// How many attempts have been handed out so far.
-    pub fn attempts(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// What to do next, at time `now`.
-    pub fn poll(&mut self, now: SystemTime) -> Action {
+    pub(crate) fn poll(&mut self, now: SystemTime) -> Action {
         let started = *self.started.get_or_insert(now);
         match std::mem::replace(&mut self.state, State::InFlight) {
             State::Finished(Some(result)) => {
@@ -208,7 +180,7 @@ impl Call {
     }
 
     /// Reports the outcome of the request last handed out, at time `now`.
-    pub fn handle(&mut self, outcome: Result<Response<Vec<u8>>, TransportError>, now: SystemTime) {
+    pub(crate) fn handle(&mut self, outcome: Result<Response<Vec<u8>>, TransportError>, now: SystemTime) {
         assert!(matches!(self.state, State::InFlight), "handle was called without a request in flight");
         #[cfg(feature = "tracing")]
         self.trace_outcome(&outcome, now);
@@ -385,6 +357,16 @@ fn server_time(error: &Error) -> Option<SystemTime> {
 mod tests {
     use super::*;
     use crate::client::test_core as core;
+
+    trait CallForTest {
+        fn call_for_test(&self, seed: u64) -> Call;
+    }
+
+    impl CallForTest for ClientCore {
+        fn call_for_test(&self, seed: u64) -> Call {
+            Call::new(self.clone(), Default::default(), seed)
+        }
+    }
     use std::time::UNIX_EPOCH;
 
     fn response(
@@ -412,7 +394,7 @@ mod tests {
     fn an_implausible_clock_offset_is_not_believed() {
         let core = core();
         let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
-        let mut call = core.call(Default::default(), 1);
+        let mut call = core.call_for_test(1);
         assert!(matches!(call.poll(t0), Action::Send(_)));
         // A gateway 26 years ahead: a broken Date, not a clock to sign with.
         call.handle(skewed(t0, 26 * 365 * 86_400), t0);
@@ -425,7 +407,7 @@ mod tests {
     fn a_clock_offset_is_kept_only_when_a_request_signed_with_it_succeeds() {
         let core = core();
         let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
-        let mut call = core.call(Default::default(), 1);
+        let mut call = core.call_for_test(1);
         assert!(matches!(call.poll(t0), Action::Send(_)));
         call.handle(skewed(t0, 3600), t0);
         assert!(matches!(call.poll(t0), Action::Send(_)), "signed again with the gateway's time");
@@ -433,7 +415,7 @@ mod tests {
         call.handle(skewed(t0, 7200), t0);
         assert!(matches!(call.poll(t0), Action::Done(Err(_))));
         assert_eq!(core.skew().offset_ms(), 0, "the request signed with it failed: not kept");
-        let mut call = core.call(Default::default(), 2);
+        let mut call = core.call_for_test(2);
         assert!(matches!(call.poll(t0), Action::Send(_)));
         call.handle(skewed(t0, 3600), t0);
         assert!(matches!(call.poll(t0), Action::Send(_)));
@@ -446,7 +428,7 @@ mod tests {
     fn a_clock_skew_rejection_soon_after_a_success_is_not_believed() {
         let core = core();
         let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
-        let mut ok = core.call(Default::default(), 1);
+        let mut ok = core.call_for_test(1);
         assert!(matches!(ok.poll(t0), Action::Send(_)));
         ok.handle(response(200, &[], PAGE), t0);
         assert!(matches!(ok.poll(t0), Action::Done(Ok(_))));
@@ -454,7 +436,7 @@ mod tests {
         // In the same poll, another request is refused with a Date an hour off: the local clock
         // was just proven good, so this is not a clock problem and nothing is signed again.
         let t1 = t0 + Duration::from_secs(2);
-        let mut call = core.call(Default::default(), 2);
+        let mut call = core.call_for_test(2);
         assert!(matches!(call.poll(t1), Action::Send(_)));
         call.handle(skewed(t1, 3600), t1);
         assert!(matches!(call.poll(t1), Action::Done(Err(_))));
@@ -467,7 +449,7 @@ mod tests {
         let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
         let throttled = r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#;
         for value in ["0", "Thu, 01 Jan 1970 00:00:00 GMT"] {
-            let mut call = core().call(Default::default(), 1);
+            let mut call = core().call_for_test(1);
             assert!(matches!(call.poll(t0), Action::Send(_)));
             call.handle(response(429, &[("retry-after", value)], throttled), t0);
             // The standard throttling base is 1 s: at least half of it.
@@ -482,8 +464,8 @@ mod tests {
     fn a_throttled_call_holds_back_every_call_of_its_client() {
         let core = core();
         let t0 = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
-        let mut a = core.call(Default::default(), 1);
-        let mut b = core.call(Default::default(), 2);
+        let mut a = core.call_for_test(1);
+        let mut b = core.call_for_test(2);
         assert!(matches!(a.poll(t0), Action::Send(_)));
         let throttled = r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#;
         a.handle(response(429, &[("retry-after", "2")], throttled), t0);
@@ -498,7 +480,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "without a request in flight")]
     fn handling_without_a_request_is_a_driver_bug() {
-        let mut call = core().call(Default::default(), 1);
+        let mut call = core().call_for_test(1);
         call.handle(response(200, &[], "{}"), UNIX_EPOCH);
     }
 }

@@ -1,12 +1,11 @@
 //! What a client's calls share: its options, and what it learns while it runs.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use workspace_types::{ListDesktopsConnectStatusRequest, ProjectId};
+use workspace_types::ProjectId;
 
-use crate::call::Call;
 use crate::options::ClientOptions;
 use crate::profile::ServiceProfile;
 use crate::retry::{ClockSkew, RetryBudget};
@@ -29,6 +28,7 @@ struct Inner {
     preferred_endpoint: AtomicUsize,
     /// No call sends before this time: the service throttled one of them.
     throttled_until: Mutex<Option<SystemTime>>,
+    seeds: AtomicU64,
 }
 
 impl ClientCore {
@@ -46,13 +46,17 @@ impl ClientCore {
             project,
             preferred_endpoint: AtomicUsize::new(0),
             throttled_until: Mutex::new(None),
+            seeds: AtomicU64::new(0),
         };
         Self { inner: Arc::new(inner) }
     }
 
-    /// Starts a call of `request`; `jitter_seed` drives the backoff jitter.
-    pub fn call(&self, request: ListDesktopsConnectStatusRequest, jitter_seed: u64) -> Call {
-        Call::new(self.clone(), request, jitter_seed)
+    /// A core whose calls draw their backoff jitter from `seed` onwards (each call the next
+    /// number), so that waits are the same on every run with the same seed.
+    pub fn with_jitter_seed(options: ClientOptions, seed: u64) -> Self {
+        let core = Self::new(options);
+        core.inner.seeds.store(seed, Ordering::Relaxed);
+        core
     }
 
     /// The options.
@@ -68,6 +72,11 @@ impl ClientCore {
     /// What this client has learnt of the service's page cap and totals.
     pub fn profile(&self) -> &ServiceProfile {
         &self.inner.profile
+    }
+
+    /// The jitter seed of the next call.
+    pub(crate) fn next_seed(&self) -> u64 {
+        self.inner.seeds.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Records a discovered project id, for this core and its clones (nothing is shared between

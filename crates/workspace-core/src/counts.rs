@@ -82,17 +82,20 @@ impl StatusCounts {
     /// The counts of desktops that were read.
     pub fn from_desktops<'a>(desktops: impl IntoIterator<Item = &'a ConnectDesktopsInfo>) -> Self {
         let mut c = Self::default();
-        for d in desktops {
-            c.total += 1;
-            match d.status() {
-                Some(ConnectStatus::Unregister) => c.unregister += 1,
-                Some(ConnectStatus::Registered) => c.registered += 1,
-                Some(ConnectStatus::Connected) => c.connected += 1,
-                Some(ConnectStatus::Disconnected) => c.disconnected += 1,
-                _ => {}
-            }
-        }
+        desktops.into_iter().for_each(|d| c.add(d));
         c
+    }
+
+    /// Counts one more desktop that was read.
+    pub(crate) fn add(&mut self, d: &ConnectDesktopsInfo) {
+        self.total += 1;
+        match d.status() {
+            Some(ConnectStatus::Unregister) => self.unregister += 1,
+            Some(ConnectStatus::Registered) => self.registered += 1,
+            Some(ConnectStatus::Connected) => self.connected += 1,
+            Some(ConnectStatus::Disconnected) => self.disconnected += 1,
+            _ => {}
+        }
     }
 
     /// The count of one documented status.

@@ -34,7 +34,7 @@ pub(crate) fn plausible(total: Option<u64>) -> bool {
 
 /// Identifies a request handed out by [`FleetRead::next_request`]; give it back with the result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Ticket(u64);
+pub(crate) struct Ticket(u64);
 
 /// What a finished (or failed) read did: how many desktops it delivered, how many it saw change
 /// while it ran, and what that cost.
@@ -178,7 +178,7 @@ struct NamesSplit {
 ///   ends the read: nothing more is handed out, and `next_item` yields the error once, after the
 ///   items released before it. A driver has one error path.
 #[derive(Debug)]
-pub struct FleetRead {
+pub(crate) struct FleetRead {
     page_size: u32,
     overlap: u32,
     profile: ServiceProfile,
@@ -206,7 +206,7 @@ impl FleetRead {
     /// A read of the desktops matching any of `batches` (as made by
     /// `ListDesktopsConnectStatusRequestBuilder::build_batches`), in pages of `page_size` (2000,
     /// the largest the API documents, when 0), with what `profile` knows of the service.
-    pub fn new(batches: Vec<ListDesktopsConnectStatusRequest>, page_size: u32, profile: ServiceProfile) -> Self {
+    pub(crate) fn new(batches: Vec<ListDesktopsConnectStatusRequest>, page_size: u32, profile: ServiceProfile) -> Self {
         let page_size = if page_size == 0 { MAX_LIMIT } else { page_size.min(MAX_LIMIT) };
         let step = profile.page_cap().map_or(page_size, |c| c.min(page_size));
         let parts: Vec<Part> = batches.into_iter().map(|r| Part::new(r, step)).collect();
@@ -244,7 +244,7 @@ impl FleetRead {
     /// The full read of what `request` matches (any number of user names), stopping after
     /// `max_items` when given. The request's limit, when set, is the page size; an offset is
     /// refused, since a full read starts at 0.
-    pub fn from_request(
+    pub(crate) fn from_request(
         request: ListDesktopsConnectStatusRequestBuilder,
         max_items: Option<u64>,
         profile: ServiceProfile,
@@ -264,32 +264,32 @@ impl FleetRead {
     /// and no user names that has more matches than one query reaches is read through them, 100
     /// names at a time, and checked against its total (or, where totals ignore filters, against
     /// what the whole fleet's total leaves for it once the other statuses are read).
-    pub fn user_directory(mut self, names: Arc<[String]>) -> Self {
+    pub(crate) fn user_directory(mut self, names: Arc<[String]>) -> Self {
         self.directory = (!names.is_empty()).then_some(names);
         self
     }
 
     /// How many requests were handed out so far.
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.report.requests
     }
 
     /// What the read did so far: desktops delivered, desktops seen to change, pages read again
     /// and requests. Final once the read [`is_finished`](Self::is_finished).
-    pub fn report(&self) -> ReadReport {
+    pub(crate) fn report(&self) -> ReadReport {
         ReadReport { changed: self.changed.len() as u64, ..self.report }
     }
 
     /// Whether the read has ended (all read, the item cap reached, or an error): nothing more is
     /// handed out, and answers still in flight are not needed. Items, and the error, may remain
     /// to be taken.
-    pub fn is_ended(&self) -> bool {
+    pub(crate) fn is_ended(&self) -> bool {
         self.failed || self.capped() || self.order.is_empty()
     }
 
     /// Whether the read is over: it has ended and every item (and the error that ended it, if
     /// any) was taken.
-    pub fn is_finished(&self) -> bool {
+    pub(crate) fn is_finished(&self) -> bool {
         self.ready.is_empty() && self.error.is_none() && self.is_ended()
     }
 
@@ -320,7 +320,7 @@ impl FleetRead {
     }
 
     /// The next request to send, or `None` when the read must wait for answers (or is over).
-    pub fn next_request(&mut self) -> Option<(Ticket, ListDesktopsConnectStatusRequest)> {
+    pub(crate) fn next_request(&mut self) -> Option<(Ticket, ListDesktopsConnectStatusRequest)> {
         if self.is_ended() {
             return None;
         }
@@ -353,7 +353,7 @@ impl FleetRead {
     /// Takes the outcome of the request with `ticket`. An error (of the request, or a page that
     /// breaks the service's contract) ends the read: nothing more is handed out, and
     /// [`next_item`](Self::next_item) yields the error after the items released before it.
-    pub fn on_result(&mut self, ticket: Ticket, result: Result<Page, Error>) {
+    pub(crate) fn on_result(&mut self, ticket: Ticket, result: Result<Page, Error>) {
         let Some((i, slot, asked)) = self.tickets.remove(&ticket) else {
             return;
         };
@@ -391,7 +391,7 @@ impl FleetRead {
 
     /// The next desktop, in order, when one is ready; after the last one, the error that ended
     /// the read, if any, once.
-    pub fn next_item(&mut self) -> Option<Result<ConnectDesktopsInfo, Error>> {
+    pub(crate) fn next_item(&mut self) -> Option<Result<ConnectDesktopsInfo, Error>> {
         match self.ready.pop_front() {
             Some(item) => Some(Ok(item)),
             None => self.error.take().map(Err),

@@ -32,12 +32,14 @@ mod call;
 mod chain;
 mod client;
 mod counts;
+mod diff;
 mod credentials;
 mod encoding;
 mod endpoint;
 mod error;
 mod fleet;
 mod iam;
+pub mod op;
 mod options;
 mod pager;
 mod profile;
@@ -53,9 +55,8 @@ mod sim;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 mod time;
-mod watch;
 
-pub use call::{Action, AttemptTimeout, Call};
+pub use call::AttemptTimeout;
 pub use client::ClientCore;
 pub use counts::{MAX_PLAUSIBLE_TOTAL, StatusCounts};
 pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};
@@ -64,19 +65,18 @@ pub use error::{
     BodySnippet, BoxError, ConfigError, Error, GiveUpReason, InvalidResponse, PagingError, RetryError, ServiceError,
     SigningError, TransportError, TransportErrorKind,
 };
-pub use fleet::{FleetRead, ReadReport, Ticket};
+pub use fleet::ReadReport;
 pub use options::{
     ClientOptions, ClientOptionsBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, POOL_IDLE_TIMEOUT, ProjectSource, SDK_USER_AGENT,
 };
-pub use pager::Pager;
 pub use profile::{ServiceProfile, TotalsMeaning};
 pub use query::Query;
 pub use request::build_request;
 pub use response::{Page, parse_response};
 pub use retry::{CLOCK_SKEW_EVIDENCE, MAX_CLOCK_SKEW, RetryPolicy};
 pub use time::{format_sdk_date, parse_sdk_date};
-pub use watch::{Change, Transition, Watch, WatchLoop, WatchStep};
+pub use diff::{Change, FleetDiff, Transition};
 pub use workspace_types as types;
 
 /// What both clients re-export, so that their users need no other crate: the options, the query,

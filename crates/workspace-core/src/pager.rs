@@ -37,7 +37,7 @@ use crate::response::Page;
 ///   validation error as its first and only request, so a driver has one error path; its
 ///   offset is the query's.
 #[derive(Clone, Debug)]
-pub struct Pager {
+pub(crate) struct Pager {
     request: ListDesktopsConnectStatusRequest,
     /// The error of an invalid query, handed out by the first `next_request`.
     invalid: Option<ValidationError>,
@@ -63,7 +63,7 @@ impl Pager {
     /// the largest the API documents, when unset or 0: pages of 0 cannot advance, and what the
     /// service returns for `limit=0` is not documented). What `profile` has learnt of the service
     /// decides whether the query's `total_count` is trusted as its number of matches.
-    pub fn new(request: ListDesktopsConnectStatusRequest, profile: ServiceProfile) -> Self {
+    pub(crate) fn new(request: ListDesktopsConnectStatusRequest, profile: ServiceProfile) -> Self {
         let start = request.offset().unwrap_or(0);
         let page_limit = request.limit().filter(|l| *l > 0).unwrap_or(MAX_LIMIT);
         Self {
@@ -96,19 +96,19 @@ impl Pager {
     }
 
     /// Stops after `n` items in all.
-    pub fn max_items(mut self, n: Option<u64>) -> Self {
+    pub(crate) fn max_items(mut self, n: Option<u64>) -> Self {
         self.max_items = n;
         self
     }
 
     /// Where the pages delivered so far end (the query's offset before the first): to resume
     /// later, start a pager with this offset.
-    pub fn offset(&self) -> u32 {
+    pub(crate) fn offset(&self) -> u32 {
         u32::try_from(self.chain.reached()).unwrap_or(u32::MAX).max(self.start)
     }
 
     /// The `total_count` of the last page.
-    pub fn total_count(&self) -> Option<u64> {
+    pub(crate) fn total_count(&self) -> Option<u64> {
         self.total
     }
 
@@ -117,7 +117,7 @@ impl Pager {
     }
 
     /// The request for the next page, or `None` when paging is over.
-    pub fn next_request(&mut self) -> Option<Result<ListDesktopsConnectStatusRequest, Error>> {
+    pub(crate) fn next_request(&mut self) -> Option<Result<ListDesktopsConnectStatusRequest, Error>> {
         if let Some(e) = self.invalid.take() {
             self.done = true;
             return Some(Err(e.into()));
@@ -149,7 +149,7 @@ impl Pager {
 
     /// Takes the outcome of the request last returned by [`next_request`](Self::next_request):
     /// a page comes back without the desktops already delivered; an error ends paging.
-    pub fn on_result(&mut self, result: Result<Page, Error>) -> Result<Page, Error> {
+    pub(crate) fn on_result(&mut self, result: Result<Page, Error>) -> Result<Page, Error> {
         match self.take(result) {
             Ok(page) => Ok(page),
             Err(e) => {

@@ -115,7 +115,7 @@ impl Query {
 
     /// Paging through this query's matches with what `core` has learnt. When the query is
     /// invalid, the pager's first request is the validation error (and nothing is sent).
-    pub fn pager(&self, core: &ClientCore) -> Pager {
+    pub(crate) fn pager(&self, core: &ClientCore) -> Pager {
         match self.request.clone().build() {
             Ok(request) => Pager::new(request, core.profile().clone()).max_items(self.max_items),
             Err(e) => Pager::invalid(e, self.request.get_offset().unwrap_or(0)),
@@ -125,7 +125,7 @@ impl Query {
     /// The full read of this query's matches (any number of user names) with what `core` has
     /// learnt, and its source of user names if it has one. When the query is invalid, the
     /// read's first item is the validation error (and nothing is sent).
-    pub fn fleet_read(&self, core: &ClientCore) -> FleetRead {
+    pub(crate) fn fleet_read(&self, core: &ClientCore) -> FleetRead {
         match FleetRead::from_request(self.request.clone(), self.max_items, core.profile().clone()) {
             Ok(read) => match &self.directory {
                 Some(names) => read.user_directory(names.clone()),

@@ -6,22 +6,20 @@
 mod scenarios;
 
 use scenarios::{JITTER_SEED, Observed, Operation, scenarios, start_time};
+use workspace_core::op::{Operation as Op, PagesOp, SendOp, Step};
 use workspace_core::test_util::{Replay, VirtualClock};
-use workspace_core::types::ListDesktopsConnectStatusRequest;
-use workspace_core::{Action, ClientCore, Error, Page};
+use workspace_core::ClientCore;
 
-fn call(
-    core: &ClientCore,
-    replay: &Replay,
-    clock: &VirtualClock,
-    req: ListDesktopsConnectStatusRequest,
-) -> Result<Page, Error> {
-    let mut call = core.call(req, JITTER_SEED);
+/// Every output of `op`, sending one request at a time through `replay`.
+fn drive<O: Op>(mut op: O, replay: &Replay, clock: &VirtualClock) -> Vec<O::Output> {
+    let mut out = Vec::new();
     loop {
-        match call.poll(clock.now()) {
-            Action::Send(r) => call.handle(replay.respond(r), clock.now()),
-            Action::Sleep(d) => clock.sleep(d),
-            Action::Done(result) => return result,
+        match op.step(clock.now()) {
+            Step::Send(ticket, r) => op.complete(ticket, replay.respond(r), clock.now()).unwrap(),
+            Step::Sleep(d) => clock.sleep(d),
+            Step::Yield(item) => out.push(item),
+            Step::Await => panic!("nothing is in flight"),
+            Step::Done => return out,
         }
     }
 }
@@ -31,17 +29,10 @@ fn the_core_passes_every_scenario() {
     for s in scenarios() {
         let replay = Replay::new(s.script.clone());
         let clock = VirtualClock::new(start_time());
-        let core = ClientCore::new(s.options());
+        let core = ClientCore::with_jitter_seed(s.options(), JITTER_SEED);
         let results = match s.operation {
-            Operation::Send { .. } => vec![s.query().request().and_then(|r| call(&core, &replay, &clock, r))],
-            Operation::Pages { .. } => {
-                let mut pager = s.query().pager(&core);
-                let mut results = Vec::new();
-                while let Some(next) = pager.next_request() {
-                    results.push(pager.on_result(next.and_then(|r| call(&core, &replay, &clock, r))));
-                }
-                results
-            }
+            Operation::Send { .. } => drive(SendOp::new(&core, &s.query()), &replay, &clock),
+            Operation::Pages { .. } => drive(PagesOp::new(&core, &s.query()), &replay, &clock),
         };
         let observed = Observed::new(replay.requests(), clock.sleeps(), results);
         s.check(&observed).unwrap_or_else(|e| panic!("{e}"));
