@@ -1,19 +1,15 @@
-//! The async client: the same thin loop as the blocking one, with `.await`.
+//! The async client: the core's operations, run as streams by [`Drive`](crate::drive::Drive).
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
-use std::future::poll_fn;
 use std::hash::BuildHasher;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
-use std::future::Future;
-use workspace_core::types::ListDesktopsConnectStatusRequest;
-use workspace_core::{Action, ClientCore, ClientOptions, Error, Page, Query, StatusCounts, WatchLoop};
+use workspace_core::op::{CountOp, FleetOp, ItemsOp, Operation, PagesOp, SendOp, WatchOp};
+use workspace_core::{ClientCore, ClientOptions, Error, Page, Query, StatusCounts};
 
+use crate::drive::Drive;
 use crate::list::{FleetItems, Items, Pages};
 use crate::transport::{Sleep, Transport};
 use crate::watch::Watcher;
@@ -22,8 +18,6 @@ use crate::watch::Watcher;
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// A future of one page.
-pub(crate) type PageFuture = Pin<Box<dyn Future<Output = Result<Page, Error>> + Send>>;
-
 /// An async client of `GET /v2/{project_id}/connect-desktops`. Cheap to clone; clones share the
 /// connection pool, the retry budget and what the client learnt of the service. Streams and
 /// watchers own a clone, so they can be moved into a task. Its futures are `Send`, and dropping
@@ -52,7 +46,6 @@ pub struct Client {
     transport: Arc<dyn Transport>,
     sleep: Arc<dyn Sleep>,
     clock: Clock,
-    seeds: Arc<AtomicU64>,
 }
 
 impl Client {
@@ -78,61 +71,49 @@ impl Client {
 
     /// One page of what `query` matches, with retries as the policy says.
     pub async fn send(&self, query: &Query) -> Result<Page, Error> {
-        self.execute(query.request()?).await
+        self.once(SendOp::new(&self.core, query)).await
     }
 
     /// Every page of `query`, one request each, from its offset (0 by default), in pages of its
-    /// limit (2000 when unset or 0), as `next().await` or a `Stream`; an error ends it.
+    /// limit (2000 when unset or 0); an error ends the stream.
     pub fn pages(&self, query: &Query) -> Pages {
-        Pages::new(self.clone(), query.pager(&self.core))
+        Pages(Drive::new(self.clone(), PagesOp::new(&self.core, query)))
     }
 
-    /// Every desktop of every page of `query`, fetched as the iteration goes.
+    /// Every desktop of every page of `query`, fetched as the stream goes.
     pub fn items(&self, query: &Query) -> Items {
-        Items::new(self.pages(query))
+        Items(Drive::new(self.clone(), ItemsOp::new(&self.core, query)))
     }
 
     /// Every desktop `query` matches, whatever the size of the fleet: more than 100 user names
     /// are read in batches, a query with more matches than one query reaches is split by status
     /// and then by user names, and each desktop comes once, in a stable order. Up to
-    /// `concurrency` requests are in flight at once.
+    /// `concurrency` requests are in flight at once, as futures polled by the stream's task.
     pub fn read_fleet(&self, query: &Query) -> FleetItems {
-        FleetItems::new(self.clone(), query.fleet_read(&self.core))
+        FleetItems(Drive::new(self.clone(), FleetOp::new(&self.core, query)))
     }
 
     /// How many desktops match the user names of `query` (if any), in all and per status: from
-    /// five `limit=0` requests sent together (the first alone until the client's credentials were
-    /// accepted) when their totals follow the filters, else by reading the desktops (the
-    /// documentation does not say what `total_count` counts).
+    /// five `limit=0` requests (the first alone until the client's credentials were accepted)
+    /// when their totals follow the filters, else by reading the desktops (the documentation
+    /// does not say what `total_count` counts).
     pub async fn count_by_status(&self, query: &Query) -> Result<StatusCounts, Error> {
-        let mut requests = query.count_requests()?.into_iter();
-        let mut pages: Vec<Page> = Vec::with_capacity(requests.len());
-        if !self.core.profile().credentials_accepted() {
-            // Until the credentials are proven, the first goes alone: a wrong key costs one
-            // failed signature, and nothing more is sent.
-            if let Some(first) = requests.next() {
-                pages.push(self.execute(first).await?);
-            }
-        }
-        for page in self.execute_all(requests.collect()).await {
-            pages.push(page?);
-        }
-        if let Some(counts) = StatusCounts::from_pages(&pages, self.core.profile())? {
-            return Ok(counts);
-        }
-        let mut items = self.read_fleet(&query.names_only()?);
-        let mut desktops = Vec::new();
-        while let Some(d) = items.next().await {
-            desktops.push(d?);
-        }
-        Ok(StatusCounts::from_desktops(&desktops))
+        self.once(CountOp::new(&self.core, query)).await
     }
 
     /// Watches what `query` matches: reads it all every `interval` and yields each change once.
     /// A failed poll is yielded as an error; the watch goes on at the next tick unless the error
     /// is permanent (such as a 401 or 403), which ends it.
     pub fn watch(&self, query: &Query, interval: Duration) -> Watcher {
-        Watcher::new(self.clone(), query.clone(), WatchLoop::new(interval))
+        Watcher(Drive::new(self.clone(), WatchOp::new(&self.core, query, interval)))
+    }
+
+    /// Runs an operation that yields one result.
+    async fn once<T, O>(&self, op: O) -> Result<T, Error>
+    where
+        O: Operation<Output = Result<T, Error>> + Unpin,
+    {
+        Drive::new(self.clone(), op).next().await.unwrap_or_else(|| unreachable!("the operation yields its result"))
     }
 
     /// The time, from the client's clock.
@@ -140,52 +121,12 @@ impl Client {
         (self.clock)()
     }
 
-    /// The client's sleep.
-    pub(crate) fn sleeper(&self) -> Arc<dyn Sleep> {
-        self.sleep.clone()
+    pub(crate) fn sleeper(&self) -> &Arc<dyn Sleep> {
+        &self.sleep
     }
 
-    pub(crate) async fn execute(&self, request: ListDesktopsConnectStatusRequest) -> Result<Page, Error> {
-        let mut call = self.core.call(request, self.seeds.fetch_add(1, Ordering::Relaxed));
-        loop {
-            match call.poll(self.now()) {
-                Action::Send(req) => {
-                    let outcome = self.transport.send(req).await;
-                    call.handle(outcome, self.now());
-                }
-                Action::Sleep(d) => self.sleep.sleep(d).await,
-                Action::Done(result) => return result,
-            }
-        }
-    }
-
-    /// A future of one request that owns what it needs.
-    pub(crate) fn start(&self, request: ListDesktopsConnectStatusRequest) -> PageFuture {
-        let client = self.clone();
-        Box::pin(async move { client.execute(request).await })
-    }
-
-    /// Sends `requests` together and returns their results in order.
-    pub(crate) async fn execute_all(
-        &self,
-        requests: Vec<ListDesktopsConnectStatusRequest>,
-    ) -> Vec<Result<Page, Error>> {
-        let mut calls: Vec<PageFuture> = requests.into_iter().map(|r| self.start(r)).collect();
-        let mut results: Vec<Option<Result<Page, Error>>> = calls.iter().map(|_| None).collect();
-        poll_fn(|cx| {
-            let mut waiting = false;
-            for (call, slot) in calls.iter_mut().zip(results.iter_mut()) {
-                if slot.is_none() {
-                    match call.as_mut().poll(cx) {
-                        Poll::Ready(r) => *slot = Some(r),
-                        Poll::Pending => waiting = true,
-                    }
-                }
-            }
-            if waiting { Poll::Pending } else { Poll::Ready(()) }
-        })
-        .await;
-        results.into_iter().flatten().collect()
+    pub(crate) fn transport(&self) -> &Arc<dyn Transport> {
+        &self.transport
     }
 }
 
@@ -243,11 +184,10 @@ impl ClientBuilder {
         };
         let seed = self.jitter_seed.unwrap_or_else(|| RandomState::new().hash_one(0u8));
         Ok(Client {
-            core: ClientCore::new(self.options),
+            core: ClientCore::with_jitter_seed(self.options, seed),
             transport,
             sleep,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
-            seeds: Arc::new(AtomicU64::new(seed)),
         })
     }
 }

@@ -39,6 +39,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod drive;
 mod list;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;

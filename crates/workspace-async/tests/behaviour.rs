@@ -47,6 +47,8 @@ async fn a_failed_read_yields_its_error_once_after_the_released_desktops_and_sen
     assert_eq!(results.len(), 101, "the probe's desktops, then the error, once");
     assert!(results[..100].iter().all(Result::is_ok));
     assert_eq!(results[100].as_ref().unwrap_err().status().map(|s| s.as_u16()), Some(403));
-    // The first page after the probe failed at once: the other three were never started.
-    assert_eq!(transport.requests().len(), 2);
+    // A sliding window of `concurrency` (4) pages after the probe: how many of them went out
+    // before the first failure came back depends on the scheduler, but nothing after it.
+    let sent = transport.requests().len();
+    assert!((2..=5).contains(&sent), "{sent} requests");
 }

@@ -8,8 +8,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use workspace_bench::{PlainPage, page_json};
-use workspace_core::{Action, ClientCore, ClientOptions, Credentials, Query, build_request, parse_response, sign};
-use workspace_types::{ConnectStatus, ListDesktopsConnectStatusRequest};
+use workspace_core::op::{Operation, SendOp, Step};
+use workspace_core::{ClientCore, ClientOptions, Credentials, Query, build_request, parse_response, sign};
+use workspace_types::ConnectStatus;
 
 const SK: &str = "exampleSecretKey0123456789abcdefghijklmnop";
 
@@ -84,13 +85,14 @@ fn whole_call(c: &mut Criterion) {
     );
     let body = page_json(100);
     let now = UNIX_EPOCH + Duration::from_secs(1_796_011_200);
+    let query = Query::new();
     c.bench_function("call/in_memory_100", |b| {
         b.iter(|| {
-            let mut call = core.call(ListDesktopsConnectStatusRequest::default(), 1);
+            let mut op = SendOp::new(&core, &query);
             loop {
-                match call.poll(now) {
-                    Action::Send(_) => call.handle(Ok(http::Response::new(body.clone())), now),
-                    Action::Done(r) => break black_box(r.unwrap()),
+                match op.step(now) {
+                    Step::Send(ticket, _) => op.complete(ticket, Ok(http::Response::new(body.clone())), now).unwrap(),
+                    Step::Yield(r) => break black_box(r.unwrap()),
                     _ => unreachable!(),
                 }
             }

@@ -8,7 +8,8 @@
 
 use std::time::SystemTime;
 
-use workspace_core::{Action, AttemptTimeout, ClientCore, Query, TransportError};
+use workspace_core::op::{Operation, PagesOp, Step};
+use workspace_core::{AttemptTimeout, ClientCore, Query, TransportError};
 use workspace_emulator::{Emulator, EmulatorConfig, Fault, FaultRule};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,34 +20,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let core = ClientCore::new(options);
     let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
 
-    let mut pager = Query::new().limit(100).pager(&core);
-    while let Some(request) = pager.next_request() {
-        let mut call = core.call(request?, 1);
-        let result = loop {
-            match call.poll(SystemTime::now()) {
-                Action::Send(req) => {
-                    println!("-> {} {}", req.method(), req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(""));
-                    // The whole exchange is limited by the attempt's timeout, which the core sets.
-                    let timeout = req.extensions().get::<AttemptTimeout>().map(|t| t.0);
-                    let req = agent.configure_request(req).timeout_global(timeout).build();
-                    let outcome = agent
-                        .run(req)
-                        .and_then(|r| {
-                            let (parts, mut body) = r.into_parts();
-                            Ok(http::Response::from_parts(parts, body.read_to_vec()?))
-                        })
-                        .map_err(TransportError::io);
-                    call.handle(outcome, SystemTime::now());
-                }
-                Action::Sleep(d) => {
-                    println!("   waiting {d:?} before retrying");
-                    std::thread::sleep(d);
-                }
-                Action::Done(result) => break result,
+    // Paging sends one request at a time, so this loop never has two in flight.
+    let mut op = PagesOp::new(&core, &Query::new().limit(100));
+    loop {
+        match op.step(SystemTime::now()) {
+            Step::Send(ticket, req) => {
+                println!("-> {} {}", req.method(), req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(""));
+                // The whole exchange is limited by the attempt's timeout, which the core sets.
+                let timeout = req.extensions().get::<AttemptTimeout>().map(|t| t.0);
+                let req = agent.configure_request(req).timeout_global(timeout).build();
+                let outcome = agent
+                    .run(req)
+                    .and_then(|r| {
+                        let (parts, mut body) = r.into_parts();
+                        Ok(http::Response::from_parts(parts, body.read_to_vec()?))
+                    })
+                    .map_err(TransportError::io);
+                op.complete(ticket, outcome, SystemTime::now())?;
             }
-        };
-        let page = pager.on_result(result)?;
-        println!("<- {} desktops (total {:?})", page.desktops().len(), page.total_count());
+            Step::Sleep(d) => {
+                println!("   waiting {d:?} before retrying");
+                std::thread::sleep(d);
+            }
+            Step::Yield(page) => {
+                let page = page?;
+                println!("<- {} desktops (total {:?})", page.desktops().len(), page.total_count());
+            }
+            Step::Await => unreachable!("one request at a time"),
+            Step::Done => return Ok(()),
+        }
     }
-    Ok(())
 }

@@ -1,15 +1,15 @@
-//! The blocking client: a thin loop around the core's call state machine.
+//! The blocking client: the core's operations, run by [`Drive`](crate::drive::Drive).
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use workspace_core::types::ListDesktopsConnectStatusRequest;
-use workspace_core::{Action, ClientCore, ClientOptions, Error, Page, Query, StatusCounts, WatchLoop};
+use workspace_core::op::{CountOp, FleetOp, ItemsOp, Operation, PagesOp, SendOp, WatchOp};
+use workspace_core::{ClientCore, ClientOptions, Error, Page, Query, StatusCounts};
 
+use crate::drive::Drive;
 use crate::list::{FleetItems, Items, Pages};
 use crate::transport::{Sleep, Transport};
 use crate::watch::Watcher;
@@ -42,7 +42,6 @@ pub struct Client {
     transport: Arc<dyn Transport>,
     sleep: Arc<dyn Sleep>,
     clock: Clock,
-    seeds: Arc<AtomicU64>,
 }
 
 impl Client {
@@ -68,55 +67,47 @@ impl Client {
 
     /// One page of what `query` matches, with retries as the policy says.
     pub fn send(&self, query: &Query) -> Result<Page, Error> {
-        self.execute(query.request()?)
+        self.once(SendOp::new(&self.core, query))
     }
 
     /// Every page of `query`, one request each, from its offset (0 by default), in pages of its
     /// limit (2000 when unset or 0); an error ends the iteration.
     pub fn pages(&self, query: &Query) -> Pages {
-        Pages::new(self.clone(), query.pager(&self.core))
+        Pages(Drive::new(self.clone(), PagesOp::new(&self.core, query)))
     }
 
     /// Every desktop of every page of `query`, fetched as the iteration goes.
     pub fn items(&self, query: &Query) -> Items {
-        Items::new(self.pages(query))
+        Items(Drive::new(self.clone(), ItemsOp::new(&self.core, query)))
     }
 
     /// Every desktop `query` matches, whatever the size of the fleet: more than 100 user names
     /// are read in batches, a query with more matches than one query reaches is split by status
     /// and then by user names, and each desktop comes once, in a stable order. Up to
-    /// `concurrency` requests go out at once (on scoped threads).
+    /// `concurrency` requests are in flight at once, sent by as many threads at most, kept for
+    /// the whole read.
     pub fn read_fleet(&self, query: &Query) -> FleetItems {
-        FleetItems::new(self.clone(), query.fleet_read(&self.core))
+        FleetItems(Drive::new(self.clone(), FleetOp::new(&self.core, query)))
     }
 
     /// How many desktops match the user names of `query` (if any), in all and per status: from
-    /// five `limit=0` requests sent together (the first alone until the client's credentials were
-    /// accepted) when their totals follow the filters, else by reading the desktops (the
-    /// documentation does not say what `total_count` counts).
+    /// five `limit=0` requests (the first alone until the client's credentials were accepted)
+    /// when their totals follow the filters, else by reading the desktops (the documentation
+    /// does not say what `total_count` counts).
     pub fn count_by_status(&self, query: &Query) -> Result<StatusCounts, Error> {
-        let mut requests = query.count_requests()?.into_iter();
-        let mut pages: Vec<Page> = Vec::with_capacity(requests.len());
-        if !self.core.profile().credentials_accepted() {
-            // Until the credentials are proven, the first goes alone: a wrong key costs one
-            // failed signature, and nothing more is sent.
-            pages.extend(requests.next().map(|r| self.execute(r)).transpose()?);
-        }
-        for page in self.execute_all(requests.collect()) {
-            pages.push(page?);
-        }
-        if let Some(counts) = StatusCounts::from_pages(&pages, self.core.profile())? {
-            return Ok(counts);
-        }
-        let desktops = self.read_fleet(&query.names_only()?).collect::<Result<Vec<_>, _>>()?;
-        Ok(StatusCounts::from_desktops(&desktops))
+        self.once(CountOp::new(&self.core, query))
     }
 
     /// Watches what `query` matches: reads it all every `interval` and yields each change once.
     /// A failed poll is yielded as an error; the watch goes on at the next tick unless the error
     /// is permanent (such as a 401 or 403), which ends it.
     pub fn watch(&self, query: &Query, interval: Duration) -> Watcher {
-        Watcher::new(self.clone(), query.clone(), WatchLoop::new(interval))
+        Watcher(Drive::new(self.clone(), WatchOp::new(&self.core, query, interval)))
+    }
+
+    /// Runs an operation that yields one result.
+    fn once<T>(&self, op: impl Operation<Output = Result<T, Error>>) -> Result<T, Error> {
+        Drive::new(self.clone(), op).next().unwrap_or_else(|| unreachable!("the operation yields its result"))
     }
 
     /// The time, from the client's clock.
@@ -129,29 +120,8 @@ impl Client {
         self.sleep.sleep(d);
     }
 
-    pub(crate) fn execute(&self, request: ListDesktopsConnectStatusRequest) -> Result<Page, Error> {
-        let mut call = self.core.call(request, self.seeds.fetch_add(1, Ordering::Relaxed));
-        loop {
-            match call.poll(self.now()) {
-                Action::Send(req) => {
-                    let outcome = self.transport.send(req);
-                    call.handle(outcome, self.now());
-                }
-                Action::Sleep(d) => self.wait(d),
-                Action::Done(result) => return result,
-            }
-        }
-    }
-
-    /// Sends `requests` together, each on a scoped thread, and returns their results in order.
-    pub(crate) fn execute_all(&self, requests: Vec<ListDesktopsConnectStatusRequest>) -> Vec<Result<Page, Error>> {
-        if requests.len() < 2 {
-            return requests.into_iter().map(|r| self.execute(r)).collect();
-        }
-        std::thread::scope(|s| {
-            let handles: Vec<_> = requests.into_iter().map(|r| s.spawn(move || self.execute(r))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        })
+    pub(crate) fn transport(&self) -> &Arc<dyn Transport> {
+        &self.transport
     }
 }
 
@@ -204,11 +174,10 @@ impl ClientBuilder {
         };
         let seed = self.jitter_seed.unwrap_or_else(|| RandomState::new().hash_one(0u8));
         Ok(Client {
-            core: ClientCore::new(self.options),
+            core: ClientCore::with_jitter_seed(self.options, seed),
             transport,
             sleep: self.sleep.unwrap_or_else(|| Arc::new(crate::ThreadSleep)),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
-            seeds: Arc::new(AtomicU64::new(seed)),
         })
     }
 }

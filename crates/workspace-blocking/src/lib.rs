@@ -31,6 +31,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod drive;
 mod list;
 mod transport;
 #[cfg(feature = "ureq")]

@@ -1,46 +1,31 @@
-//! Watching a fleet: the core's watch loop, with the client's reads and sleep.
+//! Watching a fleet with the client's reads and sleep.
 
-use workspace_core::{Error, Query, Transition, WatchLoop, WatchStep};
+use std::ops::Deref;
 
-use crate::client::Client;
+use workspace_core::op::WatchOp;
+use workspace_core::{Error, Transition};
 
-/// Yields the transitions of the watched desktops, poll after poll; see [`Client::watch`].
+use crate::drive::Drive;
+
+/// The changes of a fleet, as they are seen: an iterator of transitions that reads, hands out
+/// each change, sleeps the interval and reads again. Dereferences to its [`WatchOp`] (`polls()`,
+/// `is_over()`).
 #[derive(Debug)]
-pub struct Watcher {
-    client: Client,
-    query: Query,
-    watch: WatchLoop,
-}
+pub struct Watcher(pub(crate) Drive<WatchOp>);
 
 impl Watcher {
-    pub(crate) fn new(client: Client, query: Query, watch: WatchLoop) -> Self {
-        Self { client, query, watch }
-    }
-
     /// Stops after `n` polls (the first one is the baseline).
-    pub fn max_polls(self, n: u64) -> Self {
-        Self { watch: self.watch.max_polls(n), ..self }
+    pub fn max_polls(mut self, n: u64) -> Self {
+        self.0.op.set_max_polls(n);
+        self
     }
 
-    /// How many polls were made.
-    pub fn polls(&self) -> u64 {
-        self.watch.polls()
-    }
-
-    /// Reads the desktops once, now, and returns the changes since the previous read (none for
-    /// the first, which is the baseline), with any not yet taken from the iterator; `None`, and
-    /// nothing sent, once the watch is over (`max_polls` reached, or a permanent error). For
-    /// callers that wait between polls themselves.
+    /// Reads now, for callers that poll when they choose: the transitions since the last read
+    /// (none for the baseline), the poll's error, or `None` once the watch is over.
     pub fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>> {
-        if self.watch.is_over() {
-            return None;
-        }
-        Some(self.read().map(|()| self.watch.take_transitions()))
-    }
-
-    fn read(&mut self) -> Result<(), Error> {
-        let desktops = self.client.read_fleet(&self.query).collect();
-        self.watch.on_read(desktops, self.client.now())
+        let read = self.0.op.read_now()?;
+        let desktops = Drive::new(self.0.client.clone(), read).collect();
+        Some(self.0.op.on_read(desktops, self.0.client.now()))
     }
 }
 
@@ -48,17 +33,14 @@ impl Iterator for Watcher {
     type Item = Result<Transition, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match self.watch.next_step() {
-                WatchStep::Yield(t) => return Some(Ok(t)),
-                WatchStep::Read => {
-                    if let Err(e) = self.read() {
-                        return Some(Err(e));
-                    }
-                }
-                WatchStep::Wait(interval) => self.client.wait(interval),
-                WatchStep::Done => return None,
-            }
-        }
+        self.0.next()
+    }
+}
+
+impl Deref for Watcher {
+    type Target = WatchOp;
+
+    fn deref(&self) -> &WatchOp {
+        &self.0.op
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use workspace_blocking::types::ConnectDesktopsInfo;
 use workspace_blocking::{Client, Error, Query, ReadReport, TransportError};
-use workspace_core::Watch;
+use workspace_core::FleetDiff;
 
 use crate::args::{self, Format};
 use crate::commands::{Failure, format, report_read, with_directory};
@@ -32,7 +32,7 @@ pub(crate) fn watch(
     let format = format(args.output, Format::Ndjson);
     let query = with_directory(Query::new(), users);
     let interval = args.interval;
-    let mut watch = Watch::new();
+    let mut watch = FleetDiff::new();
     let (mut polls, mut failed_in_a_row, mut any_succeeded) = (0u64, 0u64, false);
     let mut header = format == Format::Csv;
     loop {

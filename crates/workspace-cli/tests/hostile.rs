@@ -274,6 +274,10 @@ fn a_failed_listing_leaves_json_absent() {
     assert_eq!(server.requests(), 4, "pages at 0, 968, 1936, then 2000");
 }
 
+/// What a failed listing can have released before its failing page: the probe's page, and the
+/// pages after it that came back before the failure did.
+const PREFIXES: [usize; 3] = [1000, 1968, 2936];
+
 #[test]
 fn a_failed_listing_leaves_whole_ndjson_records_and_says_so() {
     let server = failing_listing();
@@ -285,9 +289,13 @@ fn a_failed_listing_leaves_whole_ndjson_records_and_says_so() {
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["desktop_id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(ids, (0..2936).map(|i| format!("id-{i:05}")).collect::<Vec<_>>());
+    // Pages go out together: how many were released before the failing one came back depends on
+    // the order of the answers, but what was written is whole, in order, and said.
+    let n = ids.len();
+    assert!(PREFIXES.contains(&n), "{n} desktops");
+    assert_eq!(ids, (0..n).map(|i| format!("id-{i:05}")).collect::<Vec<_>>());
     let err = text(&o.stderr);
-    assert!(err.contains("wks: 2936 desktops were written before the error; the output is incomplete"), "{err}");
+    assert!(err.contains(&format!("wks: {n} desktops were written before the error; the output is incomplete")), "{err}");
 }
 
 #[test]
@@ -299,9 +307,11 @@ fn a_failed_listing_leaves_whole_csv_records_and_says_so() {
     assert!(out.ends_with('\n'));
     let rows: Vec<csv::StringRecord> =
         csv::Reader::from_reader(out.as_bytes()).records().collect::<Result<_, _>>().unwrap();
-    assert_eq!(rows.len(), 2936);
-    assert!(rows.iter().all(|r| r.len() == 4));
-    assert!(text(&o.stderr).contains("wks: 2936 desktops were written before the error; the output is incomplete"));
+    let n = rows.len();
+    assert!(PREFIXES.contains(&n), "{n} rows");
+    assert!(rows.iter().enumerate().all(|(i, r)| r.len() == 4 && r[0] == format!("id-{i:05}")), "{rows:?}");
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("wks: {n} desktops were written before the error; the output is incomplete")), "{err}");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use workspace_async::{Change, Client, Error, Query, ReqwestTransport, TransportError};
 use workspace_core::types::ConnectDesktopsInfo;
-use workspace_core::{ClientOptions, Watch};
+use workspace_core::{ClientOptions, FleetDiff};
 
 use crate::counting_transport::CountingTransport;
 use crate::exposition::{Encoding, Exposition};
@@ -82,7 +82,7 @@ pub struct Exporter {
     snapshot: RwLock<Arc<Snapshot>>,
     exposition: RwLock<Arc<Exposition>>,
     polls: tokio::sync::watch::Sender<u64>,
-    watch: tokio::sync::Mutex<Watch>,
+    watch: tokio::sync::Mutex<FleetDiff>,
 }
 
 impl Exporter {
@@ -103,7 +103,7 @@ impl Exporter {
             // Replaced at once by the rendering of the exporter before its first poll.
             exposition: RwLock::new(Arc::new(Exposition::new(String::new()))),
             polls: tokio::sync::watch::Sender::new(0),
-            watch: tokio::sync::Mutex::new(Watch::new()),
+            watch: tokio::sync::Mutex::new(FleetDiff::new()),
         };
         exporter.refresh();
         Ok(exporter)
@@ -130,7 +130,7 @@ impl Exporter {
         result
     }
 
-    async fn poll(&self, watch: &mut Watch) -> Result<(), Error> {
+    async fn poll(&self, watch: &mut FleetDiff) -> Result<(), Error> {
         let started = Instant::now();
         let result = match tokio::time::timeout(self.settings.poll_timeout, self.read()).await {
             Ok(result) => result,

@@ -65,6 +65,8 @@ pub use whole_read::FleetOp;
 /// What a driver does next.
 #[derive(Debug)]
 #[must_use]
+// A step is consumed where it is returned: boxing the request would cost an allocation per send.
+#[allow(clippy::large_enum_variant)]
 pub enum Step<T> {
     /// Send this request; give its outcome, with the ticket, to [`Operation::complete`].
     Send(Ticket, Request<Vec<u8>>),
