@@ -169,11 +169,10 @@ macro_rules! replay_client {
         let transport = $krate::ReplayTransport::new($scenario.script.clone());
         let clock = workspace_core::test_util::VirtualClock::new(scenarios::start_time());
         let now = clock.clone();
-        let client = $krate::Client::builder($scenario.options())
+        let options = $scenario.options().to_builder().clock(move || now.now()).jitter_seed(scenarios::JITTER_SEED);
+        let client = $krate::Client::builder(options.build().unwrap())
             .transport(transport.clone())
-            .clock(move || now.now())
             .sleep(clock.clone())
-            .jitter_seed(scenarios::JITTER_SEED)
             .build()
             .unwrap();
         (client, transport, clock)

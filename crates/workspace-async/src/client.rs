@@ -1,27 +1,21 @@
-//! The async client: the core's operations, run as streams by [`Drive`](crate::drive::Drive).
+//! The async client: the core's operations, run as streams by [`Drive`].
 
-use std::collections::hash_map::RandomState;
-use std::fmt;
-use std::hash::BuildHasher;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use workspace_core::op::{CountOp, FleetOp, ItemsOp, Operation, PagesOp, SendOp, WatchOp};
-use workspace_core::{ClientCore, ClientOptions, Error, Page, Query, StatusCounts};
+use workspace_core::{ClientCore, ClientOptions, Clock, Error, Page, Query, StatusCounts};
 
 use crate::drive::Drive;
-use crate::list::{FleetItems, Items, Pages};
+use crate::streams::{FleetItems, Items, Pages, Watcher};
 use crate::transport::{Sleep, Transport};
-use crate::watch::Watcher;
 
-/// Where a client reads the time (the system clock unless replaced, for tests).
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
-
-/// A future of one page.
 /// An async client of `GET /v2/{project_id}/connect-desktops`. Cheap to clone; clones share the
 /// connection pool, the retry budget and what the client learnt of the service. Streams and
 /// watchers own a clone, so they can be moved into a task. Its futures are `Send`, and dropping
-/// one cancels the call.
+/// one cancels the call. It dereferences to its [`ClientCore`]: the options, and what the client
+/// has learnt (project id, profile).
 ///
 /// ```no_run
 /// use workspace_async::{Client, ClientOptions, Credentials, Query};
@@ -40,28 +34,24 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
     core: ClientCore,
     transport: Arc<dyn Transport>,
     sleep: Arc<dyn Sleep>,
-    clock: Clock,
 }
 
 impl Client {
-    /// A client with the built-in transport and sleep (feature `reqwest`). Nothing is sent.
+    /// A client with the built-in transport and tokio's timer (feature `reqwest`). Nothing is
+    /// sent.
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
         Self::builder(options).build()
     }
 
-    /// A builder, to bring a transport, a sleep, a clock or a jitter seed of your own.
+    /// A builder, to bring a transport or a sleep of your own (the clock and the jitter seed
+    /// are options: [`ClientOptionsBuilder::clock`](crate::ClientOptionsBuilder::clock)).
     pub fn builder(options: ClientOptions) -> ClientBuilder {
-        ClientBuilder { options, transport: None, sleep: None, clock: None, jitter_seed: None }
-    }
-
-    /// The options.
-    pub fn options(&self) -> &ClientOptions {
-        self.core.options()
+        ClientBuilder { options, transport: None, sleep: None }
     }
 
     /// The shared core: the options and what the client has learnt (project id, profile).
@@ -71,18 +61,18 @@ impl Client {
 
     /// One page of what `query` matches, with retries as the policy says.
     pub async fn send(&self, query: &Query) -> Result<Page, Error> {
-        self.once(SendOp::new(&self.core, query)).await
+        self.first(SendOp::new(&self.core, query)).await
     }
 
     /// Every page of `query`, one request each, from its offset (0 by default), in pages of its
     /// limit (2000 when unset or 0); an error ends the stream.
     pub fn pages(&self, query: &Query) -> Pages {
-        Pages(Drive::new(self.clone(), PagesOp::new(&self.core, query)))
+        Pages(self.stream(PagesOp::new(&self.core, query)))
     }
 
     /// Every desktop of every page of `query`, fetched as the stream goes.
     pub fn items(&self, query: &Query) -> Items {
-        Items(Drive::new(self.clone(), ItemsOp::new(&self.core, query)))
+        Items(self.stream(ItemsOp::new(&self.core, query)))
     }
 
     /// Every desktop `query` matches, whatever the size of the fleet: more than 100 user names
@@ -90,7 +80,7 @@ impl Client {
     /// and then by user names, and each desktop comes once, in a stable order. Up to
     /// `concurrency` requests are in flight at once, as futures polled by the stream's task.
     pub fn read_fleet(&self, query: &Query) -> FleetItems {
-        FleetItems(Drive::new(self.clone(), FleetOp::new(&self.core, query)))
+        FleetItems(self.stream(FleetOp::new(&self.core, query)))
     }
 
     /// How many desktops match the user names of `query` (if any), in all and per status: from
@@ -98,27 +88,31 @@ impl Client {
     /// when their totals follow the filters, else by reading the desktops (the documentation
     /// does not say what `total_count` counts).
     pub async fn count_by_status(&self, query: &Query) -> Result<StatusCounts, Error> {
-        self.once(CountOp::new(&self.core, query)).await
+        self.first(CountOp::new(&self.core, query)).await
     }
 
     /// Watches what `query` matches: reads it all every `interval` and yields each change once.
     /// A failed poll is yielded as an error; the watch goes on at the next tick unless the error
     /// is permanent (such as a 401 or 403), which ends it.
     pub fn watch(&self, query: &Query, interval: Duration) -> Watcher {
-        Watcher(Drive::new(self.clone(), WatchOp::new(&self.core, query, interval)))
+        Watcher(self.stream(WatchOp::new(&self.core, query, interval)))
     }
 
-    /// Runs an operation that yields one result.
-    async fn once<T, O>(&self, op: O) -> Result<T, Error>
+    pub(crate) fn stream<O: Operation + Unpin>(&self, op: O) -> Drive<O> {
+        Drive::new(self.clone(), op)
+    }
+
+    /// The first output of an operation that yields one result.
+    async fn first<T, O>(&self, op: O) -> Result<T, Error>
     where
         O: Operation<Output = Result<T, Error>> + Unpin,
     {
-        Drive::new(self.clone(), op).next().await.unwrap_or_else(|| unreachable!("the operation yields its result"))
+        self.stream(op).next().await.unwrap_or_else(|| unreachable!("the operation yields its result"))
     }
 
-    /// The time, from the client's clock.
+    /// The time, from the options' clock or the system's.
     pub(crate) fn now(&self) -> SystemTime {
-        (self.clock)()
+        self.core.options().clock().map_or_else(SystemTime::now, Clock::now)
     }
 
     pub(crate) fn sleeper(&self) -> &Arc<dyn Sleep> {
@@ -130,96 +124,50 @@ impl Client {
     }
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("core", &self.core).field("transport", &self.transport).finish_non_exhaustive()
+impl Deref for Client {
+    type Target = ClientCore;
+
+    fn deref(&self) -> &ClientCore {
+        &self.core
     }
 }
 
 /// Builds a [`Client`] with parts of your own.
+#[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
     options: ClientOptions,
     transport: Option<Arc<dyn Transport>>,
     sleep: Option<Arc<dyn Sleep>>,
-    clock: Option<Clock>,
-    jitter_seed: Option<u64>,
 }
 
 impl ClientBuilder {
-    /// Sends requests with this transport instead of the built-in one.
-    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
-        self
+    /// Sends requests with this transport (or closure) instead of the built-in one.
+    pub fn transport(self, transport: impl Transport + 'static) -> Self {
+        Self { transport: Some(Arc::new(transport)), ..self }
     }
 
-    /// Waits between attempts and polls with `sleep` (tokio's timer by default, with the
-    /// `reqwest` feature).
-    pub fn sleep(mut self, sleep: impl Sleep + 'static) -> Self {
-        self.sleep = Some(Arc::new(sleep));
-        self
-    }
-
-    /// Reads the time from `clock` instead of the system clock (for tests).
-    pub fn clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.clock = Some(Arc::new(clock));
-        self
-    }
-
-    /// Seeds the backoff jitter, so that waits are the same on every run (for tests).
-    pub fn jitter_seed(mut self, seed: u64) -> Self {
-        self.jitter_seed = Some(seed);
-        self
+    /// Waits between attempts and polls with `sleep` (a closure returning a future, say)
+    /// instead of tokio's timer.
+    pub fn sleep(self, sleep: impl Sleep + 'static) -> Self {
+        Self { sleep: Some(Arc::new(sleep)), ..self }
     }
 
     /// Builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
-        let transport = match self.transport {
-            Some(t) => t,
-            None => default_transport(&self.options)?,
+        #[cfg(feature = "reqwest")]
+        let (transport, sleep) = match (self.transport, self.sleep) {
+            (Some(t), s) => (t, s.unwrap_or_else(|| Arc::new(crate::TokioSleep))),
+            (None, s) => (
+                Arc::new(crate::ReqwestTransport::new(&self.options)?) as Arc<dyn Transport>,
+                s.unwrap_or_else(|| Arc::new(crate::TokioSleep)),
+            ),
         };
-        let sleep = match self.sleep {
-            Some(s) => s,
-            None => default_sleep()?,
+        #[cfg(not(feature = "reqwest"))]
+        let (Some(transport), Some(sleep)) = (self.transport, self.sleep) else {
+            let why = "no transport or no sleep: enable the `reqwest` feature or give both";
+            return Err(workspace_core::ConfigError::new(why).into());
         };
-        let seed = self.jitter_seed.unwrap_or_else(|| RandomState::new().hash_one(0u8));
-        Ok(Client {
-            core: ClientCore::with_jitter_seed(self.options, seed),
-            transport,
-            sleep,
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
-        })
+        Ok(Client { core: ClientCore::new(self.options), transport, sleep })
     }
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder").field("options", &self.options).finish_non_exhaustive()
-    }
-}
-
-#[cfg(feature = "reqwest")]
-fn default_transport(options: &ClientOptions) -> Result<Arc<dyn Transport>, Error> {
-    Ok(Arc::new(crate::ReqwestTransport::new(options)?))
-}
-
-#[cfg(not(feature = "reqwest"))]
-fn default_transport(_: &ClientOptions) -> Result<Arc<dyn Transport>, Error> {
-    Err(workspace_core::ConfigError::new(
-        "no transport: enable the `reqwest` feature or give one with `.transport(...)`",
-    )
-    .into())
-}
-
-#[cfg(feature = "reqwest")]
-fn default_sleep() -> Result<Arc<dyn Sleep>, Error> {
-    Ok(Arc::new(crate::TokioSleep))
-}
-
-#[cfg(not(feature = "reqwest"))]
-fn default_sleep() -> Result<Arc<dyn Sleep>, Error> {
-    Err(workspace_core::ConfigError::new(
-        "no way to wait: enable the `reqwest` feature (tokio) or give one with `.sleep(...)`",
-    )
-    .into())
 }

@@ -40,22 +40,20 @@
 
 mod client;
 mod drive;
-mod list;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
+mod streams;
 mod transport;
-mod watch;
 
 pub use async_trait::async_trait;
-pub use client::{Client, ClientBuilder, Clock};
-pub use list::{FleetItems, Items, Pages};
+pub use client::{Client, ClientBuilder};
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use reqwest_transport::ReqwestTransport;
 #[cfg(feature = "reqwest")]
 pub use transport::TokioSleep;
-pub use transport::{FnTransport, Sleep, Transport, transport_fn};
-pub use watch::Watcher;
+pub use streams::{FleetItems, Items, Pages, Watcher};
+pub use transport::{Sleep, Transport};
 pub use workspace_core::common::*;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]

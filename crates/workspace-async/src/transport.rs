@@ -16,59 +16,46 @@ use workspace_core::TransportError;
 /// included; `Timeout`; `Io`), which decides whether the call is retried or fails over. It must
 /// honour the [`AttemptTimeout`](workspace_core::AttemptTimeout) in the request's extensions as
 /// the whole exchange's timeout. Its future must be `Send`, and dropping it must cancel the
-/// exchange.
+/// exchange. A closure returning such a future is a transport, to bring your own HTTP client or
+/// to stub responses:
+///
+/// ```
+/// use workspace_async::{Client, ClientOptions, Credentials, Query};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), workspace_async::Error> {
+/// let options = ClientOptions::builder()
+///     .endpoint("https://example.com")
+///     .project_id("p")
+///     .credentials(Credentials::ak_sk("ak", "sk")?)
+///     .build()?;
+/// let stub = |_request| async { Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec())) };
+/// let client = Client::builder(options).transport(stub).build()?;
+/// assert_eq!(client.send(&Query::new()).await?.total_count(), Some(0));
+/// # Ok(()) }
+/// ```
 #[async_trait]
-pub trait Transport: Send + Sync + fmt::Debug {
+pub trait Transport: Send + Sync {
     /// Sends `request` and reads the whole response.
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
 }
 
-/// A transport made of a closure returning a future; see [`transport_fn`].
-pub struct FnTransport<F>(F);
-
-/// Wraps a closure returning a future as a [`Transport`], to bring your own HTTP client or to
-/// stub responses.
-///
-/// ```
-/// use workspace_async::{Transport, transport_fn};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), workspace_async::TransportError> {
-/// let stub = transport_fn(|_request| async { Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec())) });
-/// let response = stub.send(http::Request::new(Vec::new())).await?;
-/// assert_eq!(response.status(), 200);
-/// # Ok(()) }
-/// ```
-pub fn transport_fn<F, Fut>(f: F) -> FnTransport<F>
-where
-    F: Fn(Request<Vec<u8>>) -> Fut + Send + Sync,
-    Fut: Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send,
-{
-    FnTransport(f)
-}
-
 #[async_trait]
-impl<F, Fut> Transport for FnTransport<F>
+impl<F, Fut> Transport for F
 where
     F: Fn(Request<Vec<u8>>) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send,
 {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        (self.0)(request).await
+        self(request).await
     }
 }
 
-impl<F> fmt::Debug for FnTransport<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("FnTransport")
-    }
-}
-
-/// Waits between attempts and between the polls of a watch, on whatever runtime the application
-/// uses. Closures `Fn(Duration) -> impl Future<Output = ()>` are sleeps.
+/// Waits, without blocking the thread: between attempts, and between a watch's polls. A closure
+/// returning a future is one.
 #[async_trait]
 pub trait Sleep: Send + Sync {
-    /// Completes after `duration`.
+    /// Waits `duration`.
     async fn sleep(&self, duration: Duration);
 }
 
@@ -83,7 +70,19 @@ where
     }
 }
 
-/// Sleeps with tokio's timer.
+impl fmt::Debug for dyn Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("dyn Transport")
+    }
+}
+
+impl fmt::Debug for dyn Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("dyn Sleep")
+    }
+}
+
+/// Tokio's timer (feature `reqwest`, which brings tokio): the default.
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[derive(Clone, Copy, Debug, Default)]
@@ -97,7 +96,6 @@ impl Sleep for TokioSleep {
     }
 }
 
-/// Replays scripted responses in order and records every request (feature `test-util`).
 #[cfg(feature = "test-util")]
 #[async_trait]
 impl Transport for workspace_core::test_util::Replay {
@@ -106,7 +104,6 @@ impl Transport for workspace_core::test_util::Replay {
     }
 }
 
-/// Sleeping on a virtual clock moves it on at once (feature `test-util`).
 #[cfg(feature = "test-util")]
 #[async_trait]
 impl Sleep for workspace_core::test_util::VirtualClock {

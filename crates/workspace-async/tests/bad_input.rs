@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use bad_input::{
     check_odd_query_sent, check_refused, empty_page, invalid_items_query, invalid_queries, odd_query, options,
 };
-use workspace_async::{Client, TransportError, transport_fn};
+use workspace_async::{Client, TransportError};
 
 #[tokio::test]
 async fn invalid_requests_name_field_value_and_rule() {
@@ -20,10 +20,10 @@ async fn invalid_requests_name_field_value_and_rule() {
     // No runtime's timer is needed (nothing is retried), so these run without the `reqwest` feature.
     let client = Client::builder(options().build().unwrap())
         .sleep(|_| std::future::ready(()))
-        .transport(transport_fn(move |_| {
+        .transport(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
             async { Err(TransportError::other("must not be called")) }
-        }))
+        })
         .build()
         .unwrap();
     for (query, field, value) in invalid_queries() {
@@ -43,10 +43,10 @@ async fn names_and_statuses_the_documentation_does_not_forbid_are_sent_as_given(
     // No runtime's timer is needed (nothing is retried), so these run without the `reqwest` feature.
     let client = Client::builder(options().build().unwrap())
         .sleep(|_| std::future::ready(()))
-        .transport(transport_fn(move |r| {
+        .transport(move |r: http::Request<Vec<u8>>| {
             log.lock().unwrap().push(r.uri().query().unwrap_or("").to_owned());
             async { Ok(empty_page()) }
-        }))
+        })
         .build()
         .unwrap();
     client.send(&odd_query()).await.unwrap();

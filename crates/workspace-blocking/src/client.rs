@@ -1,25 +1,20 @@
-//! The blocking client: the core's operations, run by [`Drive`](crate::drive::Drive).
+//! The blocking client: the core's operations, run by [`Drive`].
 
-use std::collections::hash_map::RandomState;
-use std::fmt;
-use std::hash::BuildHasher;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use workspace_core::op::{CountOp, FleetOp, ItemsOp, Operation, PagesOp, SendOp, WatchOp};
-use workspace_core::{ClientCore, ClientOptions, Error, Page, Query, StatusCounts};
+use workspace_core::{ClientCore, ClientOptions, Clock, Error, Page, Query, StatusCounts};
 
 use crate::drive::Drive;
-use crate::list::{FleetItems, Items, Pages};
-use crate::transport::{Sleep, Transport};
-use crate::watch::Watcher;
-
-/// Where a client reads the time (the system clock unless replaced, for tests).
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+use crate::iterators::{FleetItems, Items, Pages, Watcher};
+use crate::transport::{Sleep, ThreadSleep, Transport};
 
 /// A blocking client of `GET /v2/{project_id}/connect-desktops`. Cheap to clone; clones share
 /// the connection pool, the retry budget and what the client learnt of the service. Iterators
-/// and watchers own a clone, so they can be moved to another thread.
+/// and watchers own a clone, so they can be moved to another thread. It dereferences to its
+/// [`ClientCore`]: the options, and what the client has learnt (project id, profile).
 ///
 /// ```no_run
 /// use workspace_blocking::{Client, ClientOptions, Credentials, Query};
@@ -36,12 +31,11 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// }
 /// # Ok::<(), workspace_blocking::Error>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
     core: ClientCore,
     transport: Arc<dyn Transport>,
     sleep: Arc<dyn Sleep>,
-    clock: Clock,
 }
 
 impl Client {
@@ -50,14 +44,10 @@ impl Client {
         Self::builder(options).build()
     }
 
-    /// A builder, to bring a transport, a sleep, a clock or a jitter seed of your own.
+    /// A builder, to bring a transport or a sleep of your own (the clock and the jitter seed
+    /// are options: [`ClientOptionsBuilder::clock`](crate::ClientOptionsBuilder::clock)).
     pub fn builder(options: ClientOptions) -> ClientBuilder {
-        ClientBuilder { options, transport: None, sleep: None, clock: None, jitter_seed: None }
-    }
-
-    /// The options.
-    pub fn options(&self) -> &ClientOptions {
-        self.core.options()
+        ClientBuilder { options, transport: None, sleep: Arc::new(ThreadSleep) }
     }
 
     /// The shared core: the options and what the client has learnt (project id, profile).
@@ -73,12 +63,12 @@ impl Client {
     /// Every page of `query`, one request each, from its offset (0 by default), in pages of its
     /// limit (2000 when unset or 0); an error ends the iteration.
     pub fn pages(&self, query: &Query) -> Pages {
-        Pages(Drive::new(self.clone(), PagesOp::new(&self.core, query)))
+        Pages(self.run(PagesOp::new(&self.core, query)))
     }
 
     /// Every desktop of every page of `query`, fetched as the iteration goes.
     pub fn items(&self, query: &Query) -> Items {
-        Items(Drive::new(self.clone(), ItemsOp::new(&self.core, query)))
+        Items(self.run(ItemsOp::new(&self.core, query)))
     }
 
     /// Every desktop `query` matches, whatever the size of the fleet: more than 100 user names
@@ -87,7 +77,7 @@ impl Client {
     /// `concurrency` requests are in flight at once, sent by as many threads at most, kept for
     /// the whole read.
     pub fn read_fleet(&self, query: &Query) -> FleetItems {
-        FleetItems(Drive::new(self.clone(), FleetOp::new(&self.core, query)))
+        FleetItems(self.run(FleetOp::new(&self.core, query)))
     }
 
     /// How many desktops match the user names of `query` (if any), in all and per status: from
@@ -102,17 +92,21 @@ impl Client {
     /// A failed poll is yielded as an error; the watch goes on at the next tick unless the error
     /// is permanent (such as a 401 or 403), which ends it.
     pub fn watch(&self, query: &Query, interval: Duration) -> Watcher {
-        Watcher(Drive::new(self.clone(), WatchOp::new(&self.core, query, interval)))
+        Watcher(self.run(WatchOp::new(&self.core, query, interval)))
+    }
+
+    pub(crate) fn run<O: Operation>(&self, op: O) -> Drive<O> {
+        Drive::new(self.clone(), op)
     }
 
     /// Runs an operation that yields one result.
     fn once<T>(&self, op: impl Operation<Output = Result<T, Error>>) -> Result<T, Error> {
-        Drive::new(self.clone(), op).next().unwrap_or_else(|| unreachable!("the operation yields its result"))
+        self.run(op).next().unwrap_or_else(|| unreachable!("the operation yields its result"))
     }
 
-    /// The time, from the client's clock.
+    /// The time, from the options' clock or the system's.
     pub(crate) fn now(&self) -> SystemTime {
-        (self.clock)()
+        self.core.options().clock().map_or_else(SystemTime::now, Clock::now)
     }
 
     /// Waits, with the client's sleep.
@@ -125,76 +119,46 @@ impl Client {
     }
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("core", &self.core).field("transport", &self.transport).finish_non_exhaustive()
+impl Deref for Client {
+    type Target = ClientCore;
+
+    fn deref(&self) -> &ClientCore {
+        &self.core
     }
 }
 
 /// Builds a [`Client`] with parts of your own.
+#[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
     options: ClientOptions,
     transport: Option<Arc<dyn Transport>>,
-    sleep: Option<Arc<dyn Sleep>>,
-    clock: Option<Clock>,
-    jitter_seed: Option<u64>,
+    sleep: Arc<dyn Sleep>,
 }
 
 impl ClientBuilder {
-    /// Sends requests with this transport instead of the built-in one.
-    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
-        self
+    /// Sends requests with this transport (or closure) instead of the built-in one.
+    pub fn transport(self, transport: impl Transport + 'static) -> Self {
+        Self { transport: Some(Arc::new(transport)), ..self }
     }
 
     /// Waits between attempts and polls with `sleep` instead of the thread's sleep (for tests).
-    pub fn sleep(mut self, sleep: impl Sleep + 'static) -> Self {
-        self.sleep = Some(Arc::new(sleep));
-        self
-    }
-
-    /// Reads the time from `clock` instead of the system clock (for tests).
-    pub fn clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.clock = Some(Arc::new(clock));
-        self
-    }
-
-    /// Seeds the backoff jitter, so that waits are the same on every run (for tests).
-    pub fn jitter_seed(mut self, seed: u64) -> Self {
-        self.jitter_seed = Some(seed);
-        self
+    pub fn sleep(self, sleep: impl Sleep + 'static) -> Self {
+        Self { sleep: Arc::new(sleep), ..self }
     }
 
     /// Builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
         let transport = match self.transport {
             Some(t) => t,
-            None => default_transport(&self.options)?,
+            #[cfg(feature = "ureq")]
+            None => Arc::new(crate::UreqTransport::new(&self.options)?),
+            #[cfg(not(feature = "ureq"))]
+            None => {
+                let why = "no transport: enable the `ureq` feature or give one with `.transport(...)`";
+                return Err(workspace_core::ConfigError::new(why).into());
+            }
         };
-        let seed = self.jitter_seed.unwrap_or_else(|| RandomState::new().hash_one(0u8));
-        Ok(Client {
-            core: ClientCore::with_jitter_seed(self.options, seed),
-            transport,
-            sleep: self.sleep.unwrap_or_else(|| Arc::new(crate::ThreadSleep)),
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
-        })
+        Ok(Client { core: ClientCore::new(self.options), transport, sleep: self.sleep })
     }
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder").field("options", &self.options).finish_non_exhaustive()
-    }
-}
-
-#[cfg(feature = "ureq")]
-fn default_transport(options: &ClientOptions) -> Result<Arc<dyn Transport>, Error> {
-    Ok(Arc::new(crate::UreqTransport::new(options)?))
-}
-
-#[cfg(not(feature = "ureq"))]
-fn default_transport(_: &ClientOptions) -> Result<Arc<dyn Transport>, Error> {
-    Err(workspace_core::ConfigError::new("no transport: enable the `ureq` feature or give one with `.transport(...)`")
-        .into())
 }

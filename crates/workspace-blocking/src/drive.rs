@@ -1,7 +1,7 @@
 //! The loop that runs an operation: it sends what the operation hands out and waits as it says.
 //! A request that goes alone is sent on the caller's thread; requests that go together are sent
-//! by a pool of at most `concurrency` threads, started when first needed and kept for the
-//! operation's whole life, so that a slow answer holds up only its own slot.
+//! by at most `concurrency` threads, started when first needed and kept for the operation's
+//! whole life, so that a slow answer holds up only its own slot.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -18,50 +18,58 @@ use crate::transport::Transport;
 type Job = (Ticket, Request<Vec<u8>>);
 type Answer = (Ticket, thread::Result<Result<Response<Vec<u8>>, TransportError>>);
 
-/// An operation and what runs it.
+/// An operation, and the threads that send for it (they end when it is dropped).
+#[derive(Debug)]
 pub(crate) struct Drive<O> {
     pub(crate) client: Client,
     pub(crate) op: O,
     queued: Vec<Job>,
-    pool: Option<Pool>,
+    jobs: Sender<Job>,
+    queue: Arc<Mutex<Receiver<Job>>>,
+    answer_to: Sender<Answer>,
+    answers: Receiver<Answer>,
+    threads: usize,
+    in_flight: usize,
 }
 
 impl<O: Operation> Drive<O> {
     pub(crate) fn new(client: Client, op: O) -> Self {
-        Self { client, op, queued: Vec::new(), pool: None }
+        let ((jobs, queue), (answer_to, answers)) = (channel(), channel());
+        let queue = Arc::new(Mutex::new(queue));
+        Self { client, op, queued: Vec::new(), jobs, queue, answer_to, answers, threads: 0, in_flight: 0 }
     }
 
-    /// Waits for one answer: the only request, sent here, or the first the pool gets back.
+    /// Waits for one answer: the only request, sent on this thread, or the first one back.
     fn await_one(&mut self) {
-        let in_pool = self.pool.as_ref().map_or(0, |p| p.pending);
         let (ticket, outcome) = match self.queued.pop() {
-            Some((ticket, request)) if in_pool == 0 && self.queued.is_empty() => {
+            Some((ticket, request)) if self.in_flight == 0 && self.queued.is_empty() => {
                 (ticket, self.client.transport().send(request))
             }
             job => {
                 self.queued.extend(job);
                 self.dispatch();
-                // The operation awaits only what it handed out: something is in the pool.
-                let Some(pool) = self.pool.as_mut().filter(|p| p.pending > 0) else { return };
-                match pool.recv() {
-                    (ticket, Ok(outcome)) => (ticket, outcome),
-                    (_, Err(panic)) => resume_unwind(panic),
-                }
+                // The operation awaits only what it handed out, and the drive holds a sender.
+                let Ok((ticket, outcome)) = self.answers.recv() else { return };
+                self.in_flight -= 1;
+                (ticket, outcome.unwrap_or_else(|panic| resume_unwind(panic)))
             }
         };
         let known = self.op.complete(ticket, outcome, self.client.now());
         debug_assert!(known.is_ok(), "every ticket comes from this operation");
     }
 
-    /// Hands the queued requests to the pool.
+    /// Hands the queued requests to the threads, starting one more while all are busy.
     fn dispatch(&mut self) {
-        if self.queued.is_empty() {
-            return;
-        }
-        let size = self.client.options().concurrency().max(1);
-        let pool = self.pool.get_or_insert_with(Pool::new);
-        for job in self.queued.drain(..) {
-            pool.send(job, &self.client, size);
+        for job in std::mem::take(&mut self.queued) {
+            self.in_flight += 1;
+            if self.in_flight > self.threads && self.threads < self.client.options().concurrency().max(1) {
+                self.threads += 1;
+                let (queue, answer_to) = (self.queue.clone(), self.answer_to.clone());
+                let transport = self.client.transport().clone();
+                thread::spawn(move || work(&queue, &answer_to, &*transport));
+            }
+            // The threads hold the queue's receiver as long as the drive lives.
+            let _ = self.jobs.send(job);
         }
     }
 }
@@ -74,66 +82,19 @@ impl<O: Operation> Iterator for Drive<O> {
             match self.op.step(self.client.now()) {
                 Step::Send(ticket, request) => self.queued.push((ticket, request)),
                 Step::Await => self.await_one(),
-                Step::Sleep(d) => {
-                    self.dispatch();
-                    self.client.wait(d);
-                }
+                Step::Sleep(d) => self.client.wait(d),
                 Step::Yield(output) => {
                     self.dispatch();
                     return Some(output);
                 }
-                Step::Done => {
-                    self.queued.clear();
-                    return None;
-                }
+                Step::Done => return None,
             }
         }
     }
 }
 
-impl<O: std::fmt::Debug> std::fmt::Debug for Drive<O> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let in_flight = self.pool.as_ref().map_or(0, |p| p.pending);
-        f.debug_struct("Drive").field("op", &self.op).field("in_flight", &in_flight).finish_non_exhaustive()
-    }
-}
-
-/// Threads that send, fed by one queue; they end when the pool is dropped.
-struct Pool {
-    jobs: Sender<Job>,
-    queue: Arc<Mutex<Receiver<Job>>>,
-    answers: Receiver<Answer>,
-    answer_to: Sender<Answer>,
-    threads: usize,
-    pending: usize,
-}
-
-impl Pool {
-    fn new() -> Self {
-        let (jobs, queue) = channel();
-        let (answer_to, answers) = channel();
-        Self { jobs, queue: Arc::new(Mutex::new(queue)), answers, answer_to, threads: 0, pending: 0 }
-    }
-
-    fn send(&mut self, job: Job, client: &Client, size: usize) {
-        self.pending += 1;
-        if self.pending > self.threads && self.threads < size {
-            self.threads += 1;
-            let (queue, answer_to, transport) = (self.queue.clone(), self.answer_to.clone(), client.transport().clone());
-            thread::spawn(move || work(&queue, &answer_to, &*transport));
-        }
-        // The threads outlive every send: they hold the queue until the pool is dropped.
-        let _ = self.jobs.send(job);
-    }
-
-    fn recv(&mut self) -> Answer {
-        // The pool keeps a sender of its own, so this waits until an answer comes.
-        let answer = self.answers.recv().unwrap_or_else(|_| unreachable!("the pool holds a sender"));
-        self.pending -= 1;
-        answer
-    }
-}
-
+/// A sending thread: takes the next request, sends it, hands the answer back (a panic too, for
+/// the caller's thread to resume).
 fn work(queue: &Mutex<Receiver<Job>>, answer_to: &Sender<Answer>, transport: &dyn Transport) {
     loop {
         let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();

@@ -10,7 +10,7 @@
 //!   `Send` and `Sync`.
 //! - `client.send(&query)` for one page; `pages`, `items` and `read_fleet` as iterators (which
 //!   own what they need); `count_by_status(&query)`; `watch(&query, interval)`.
-//! - [`Transport`]: bring your own HTTP client ([`transport_fn`]), or use [`UreqTransport`]
+//! - [`Transport`]: bring your own HTTP client (a closure is one), or use [`UreqTransport`]
 //!   (default feature `ureq`), which also takes your own `ureq::Agent` for proxies and CAs.
 //! - `ReplayTransport` (feature `test-util`): scripted responses for your tests.
 //!
@@ -32,19 +32,17 @@
 
 mod client;
 mod drive;
-mod list;
+mod iterators;
 mod transport;
 #[cfg(feature = "ureq")]
 mod ureq_transport;
-mod watch;
 
-pub use client::{Client, ClientBuilder, Clock};
-pub use list::{FleetItems, Items, Pages};
-pub use transport::{FnTransport, Sleep, ThreadSleep, Transport, transport_fn};
+pub use client::{Client, ClientBuilder};
+pub use iterators::{FleetItems, Items, Pages, Watcher};
+pub use transport::{Sleep, ThreadSleep, Transport};
 #[cfg(feature = "ureq")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 pub use ureq_transport::UreqTransport;
-pub use watch::Watcher;
 pub use workspace_core::common::*;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]

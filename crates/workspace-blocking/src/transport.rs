@@ -13,50 +13,45 @@ use workspace_core::TransportError;
 /// a [`TransportError`] of the right kind (`Connect` when nothing was sent, the TLS handshake
 /// included; `Timeout`; `Io`), which decides whether the call is retried or fails over. It must
 /// honour the [`AttemptTimeout`](workspace_core::AttemptTimeout) in the request's extensions as
-/// the whole exchange's timeout.
-pub trait Transport: Send + Sync + fmt::Debug {
-    /// Sends `request` and reads the whole response.
+/// the whole exchange's timeout. A closure is a transport, to bring your own HTTP client or to
+/// stub responses:
+///
+/// ```
+/// use workspace_blocking::{Client, ClientOptions, Credentials, Query};
+///
+/// let options = ClientOptions::builder()
+///     .endpoint("https://example.com")
+///     .project_id("p")
+///     .credentials(Credentials::ak_sk("ak", "sk")?)
+///     .build()?;
+/// let stub = |_request| Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec()));
+/// let client = Client::builder(options).transport(stub).build()?;
+/// assert_eq!(client.send(&Query::new())?.total_count(), Some(0));
+/// # Ok::<(), workspace_blocking::Error>(())
+/// ```
+pub trait Transport: Send + Sync {
+    /// Sends `request`.
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
 }
 
-/// A transport made of a closure; see [`transport_fn`].
-pub struct FnTransport<F>(F);
-
-/// Wraps a closure as a [`Transport`], to bring your own HTTP client or to stub responses.
-///
-/// ```
-/// use workspace_blocking::{Transport, transport_fn};
-///
-/// let stub = transport_fn(|_request| Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec())));
-/// let response = stub.send(http::Request::new(Vec::new()))?;
-/// assert_eq!(response.status(), 200);
-/// # Ok::<(), workspace_blocking::TransportError>(())
-/// ```
-pub fn transport_fn<F>(f: F) -> FnTransport<F>
-where
-    F: Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> + Send + Sync,
-{
-    FnTransport(f)
-}
-
-impl<F> Transport for FnTransport<F>
+impl<F> Transport for F
 where
     F: Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> + Send + Sync,
 {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        (self.0)(request)
+        self(request)
     }
 }
 
-impl<F> fmt::Debug for FnTransport<F> {
+impl fmt::Debug for dyn Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("FnTransport")
+        f.write_str("dyn Transport")
     }
 }
 
-/// Waits between attempts and between the polls of a watch. Closures `Fn(Duration)` are sleeps.
+/// Waits: between attempts, and between a watch's polls. Any `Fn(Duration)` closure is one.
 pub trait Sleep: Send + Sync {
-    /// Returns after `duration`.
+    /// Waits `duration`.
     fn sleep(&self, duration: Duration);
 }
 
@@ -66,7 +61,13 @@ impl<F: Fn(Duration) + Send + Sync> Sleep for F {
     }
 }
 
-/// Sleeps the current thread.
+impl fmt::Debug for dyn Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("dyn Sleep")
+    }
+}
+
+/// The thread's sleep: the default.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ThreadSleep;
 
@@ -76,25 +77,6 @@ impl Sleep for ThreadSleep {
     }
 }
 
-/// Replays scripted responses in order and records every request (feature `test-util`).
-///
-/// ```
-/// use workspace_blocking::{Client, ClientOptions, Credentials, Query, ReplayTransport};
-/// use workspace_core::test_util::{Scripted, VirtualClock};
-///
-/// let replay = ReplayTransport::new([Scripted::error(503, "APIGW.0201"), Scripted::page(0, 2, 2)]);
-/// let options = ClientOptions::builder()
-///     .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
-///     .project_id("p")
-///     .credentials(Credentials::ak_sk("ak", "sk")?)
-///     .build()?;
-/// let clock = VirtualClock::new(std::time::SystemTime::UNIX_EPOCH);
-/// let client = Client::builder(options).transport(replay.clone()).sleep(clock).build()?;
-/// let page = client.send(&Query::new())?;
-/// assert_eq!(page.desktops().len(), 2);
-/// assert_eq!(replay.requests().len(), 2); // the 503 was retried
-/// # Ok::<(), workspace_blocking::Error>(())
-/// ```
 #[cfg(feature = "test-util")]
 impl Transport for workspace_core::test_util::Replay {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
@@ -102,7 +84,6 @@ impl Transport for workspace_core::test_util::Replay {
     }
 }
 
-/// Sleeping on a virtual clock moves it on at once (feature `test-util`).
 #[cfg(feature = "test-util")]
 impl Sleep for workspace_core::test_util::VirtualClock {
     fn sleep(&self, duration: Duration) {

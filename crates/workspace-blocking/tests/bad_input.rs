@@ -11,17 +11,17 @@ use std::sync::{Arc, Mutex};
 use bad_input::{
     check_odd_query_sent, check_refused, empty_page, invalid_items_query, invalid_queries, odd_query, options,
 };
-use workspace_blocking::{Client, Credentials, Error, TransportError, transport_fn};
+use workspace_blocking::{Client, Credentials, Error, TransportError};
 
 #[test]
 fn invalid_requests_name_field_value_and_rule() {
     let sent = Arc::new(AtomicUsize::new(0));
     let counter = sent.clone();
     let client = Client::builder(options().build().unwrap())
-        .transport(transport_fn(move |_| {
+        .transport(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
             Err(TransportError::other("must not be called"))
-        }))
+        })
         .build()
         .unwrap();
     for (query, field, value) in invalid_queries() {
@@ -39,10 +39,10 @@ fn names_and_statuses_the_documentation_does_not_forbid_are_sent_as_given() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let client = Client::builder(options().build().unwrap())
-        .transport(transport_fn(move |r| {
+        .transport(move |r: http::Request<Vec<u8>>| {
             log.lock().unwrap().push(r.uri().query().unwrap_or("").to_owned());
             Ok(empty_page())
-        }))
+        })
         .build()
         .unwrap();
     client.send(&odd_query()).unwrap();

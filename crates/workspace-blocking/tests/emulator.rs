@@ -87,10 +87,8 @@ fn connection_refused_is_a_connect_error() {
 #[test]
 fn a_clock_ten_hours_off_is_corrected_once_and_remembered() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(5)).unwrap();
-    let c = Client::builder(setup::options(&emu).build().unwrap())
-        .clock(|| std::time::SystemTime::now() - Duration::from_secs(36_000))
-        .build()
-        .unwrap();
+    let options = setup::options(&emu).clock(|| std::time::SystemTime::now() - Duration::from_secs(36_000));
+    let c = Client::new(options.build().unwrap()).unwrap();
     assert!(c.send(&Query::new()).is_ok());
     assert!(c.send(&Query::new()).is_ok());
     assert_eq!((emu.stats().requests, emu.stats().auth_failures), (3, 1));

@@ -23,7 +23,7 @@ fn every_row_of_the_fault_matrix() {
     let mut failures = Vec::new();
     for row in rows() {
         let (emu, options, clock) = fault_matrix::start(&row);
-        let client = Client::builder(options).clock(clock).build().unwrap();
+        let client = Client::new(options.to_builder().clock(clock).build().unwrap()).unwrap();
         let emu = serving(&row, emu);
         let outcome = client.send(&Query::new().limit(10)).map(|p| p.desktops().len() as u64);
         failures.extend(check(&row, outcome, emu.map_or(0, |e| e.stats().requests)).err());

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use workspace_blocking::{
     Client, ClientOptions, ClientOptionsBuilder, Credentials, Error, RetryPolicy, Transport, UreqTransport,
-    transport_fn,
 };
 use workspace_config::ConfigLoader;
 #[cfg(feature = "emulator")]
@@ -76,7 +75,7 @@ fn client(options: ClientOptions, verbose: u8) -> Result<Client, Error> {
         return Client::new(options);
     }
     let inner = UreqTransport::new(&options)?;
-    let logged = transport_fn(move |request| {
+    let logged = move |request: http::Request<Vec<u8>>| {
         let call = format!("{} {}", request.method(), target(request.uri().path(), request.uri().query()));
         let started = Instant::now();
         let result = inner.send(request);
@@ -90,7 +89,7 @@ fn client(options: ClientOptions, verbose: u8) -> Result<Client, Error> {
             Err(e) => exit::report(&format!("{call} -> {} after {ms} ms", e.kind())),
         }
         result
-    });
+    };
     Client::builder(options).transport(logged).build()
 }
 

@@ -271,7 +271,9 @@ fn a_failed_listing_leaves_json_absent() {
     let err = text(&o.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("wks: HTTP 400 WKS.0001: bad page"), "{err}");
-    assert_eq!(server.requests(), 4, "pages at 0, 968, 1936, then 2000");
+    // Pages at 0, then 968, 1936 and 2000 together: the one at 1936 may not have reached the
+    // server when the failure at 2000 ended the program; nothing is sent after it.
+    assert!((3..=4).contains(&server.requests()), "{} requests", server.requests());
 }
 
 /// What a failed listing can have released before its failing page: the probe's page, and the

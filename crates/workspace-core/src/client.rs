@@ -1,5 +1,7 @@
 //! What a client's calls share: its options, and what it learns while it runs.
 
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -38,6 +40,8 @@ impl ClientCore {
         if let Some(id) = options.project_id() {
             let _ = project.set(id.clone());
         }
+        // Without a fixed seed, each core draws its own, so that clients do not retry in step.
+        let options_seed = options.jitter_seed().unwrap_or_else(|| RandomState::new().hash_one(0u8));
         let inner = Inner {
             budget: options.retry_budget().map(RetryBudget::new),
             options,
@@ -46,17 +50,9 @@ impl ClientCore {
             project,
             preferred_endpoint: AtomicUsize::new(0),
             throttled_until: Mutex::new(None),
-            seeds: AtomicU64::new(0),
+            seeds: AtomicU64::new(options_seed),
         };
         Self { inner: Arc::new(inner) }
-    }
-
-    /// A core whose calls draw their backoff jitter from `seed` onwards (each call the next
-    /// number), so that waits are the same on every run with the same seed.
-    pub fn with_jitter_seed(options: ClientOptions, seed: u64) -> Self {
-        let core = Self::new(options);
-        core.inner.seeds.store(seed, Ordering::Relaxed);
-        core
     }
 
     /// The options.

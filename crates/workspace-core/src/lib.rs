@@ -67,7 +67,7 @@ pub use error::{
 };
 pub use fleet::ReadReport;
 pub use options::{
-    ClientOptions, ClientOptionsBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
+    ClientOptions, ClientOptionsBuilder, Clock, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, POOL_IDLE_TIMEOUT, ProjectSource, SDK_USER_AGENT,
 };
 pub use profile::{ServiceProfile, TotalsMeaning};
@@ -83,7 +83,7 @@ pub use workspace_types as types;
 /// the page, the errors, the counts, a read's report and the transitions.
 pub mod common {
     pub use crate::{
-        BodySnippet, BoxError, Change, ClientCore, ClientOptions, ClientOptionsBuilder, Credentials, Endpoint, Error,
+        BodySnippet, BoxError, Change, ClientCore, Clock, ClientOptions, ClientOptionsBuilder, Credentials, Endpoint, Error,
         GiveUpReason, InvalidResponse, Page, PagingError, Query, ReadReport, RetryPolicy, ServiceError, StatusCounts,
         Transition, TransportError, TransportErrorKind,
     };

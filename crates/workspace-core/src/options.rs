@@ -1,7 +1,9 @@
 //! A client's options: one value, checked when built, taken by both clients and by the sans-IO
 //! functions alike.
 
-use std::time::Duration;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use http::HeaderValue;
 use workspace_types::ProjectId;
@@ -59,6 +61,8 @@ pub struct ClientOptions {
     connect_timeout: Duration,
     max_response_bytes: u64,
     concurrency: usize,
+    clock: Option<Clock>,
+    jitter_seed: Option<u64>,
 }
 
 impl ClientOptions {
@@ -133,10 +137,20 @@ impl ClientOptions {
         self.max_response_bytes
     }
 
-    /// How many requests a whole-fleet read keeps in flight (a count's five requests always go
-    /// out together).
+    /// How many requests a whole-fleet read or a count keeps in flight, once the client's
+    /// credentials were accepted (one at a time until then).
     pub fn concurrency(&self) -> usize {
         self.concurrency
+    }
+
+    /// The clock the clients read, when it is not the system clock.
+    pub fn clock(&self) -> Option<&Clock> {
+        self.clock.as_ref()
+    }
+
+    /// The seed of the backoff jitter, when it is fixed.
+    pub fn jitter_seed(&self) -> Option<u64> {
+        self.jitter_seed
     }
 
     /// A builder holding these options, to change some of them explicitly.
@@ -165,6 +179,31 @@ impl ClientOptions {
         .connect_timeout(self.connect_timeout)
         .max_response_bytes(self.max_response_bytes)
         .concurrency(self.concurrency)
+        .with_clock(self.clock.clone())
+        .with_jitter_seed(self.jitter_seed)
+    }
+}
+
+/// Where a client reads the time: a function of your own instead of the system clock, for
+/// tests (the core itself never reads a clock).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
+
+impl Clock {
+    /// A clock that reads `now`.
+    pub fn new(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(now))
+    }
+
+    /// The time.
+    pub fn now(&self) -> SystemTime {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
     }
 }
 
@@ -186,6 +225,8 @@ pub struct ClientOptionsBuilder {
     connect_timeout: Duration,
     max_response_bytes: u64,
     concurrency: usize,
+    clock: Option<Clock>,
+    jitter_seed: Option<u64>,
 }
 
 impl Default for ClientOptionsBuilder {
@@ -204,6 +245,8 @@ impl Default for ClientOptionsBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             concurrency: DEFAULT_CONCURRENCY,
+            clock: None,
+            jitter_seed: None,
         }
     }
 }
@@ -291,10 +334,31 @@ impl ClientOptionsBuilder {
         self
     }
 
-    /// How many requests a whole-fleet read keeps in flight (default 8; 1 reads one request
-    /// after the other). A count's five requests always go out together.
+    /// How many requests a whole-fleet read or a count keeps in flight (default 8; 1 sends one
+    /// request after the other).
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n;
+        self
+    }
+
+    /// Reads the time from `now` instead of the system clock (for tests).
+    pub fn clock(self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.with_clock(Some(Clock::new(now)))
+    }
+
+    /// Seeds the backoff jitter, so that waits are the same on every run (for tests); each call
+    /// of a client draws the next seed.
+    pub fn jitter_seed(self, seed: u64) -> Self {
+        self.with_jitter_seed(Some(seed))
+    }
+
+    fn with_clock(mut self, clock: Option<Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn with_jitter_seed(mut self, seed: Option<u64>) -> Self {
+        self.jitter_seed = seed;
         self
     }
 
@@ -385,6 +449,8 @@ impl ClientOptionsBuilder {
             connect_timeout: self.connect_timeout,
             max_response_bytes: self.max_response_bytes,
             concurrency: self.concurrency,
+            clock: self.clock,
+            jitter_seed: self.jitter_seed,
         })
     }
 }

@@ -29,7 +29,7 @@ fn the_core_passes_every_scenario() {
     for s in scenarios() {
         let replay = Replay::new(s.script.clone());
         let clock = VirtualClock::new(start_time());
-        let core = ClientCore::with_jitter_seed(s.options(), JITTER_SEED);
+        let core = ClientCore::new(s.options().to_builder().jitter_seed(JITTER_SEED).build().unwrap());
         let results = match s.operation {
             Operation::Send { .. } => drive(SendOp::new(&core, &s.query()), &replay, &clock),
             Operation::Pages { .. } => drive(PagesOp::new(&core, &s.query()), &replay, &clock),

@@ -53,8 +53,6 @@ impl Transport for CountingTransport {
 mod tests {
     use std::collections::BTreeSet;
 
-    use workspace_async::transport_fn;
-
     use super::*;
     use crate::labels::MAX_ERROR_CODES;
     use crate::snapshot::Snapshot;
@@ -63,7 +61,7 @@ mod tests {
     /// documented shape, sometimes not.
     fn hostile() -> impl Transport {
         let state = std::sync::Mutex::new(0x9e37_79b9_7f4a_7c15u64);
-        transport_fn(move |_request| {
+        move |_request: http::Request<Vec<u8>>| {
             let n = {
                 let mut x = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 // xorshift64: a new pseudo-random code at each answer.
@@ -82,7 +80,7 @@ mod tests {
                 *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
                 Ok(response)
             }
-        })
+        }
     }
 
     #[tokio::test]

@@ -1,0 +1,70 @@
+//! What the client's reads return: iterators of pages, desktops, a whole fleet, a watch's
+//! transitions. Each dereferences to its operation, for its progress: `offset()` and
+//! `total_count()` of a listing, `report()` of a whole read, `polls()` of a watch.
+
+use std::ops::Deref;
+
+use workspace_core::op::{FleetOp, ItemsOp, PagesOp, WatchOp};
+use workspace_core::types::ConnectDesktopsInfo;
+use workspace_core::{Error, Page, Transition};
+
+use crate::drive::Drive;
+
+/// The pages of a listing, one request each; an error ends the iteration.
+#[derive(Debug)]
+pub struct Pages(pub(crate) Drive<PagesOp>);
+
+/// The desktops of a listing, page by page; an error ends the iteration.
+#[derive(Debug)]
+pub struct Items(pub(crate) Drive<ItemsOp>);
+
+/// Every matching desktop of a full read, once each, in a stable order; an error ends the
+/// iteration.
+#[derive(Debug)]
+pub struct FleetItems(pub(crate) Drive<FleetOp>);
+
+/// The changes of a fleet, as they are seen: reads, hands out each change, sleeps the interval,
+/// reads again. A poll's error is an item; a permanent one ends the watch.
+#[derive(Debug)]
+pub struct Watcher(pub(crate) Drive<WatchOp>);
+
+impl Watcher {
+    /// Stops after `n` polls (the first one is the baseline).
+    pub fn max_polls(mut self, n: u64) -> Self {
+        self.0.op.set_max_polls(n);
+        self
+    }
+
+    /// Reads now, for callers that poll when they choose: the transitions since the last read
+    /// (none for the baseline), the poll's error, or `None` once the watch is over.
+    pub fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>> {
+        let read = self.0.op.read_now()?;
+        let desktops = self.0.client.run(read).collect();
+        Some(self.0.op.on_read(desktops, self.0.client.now()))
+    }
+}
+
+macro_rules! iterator {
+    ($name:ident, $op:ty, $item:ty) => {
+        impl Iterator for $name {
+            type Item = Result<$item, Error>;
+
+            fn next(&mut self) -> Option<Self::Item> {
+                self.0.next()
+            }
+        }
+
+        impl Deref for $name {
+            type Target = $op;
+
+            fn deref(&self) -> &$op {
+                &self.0.op
+            }
+        }
+    };
+}
+
+iterator!(Pages, PagesOp, Page);
+iterator!(Items, ItemsOp, ConnectDesktopsInfo);
+iterator!(FleetItems, FleetOp, ConnectDesktopsInfo);
+iterator!(Watcher, WatchOp, Transition);
