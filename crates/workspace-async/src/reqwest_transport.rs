@@ -1,11 +1,11 @@
 //! The built-in transport, over reqwest.
 
-use std::error::Error as _;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::{Request, Response};
 use workspace_core::proxy::{ProxyRules, Route};
+use workspace_core::transport::find_cause;
 use workspace_core::{
     AttemptTimeout, ClientOptions, ConfigError, DEFAULT_MAX_RESPONSE_BYTES, Error, TransportError, TransportErrorKind,
 };
@@ -158,14 +158,7 @@ fn to_transport_error(e: reqwest::Error) -> TransportError {
 
 /// Whether an I/O timeout is somewhere in the error's causes.
 fn has_timed_out(e: &reqwest::Error) -> bool {
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        if c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
-            return true;
-        }
-        cause = c.source();
-    }
-    false
+    find_cause::<std::io::Error>(e).is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
 }
 
 /// A variable of this process's environment, as text.

@@ -14,24 +14,6 @@ use workspace_core::{Error, Page, Transition};
 
 use crate::drive::Drive;
 
-/// The pages of a listing, one request each; an error ends the stream.
-#[derive(Debug)]
-pub struct Pages(pub(crate) Drive<PagesOp>);
-
-/// The desktops of a listing, page by page; an error ends the stream.
-#[derive(Debug)]
-pub struct Items(pub(crate) Drive<ItemsOp>);
-
-/// Every matching desktop of a full read, once each, in a stable order; an error ends the
-/// stream.
-#[derive(Debug)]
-pub struct FleetItems(pub(crate) Drive<FleetOp>);
-
-/// The changes of a fleet, as they are seen: reads, hands out each change, sleeps the interval,
-/// reads again. A poll's error is an item; a permanent one ends the watch.
-#[derive(Debug)]
-pub struct Watcher(pub(crate) Drive<WatchOp>);
-
 impl Watcher {
     /// Stops after `n` polls (the first one is the baseline).
     pub fn max_polls(mut self, n: u64) -> Self {
@@ -58,7 +40,11 @@ impl Watcher {
 }
 
 macro_rules! stream {
-    ($name:ident, $op:ty, $item:ty) => {
+    ($(#[$doc:meta])* $name:ident, $op:ty, $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(pub(crate) Drive<$op>);
+
         impl $name {
             /// The next item, or `None` at the end.
             pub async fn next(&mut self) -> Option<Result<$item, Error>> {
@@ -84,7 +70,21 @@ macro_rules! stream {
     };
 }
 
-stream!(Pages, PagesOp, Page);
-stream!(Items, ItemsOp, ConnectDesktopsInfo);
-stream!(FleetItems, FleetOp, ConnectDesktopsInfo);
-stream!(Watcher, WatchOp, Transition);
+stream!(
+    /// The pages of a listing, one request each; an error ends the stream.
+    Pages, PagesOp, Page
+);
+stream!(
+    /// The desktops of a listing, page by page; an error ends the stream.
+    Items, ItemsOp, ConnectDesktopsInfo
+);
+stream!(
+    /// Every matching desktop of a full read, once each, in a stable order; an error ends the
+    /// stream. Up to `concurrency` requests are in flight, as futures polled by its task.
+    FleetItems, FleetOp, ConnectDesktopsInfo
+);
+stream!(
+    /// The changes of a fleet, as they are seen: it reads, hands out each change, sleeps the
+    /// interval and reads again. A poll's error is an item; a permanent one ends the watch.
+    Watcher, WatchOp, Transition
+);

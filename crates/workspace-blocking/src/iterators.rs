@@ -10,24 +10,6 @@ use workspace_core::{Error, Page, Transition};
 
 use crate::drive::Drive;
 
-/// The pages of a listing, one request each; an error ends the iteration.
-#[derive(Debug)]
-pub struct Pages(pub(crate) Drive<PagesOp>);
-
-/// The desktops of a listing, page by page; an error ends the iteration.
-#[derive(Debug)]
-pub struct Items(pub(crate) Drive<ItemsOp>);
-
-/// Every matching desktop of a full read, once each, in a stable order; an error ends the
-/// iteration.
-#[derive(Debug)]
-pub struct FleetItems(pub(crate) Drive<FleetOp>);
-
-/// The changes of a fleet, as they are seen: reads, hands out each change, sleeps the interval,
-/// reads again. A poll's error is an item; a permanent one ends the watch.
-#[derive(Debug)]
-pub struct Watcher(pub(crate) Drive<WatchOp>);
-
 impl Watcher {
     /// Stops after `n` polls (the first one is the baseline).
     pub fn max_polls(mut self, n: u64) -> Self {
@@ -45,7 +27,11 @@ impl Watcher {
 }
 
 macro_rules! iterator {
-    ($name:ident, $op:ty, $item:ty) => {
+    ($(#[$doc:meta])* $name:ident, $op:ty, $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(pub(crate) Drive<$op>);
+
         impl Iterator for $name {
             type Item = Result<$item, Error>;
 
@@ -64,7 +50,21 @@ macro_rules! iterator {
     };
 }
 
-iterator!(Pages, PagesOp, Page);
-iterator!(Items, ItemsOp, ConnectDesktopsInfo);
-iterator!(FleetItems, FleetOp, ConnectDesktopsInfo);
-iterator!(Watcher, WatchOp, Transition);
+iterator!(
+    /// The pages of a listing, one request each; an error ends the iteration.
+    Pages, PagesOp, Page
+);
+iterator!(
+    /// The desktops of a listing, page by page; an error ends the iteration.
+    Items, ItemsOp, ConnectDesktopsInfo
+);
+iterator!(
+    /// Every matching desktop of a full read, once each, in a stable order; an error ends the
+    /// iteration. Up to `concurrency` requests are in flight, sent by as many threads at most.
+    FleetItems, FleetOp, ConnectDesktopsInfo
+);
+iterator!(
+    /// The changes of a fleet, as they are seen: it reads, hands out each change, sleeps the
+    /// interval and reads again. A poll's error is an item; a permanent one ends the watch.
+    Watcher, WatchOp, Transition
+);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use http::{Request, Response};
 use workspace_core::proxy::{ProxyRules, Route};
+use workspace_core::transport::without_queries;
 use workspace_core::{
     AttemptTimeout, ClientOptions, DEFAULT_MAX_RESPONSE_BYTES, Error, TransportError, TransportErrorKind,
 };
@@ -63,9 +64,7 @@ impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let attempt = request.extensions().get::<AttemptTimeout>().map(|t| t.0);
         // With rules of its own (`new`, whose agent has no proxy), the transport picks the proxy.
-        let uri = request.uri();
-        let proxy =
-            match self.proxies.as_deref().map(|r| r.route(uri.scheme_str().unwrap_or(""), uri.host().unwrap_or(""))) {
+        let proxy = match self.proxies.as_deref().map(|r| r.route_uri(request.uri())) {
                 Some(Route::Proxy(proxy)) => Some(proxy.clone()),
                 Some(Route::Unusable(why)) => return Err(TransportError::other(why.to_owned())),
                 Some(Route::Direct) | None => None,
@@ -119,41 +118,19 @@ fn to_transport_error(e: ureq::Error) -> TransportError {
 /// validation error may show.
 fn without_query(e: ureq::Error) -> ureq::Error {
     match e {
-        ureq::Error::BadUri(text) => ureq::Error::BadUri(strip_queries(&text)),
-        ureq::Error::RequireHttpsOnly(text) => ureq::Error::RequireHttpsOnly(strip_queries(&text)),
+        ureq::Error::BadUri(text) => ureq::Error::BadUri(without_queries(&text)),
+        ureq::Error::RequireHttpsOnly(text) => ureq::Error::RequireHttpsOnly(without_queries(&text)),
         e => e,
     }
-}
-
-/// `text` without any URI query in it (from a `?` to the next space or the end: a query on the
-/// wire is percent-encoded, it holds no space).
-fn strip_queries(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('?') {
-        out.push_str(&rest[..start]);
-        rest = &rest[start..];
-        rest = &rest[rest.find(char::is_whitespace).unwrap_or(rest.len())..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Whether an I/O error came from the TLS handshake (rustls reports it as an I/O error whose
 /// inner error is its own): nothing was sent, another endpoint may answer.
 fn is_tls_handshake(io: &io::Error) -> bool {
     #[cfg(feature = "rustls")]
-    {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = io.get_ref().map(|e| e as _);
-        while let Some(c) = cause {
-            if c.is::<rustls::Error>() {
-                return true;
-            }
-            cause = c.source();
-        }
-    }
-    let _ = io;
-    false
+    return workspace_core::transport::find_cause::<rustls::Error>(io).is_some();
+    #[cfg(not(feature = "rustls"))]
+    return { let _ = io; false };
 }
 
 /// A variable of this process's environment, as text.

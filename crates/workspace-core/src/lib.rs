@@ -55,6 +55,7 @@ mod sim;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 mod time;
+pub mod transport;
 
 pub use call::AttemptTimeout;
 pub use client::ClientCore;

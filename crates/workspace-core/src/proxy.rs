@@ -74,6 +74,11 @@ impl<P> ProxyRules<P> {
         self.https.is_none() && self.http.is_none()
     }
 
+    /// How a request for `uri` goes: [`route`](Self::route) with its scheme and host.
+    pub fn route_uri(&self, uri: &http::Uri) -> Route<'_, P> {
+        self.route(uri.scheme_str().unwrap_or(""), uri.host().unwrap_or(""))
+    }
+
     /// Where an exchange with `host` (as a URL writes it) over `scheme` goes.
     pub fn route(&self, scheme: &str, host: &str) -> Route<'_, P> {
         let host = normalize(host);
