@@ -37,8 +37,8 @@ use crate::transport::{Sleep, Transport};
 #[derive(Clone, Debug)]
 pub struct Client {
     core: ClientCore,
-    transport: Arc<dyn Transport>,
-    sleep: Arc<dyn Sleep>,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) sleep: Arc<dyn Sleep>,
 }
 
 impl Client {
@@ -52,11 +52,6 @@ impl Client {
     /// are options: [`ClientOptionsBuilder::clock`](crate::ClientOptionsBuilder::clock)).
     pub fn builder(options: ClientOptions) -> ClientBuilder {
         ClientBuilder { options, transport: None, sleep: None }
-    }
-
-    /// The shared core: the options and what the client has learnt (project id, profile).
-    pub fn core(&self) -> &ClientCore {
-        &self.core
     }
 
     /// One page of what `query` matches, with retries as the policy says.
@@ -103,7 +98,7 @@ impl Client {
     }
 
     /// The first output of an operation that yields one result.
-    async fn first<T, O>(&self, op: O) -> Result<T, Error>
+    pub(crate) async fn first<T, O>(&self, op: O) -> Result<T, Error>
     where
         O: Operation<Output = Result<T, Error>> + Unpin,
     {
@@ -113,14 +108,6 @@ impl Client {
     /// The time, from the options' clock or the system's.
     pub(crate) fn now(&self) -> SystemTime {
         self.core.options().clock().map_or_else(SystemTime::now, Clock::now)
-    }
-
-    pub(crate) fn sleeper(&self) -> &Arc<dyn Sleep> {
-        &self.sleep
-    }
-
-    pub(crate) fn transport(&self) -> &Arc<dyn Transport> {
-        &self.transport
     }
 }
 

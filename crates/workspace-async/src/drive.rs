@@ -72,14 +72,14 @@ impl<O: Operation + Unpin> Stream for Drive<O> {
             let answered = this.poll_exchanges(cx);
             match this.op.step(this.client.now()) {
                 Step::Send(ticket, request) => {
-                    let transport = this.client.transport().clone();
+                    let transport = this.client.transport.clone();
                     this.in_flight.push((ticket, Box::pin(async move { transport.send(request).await })));
                 }
                 // Every exchange in flight was polled since the last answer: each will wake us.
                 Step::Await if !answered => return Poll::Pending,
                 Step::Await => {}
                 Step::Sleep(d) => {
-                    let sleep = this.client.sleeper().clone();
+                    let sleep = this.client.sleep.clone();
                     this.nap = Some(Box::pin(async move { sleep.sleep(d).await }));
                 }
                 Step::Yield(output) => return Poll::Ready(Some(output)),

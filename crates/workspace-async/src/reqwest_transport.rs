@@ -32,9 +32,15 @@ impl ReqwestTransport {
     /// (`http_proxy` for `http`), except for loopback hosts and those `no_proxy` or `NO_PROXY`
     /// lists, as curl reads them (see `docs/configuration.md`, "Proxies").
     pub fn new(options: &ClientOptions) -> Result<Self, Error> {
-        let proxies = Arc::new(ProxyRules::read(environment_variable, |url| {
+        let mut proxies = ProxyRules::read(environment_variable, |url| {
             reqwest::Proxy::all(url).ok().and_then(|_| reqwest::Url::parse(url).ok())
-        }));
+        });
+        if !cfg!(any(feature = "rustls", feature = "native-tls")) {
+            // Without TLS, reqwest would hand an `https` request to the proxy in clear,
+            // credentials included, instead of tunnelling it.
+            proxies = proxies.refusing_https(NO_TLS_FOR_PROXY);
+        }
+        let proxies = Arc::new(proxies);
         let builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout())
             .pool_idle_timeout(workspace_core::POOL_IDLE_TIMEOUT)
@@ -45,7 +51,10 @@ impl ReqwestTransport {
         } else {
             let rules = Arc::clone(&proxies);
             builder.proxy(reqwest::Proxy::custom(move |url| {
-                proxy_for(&rules, url.scheme(), url.host_str().unwrap_or("")).ok().flatten().cloned()
+                match rules.route(url.scheme(), url.host_str().unwrap_or("")) {
+                    Route::Proxy(proxy) => Some(proxy.clone()),
+                    Route::Direct | Route::Unusable(_) => None,
+                }
             }))
         };
         #[cfg(feature = "rustls")]
@@ -73,6 +82,10 @@ impl ReqwestTransport {
     }
 }
 
+/// Why an `https` exchange is not sent through a proxy without TLS in this crate's features.
+const NO_TLS_FOR_PROXY: &str =
+    "an https request cannot go through a proxy without TLS: enable workspace-async's rustls or native-tls feature";
+
 /// rustls with the ring provider and Mozilla's roots (`webpki-roots`), as ureq has it: one TLS
 /// story for both clients, and no process-wide default provider to install.
 #[cfg(feature = "rustls")]
@@ -86,35 +99,12 @@ fn tls_config() -> Result<rustls::ClientConfig, ConfigError> {
         .with_no_client_auth())
 }
 
-/// The proxy of an exchange with `host` over `scheme` (`None`: straight to the host), or why it
-/// cannot be sent. Without TLS in this crate's features, reqwest would hand an `https` request to
-/// an `http` proxy in clear, credentials included, instead of tunnelling it: it is refused.
-fn proxy_for<'a>(
-    rules: &'a ProxyRules<reqwest::Url>,
-    scheme: &str,
-    host: &str,
-) -> Result<Option<&'a reqwest::Url>, &'a str> {
-    match rules.route(scheme, host) {
-        Route::Direct => Ok(None),
-        Route::Unusable(why) => Err(why),
-        Route::Proxy(_)
-            if !cfg!(any(feature = "rustls", feature = "native-tls")) && scheme.eq_ignore_ascii_case("https") =>
-        {
-            Err(
-                "an https request cannot go through a proxy without TLS: enable workspace-async's rustls or native-tls feature",
-            )
-        }
-        Route::Proxy(proxy) => Ok(Some(proxy)),
-    }
-}
-
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let attempt = request.extensions().get::<AttemptTimeout>().map(|t| t.0);
         if let Some(rules) = &self.proxies {
-            let uri = request.uri();
-            if let Err(why) = proxy_for(rules, uri.scheme_str().unwrap_or(""), uri.host().unwrap_or("")) {
+            if let Route::Unusable(why) = rules.route_uri(request.uri()) {
                 return Err(TransportError::other(why.to_owned()));
             }
         }

@@ -25,17 +25,9 @@ impl Watcher {
     /// (none for the baseline), the poll's error, or `None` once the watch is over. A read or
     /// wait the stream left unfinished (its `next()` was cancelled) is replaced by this one.
     pub async fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>> {
-        let mut read = self.0.client.stream(self.0.op.read_now()?);
         self.0.reset();
-        let mut desktops: Vec<ConnectDesktopsInfo> = Vec::new();
-        let outcome = loop {
-            match read.next().await {
-                Some(Ok(desktop)) => desktops.push(desktop),
-                Some(Err(e)) => break Err(e),
-                None => break Ok(desktops),
-            }
-        };
-        Some(self.0.op.on_read(outcome, self.0.client.now()))
+        let client = self.0.client.clone();
+        Some(client.first(self.0.op.poll_now()?).await)
     }
 }
 

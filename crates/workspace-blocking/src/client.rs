@@ -34,8 +34,8 @@ use crate::transport::{Sleep, ThreadSleep, Transport};
 #[derive(Clone, Debug)]
 pub struct Client {
     core: ClientCore,
-    transport: Arc<dyn Transport>,
-    sleep: Arc<dyn Sleep>,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) sleep: Arc<dyn Sleep>,
 }
 
 impl Client {
@@ -48,11 +48,6 @@ impl Client {
     /// are options: [`ClientOptionsBuilder::clock`](crate::ClientOptionsBuilder::clock)).
     pub fn builder(options: ClientOptions) -> ClientBuilder {
         ClientBuilder { options, transport: None, sleep: Arc::new(ThreadSleep) }
-    }
-
-    /// The shared core: the options and what the client has learnt (project id, profile).
-    pub fn core(&self) -> &ClientCore {
-        &self.core
     }
 
     /// One page of what `query` matches, with retries as the policy says.
@@ -100,7 +95,7 @@ impl Client {
     }
 
     /// Runs an operation that yields one result.
-    fn once<T>(&self, op: impl Operation<Output = Result<T, Error>>) -> Result<T, Error> {
+    pub(crate) fn once<T>(&self, op: impl Operation<Output = Result<T, Error>>) -> Result<T, Error> {
         self.run(op).next().unwrap_or_else(|| unreachable!("the operation yields its result"))
     }
 
@@ -112,10 +107,6 @@ impl Client {
     /// Waits, with the client's sleep.
     pub(crate) fn wait(&self, d: Duration) {
         self.sleep.sleep(d);
-    }
-
-    pub(crate) fn transport(&self) -> &Arc<dyn Transport> {
-        &self.transport
     }
 }
 

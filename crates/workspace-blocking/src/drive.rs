@@ -43,7 +43,7 @@ impl<O: Operation> Drive<O> {
     fn await_one(&mut self) {
         let (ticket, outcome) = match self.queued.pop() {
             Some((ticket, request)) if self.in_flight == 0 && self.queued.is_empty() => {
-                (ticket, self.client.transport().send(request))
+                (ticket, self.client.transport.send(request))
             }
             job => {
                 self.queued.extend(job);
@@ -65,7 +65,7 @@ impl<O: Operation> Drive<O> {
             if self.in_flight > self.threads && self.threads < self.client.options().concurrency().max(1) {
                 self.threads += 1;
                 let (queue, answer_to) = (self.queue.clone(), self.answer_to.clone());
-                let transport = self.client.transport().clone();
+                let transport = self.client.transport.clone();
                 thread::spawn(move || work(&queue, &answer_to, &*transport));
             }
             // The threads hold the queue's receiver as long as the drive lives.

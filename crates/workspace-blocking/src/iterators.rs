@@ -20,9 +20,8 @@ impl Watcher {
     /// Reads now, for callers that poll when they choose: the transitions since the last read
     /// (none for the baseline), the poll's error, or `None` once the watch is over.
     pub fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>> {
-        let read = self.0.op.read_now()?;
-        let desktops = self.0.client.run(read).collect();
-        Some(self.0.op.on_read(desktops, self.0.client.now()))
+        let client = self.0.client.clone();
+        Some(client.once(self.0.op.poll_now()?))
     }
 }
 

@@ -12,10 +12,10 @@ use workspace_emulator::{Emulator, EmulatorConfig};
 fn only_ak_sk_and_a_region_are_enough() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(30)).unwrap();
     let client = Client::new(setup::options_from_environment(&emu)).unwrap();
-    assert_eq!(client.core().project_id(), None, "not known before the first call");
+    assert_eq!(client.project_id(), None, "not known before the first call");
     let n = client.items(&Query::new()).map(Result::unwrap).count();
     assert_eq!(n, 30);
-    assert_eq!(client.core().project_id().unwrap().as_str(), emu.project_id());
+    assert_eq!(client.project_id().unwrap().as_str(), emu.project_id());
     // One discovery, then one page.
     assert_eq!(emu.stats().pages_served, 1);
 }

@@ -228,7 +228,7 @@ fn a_wrong_key_costs_one_failed_signature_whatever_is_asked() {
     assert_eq!(emu.stats().auth_failures, 2, "a whole read: one request until the credentials are proven");
     // Proven credentials send together; a 401 later makes the client careful again.
     let good = Client::new(setup::options(&emu).build().unwrap()).unwrap();
-    assert!(!good.core().profile().credentials_accepted());
+    assert!(!good.profile().credentials_accepted());
     good.count_by_status(&Query::new()).unwrap();
-    assert!(good.core().profile().credentials_accepted());
+    assert!(good.profile().credentials_accepted());
 }

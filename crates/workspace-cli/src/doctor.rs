@@ -107,7 +107,7 @@ pub(crate) fn doctor(client: &Client, args: &Doctor, sink: &Sink) -> Result<(), 
 /// Runs the checks in order, filling `report`; stops at the first request that fails.
 fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     let counts: Vec<Query> = Query::new().count_requests()?.into_iter().map(Query::from).collect();
-    let given = client.core().project_id().is_some();
+    let given = client.project_id().is_some();
     // Every answer, for the request ids; the limit=0 ones, for what they held.
     let mut pages: Vec<Page> = Vec::new();
     let mut zero_entries = Vec::new();
@@ -120,7 +120,7 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     let first = match first {
         Ok(page) => page,
         Err(e) => {
-            let discovering = client.core().project_id().is_none();
+            let discovering = client.project_id().is_none();
             first_failed(report, &e, latency, discovering);
             return Err(e);
         }
@@ -131,7 +131,7 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     let also = if endpoints.len() > 1 { " (or one of its fallbacks)" } else { "" };
     let detail = format!("reached {url}{also}; the first answer took {latency_ms} ms");
     report.set("endpoint", Outcome::Ok, detail, json!({"latency_ms": latency_ms, "endpoint": url}));
-    let project = client.core().project_id().map(ToString::to_string).unwrap_or_default();
+    let project = client.project_id().map(ToString::to_string).unwrap_or_default();
     let source = if given { "given" } else { "discovered" };
     report.set(
         "credentials",

@@ -69,6 +69,15 @@ impl<P> ProxyRules<P> {
         Self { https: named(HTTPS), http: named(HTTP), no_proxy }
     }
 
+    /// The same rules, with `https` exchanges that would go through a proxy refused for `why`
+    /// (a transport that cannot tunnel TLS through a proxy must not send them in clear).
+    pub fn refusing_https(mut self, why: &str) -> Self {
+        if let Some(named) = &mut self.https {
+            named.proxy = Err(why.to_owned());
+        }
+        self
+    }
+
     /// Whether no proxy is named at all.
     pub fn is_empty(&self) -> bool {
         self.https.is_none() && self.http.is_none()

@@ -181,7 +181,7 @@ impl Exporter {
     /// Renders every metric, from the last good snapshot, into a new exposition.
     fn refresh(&self) {
         let snapshot = Arc::clone(&self.snapshot.read().unwrap_or_else(PoisonError::into_inner));
-        let project = self.client.core().project_id().map_or_else(String::new, |p| escape(p.as_str()));
+        let project = self.client.project_id().map_or_else(String::new, |p| escape(p.as_str()));
         let constant = vec![("project_id", project), ("region", escape(&self.settings.region))];
         let exposition = Arc::new(Exposition::new(self.metrics.render(constant, &snapshot)));
         *self.exposition.write().unwrap_or_else(PoisonError::into_inner) = exposition;

@@ -59,7 +59,7 @@ use crate::error::TransportError;
 pub use count::CountOp;
 pub use paging::{ItemsOp, PagesOp};
 pub use single::SendOp;
-pub use watching::WatchOp;
+pub use watching::{PollNow, WatchOp};
 pub use whole_read::FleetOp;
 
 /// What a driver does next.

@@ -47,24 +47,58 @@ impl WatchOp {
         self.schedule.is_over()
     }
 
-    /// A read for a caller that polls when it chooses, or `None` when the watch is over. A read
-    /// or wait under way is dropped: this read replaces it. Give its outcome to
-    /// [`on_read`](Self::on_read).
-    pub fn read_now(&mut self) -> Option<FleetOp> {
+    /// A read now, for callers that poll when they choose: an operation that yields once the
+    /// transitions since the last read (none for the baseline) or the read's error, which ends
+    /// the watch when it is permanent. `None` once the watch is over. A read or wait under way is
+    /// dropped: this read replaces it.
+    pub fn poll_now(&mut self) -> Option<PollNow<'_>> {
         self.reading = None;
-        (!self.is_over()).then(|| FleetOp::new(&self.core, &self.query))
+        let read = (!self.is_over()).then(|| FleetOp::new(&self.core, &self.query))?;
+        Some(PollNow { watch: self, read, desktops: Vec::new(), done: false })
+    }
+}
+
+/// One read of a watch, made when its caller chooses: see [`WatchOp::poll_now`].
+#[derive(Debug)]
+pub struct PollNow<'a> {
+    watch: &'a mut WatchOp,
+    read: FleetOp,
+    desktops: Vec<ConnectDesktopsInfo>,
+    done: bool,
+}
+
+impl Operation for PollNow<'_> {
+    type Output = Result<Vec<Transition>, Error>;
+
+    fn step(&mut self, now: SystemTime) -> Step<Self::Output> {
+        if self.done {
+            return Step::Done;
+        }
+        loop {
+            let outcome = match self.read.step(now) {
+                Step::Yield(Ok(desktop)) => {
+                    self.desktops.push(desktop);
+                    continue;
+                }
+                Step::Yield(Err(e)) => Err(e),
+                Step::Done => Ok(std::mem::take(&mut self.desktops)),
+                Step::Send(ticket, request) => return Step::Send(ticket, request),
+                Step::Await => return Step::Await,
+                Step::Sleep(d) => return Step::Sleep(d),
+            };
+            self.done = true;
+            let schedule = &mut self.watch.schedule;
+            return Step::Yield(schedule.on_read(outcome, now).map(|()| schedule.queue.drain(..).collect()));
+        }
     }
 
-    /// Takes the outcome of a read made at `at` with [`read_now`](Self::read_now): the
-    /// transitions not handed out yet, these included, or the error (which ends the watch when it
-    /// is permanent).
-    pub fn on_read(
+    fn complete(
         &mut self,
-        desktops: Result<Vec<ConnectDesktopsInfo>, Error>,
-        at: SystemTime,
-    ) -> Result<Vec<Transition>, Error> {
-        self.schedule.on_read(desktops, at)?;
-        Ok(self.schedule.queue.drain(..).collect())
+        ticket: Ticket,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        now: SystemTime,
+    ) -> Result<(), ForeignTicket> {
+        self.read.complete(ticket, outcome, now)
     }
 }
 
