@@ -74,6 +74,7 @@ pub(crate) fn check() -> Result {
     check_driver_source(&mut failures)?;
     check_internal_dependencies(&mut failures)?;
     check_forbid_unsafe(&mut failures)?;
+    check_core_modules(&mut failures)?;
     check_msrv(&mut failures)?;
     crate::api::check(&mut failures)?;
     if failures.is_empty() {
@@ -84,10 +85,22 @@ pub(crate) fn check() -> Result {
     }
 }
 
-fn check_core_source(failures: &mut Vec<String>) -> Result {
-    let dir = project_root().join("crates/workspace-core/src");
-    for entry in fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+/// The `.rs` files under `dir`, its subdirectories included.
+fn rust_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            out.extend(rust_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+fn check_core_source(failures: &mut Vec<String>) -> Result {
+    for path in rust_files(&project_root().join("crates/workspace-core/src"))? {
         let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         for pattern in CORE_BANNED_SOURCE {
             if text.contains(pattern) {
@@ -101,9 +114,7 @@ fn check_core_source(failures: &mut Vec<String>) -> Result {
 
 fn check_driver_source(failures: &mut Vec<String>) -> Result {
     for dir in DRIVER_CRATES {
-        let dir = project_root().join(dir);
-        for entry in fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-            let path = entry.map_err(|e| e.to_string())?.path();
+        for path in rust_files(&project_root().join(dir))? {
             let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             for pattern in DRIVER_BANNED_SOURCE {
                 if text.contains(pattern) {
@@ -112,6 +123,46 @@ fn check_driver_source(failures: &mut Vec<String>) -> Result {
                         path.display()
                     ));
                 }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The core's modules form no cycle of `crate::` imports (tests aside): each has one job, and
+/// what two modules share belongs to a third.
+fn check_core_modules(failures: &mut Vec<String>) -> Result {
+    use std::collections::BTreeMap;
+    let src = project_root().join("crates/workspace-core/src");
+    let mut imports: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for path in rust_files(&src)? {
+        let relative = path.strip_prefix(&src).map_err(|e| e.to_string())?;
+        let module = relative.iter().next().and_then(|m| m.to_str()).unwrap_or_default().trim_end_matches(".rs");
+        if module == "lib" {
+            continue;
+        }
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let used = imports.entry(module.to_owned()).or_default();
+        for part in code.split("crate::").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if name != module && !used.contains(&name) {
+                used.push(name);
+            }
+        }
+    }
+    // A module that reaches itself through the others is in a cycle.
+    for start in imports.keys() {
+        let mut seen = vec![start.clone()];
+        let mut next: Vec<&String> = imports[start].iter().collect();
+        while let Some(m) = next.pop() {
+            if m == start {
+                failures.push(format!("workspace-core's module {start} imports itself through others: {seen:?}"));
+                break;
+            }
+            if !seen.contains(m) {
+                seen.push(m.clone());
+                next.extend(imports.get(m).into_iter().flatten());
             }
         }
     }

@@ -47,7 +47,7 @@ enum State {
 /// One call of `ListDesktopsConnectStatus` with retries: `poll(now)` says what to do,
 /// `handle(outcome, now)` takes the response to the request last handed out. Each attempt is
 /// signed afresh at the time passed to `poll`, corrected by the client's learnt clock skew. The
-/// operations' call set ([`crate::op`]) is its only driver and keeps its protocol: it polls a
+/// call set of an operation is its only driver and keeps its protocol: it polls a
 /// call again only after handling what it sent, and never after `Done`.
 #[derive(Debug)]
 pub(crate) struct Call {

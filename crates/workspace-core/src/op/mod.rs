@@ -6,13 +6,14 @@
 //! fallback, a watch's interval. A driver only sends, waits and hands items on:
 //!
 //! ```
-//! use std::time::SystemTime;
 //! use workspace_core::op::{Operation, SendOp, Step};
 //! use workspace_core::{ClientCore, ClientOptions, Credentials, Query};
 //!
 //! # fn transport(_: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, workspace_core::TransportError> {
 //! #     Ok(http::Response::new(br#"{"desktops":[],"total_count":0}"#.to_vec()))
 //! # }
+//! # fn now() -> std::time::SystemTime { std::time::UNIX_EPOCH }
+//! # fn sleep(_: std::time::Duration) {}
 //! let options = ClientOptions::builder()
 //!     .endpoint("https://example.com")
 //!     .project_id("p")
@@ -21,12 +22,12 @@
 //! let core = ClientCore::new(options);
 //! let mut op = SendOp::new(&core, &Query::new().limit(10));
 //! let page = loop {
-//!     match op.step(SystemTime::now()) {
+//!     match op.step(now()) {
 //!         Step::Send(ticket, request) => {
 //!             let outcome = transport(request);
-//!             op.complete(ticket, outcome, SystemTime::now()).expect("our own ticket");
+//!             op.complete(ticket, outcome, now()).expect("our own ticket");
 //!         }
-//!         Step::Sleep(d) => std::thread::sleep(d),
+//!         Step::Sleep(d) => sleep(d),
 //!         Step::Yield(page) => break page?,
 //!         // One request at a time here: nothing else is ever awaited.
 //!         Step::Await | Step::Done => unreachable!(),
