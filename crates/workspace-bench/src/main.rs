@@ -21,7 +21,8 @@ fn main() {
         "memory" => memory(&arg(1), &arg(2), &arg(3)),
         "capacity" => capacity(&arg(1), &arg(2), arg(3).parse().unwrap_or(2), arg(4).parse().unwrap_or(2.0)),
         "criterion" => criterion(Path::new(&arg(1))),
-        _ => eprintln!("usage: workspace-bench e2e|limit|memory|capacity|criterion ..."),
+        "cpu" => cpu(&arg(1), &arg(2), &arg(3), arg(4) == "quick"),
+        _ => eprintln!("usage: workspace-bench e2e|limit|memory|capacity|criterion|cpu ..."),
     }
 }
 
@@ -356,5 +357,69 @@ fn visit(root: &Path, dir: &Path, out: &mut Vec<(String, f64)>) {
             let name = bench.strip_prefix(root).unwrap_or(bench).display().to_string();
             out.push((name, v["median"]["point_estimate"].as_f64().unwrap_or(0.0)));
         }
+    }
+}
+
+/// The CPU time this process and the children it waited for have used, in milliseconds:
+/// `utime + stime` and `cutime + cstime` from `/proc/self/stat` (in ticks of 10 ms).
+fn cpu_ms() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command, which is in parentheses and may hold spaces.
+    let fields: Vec<u64> =
+        stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
+    let ticks = |a: usize, b: usize| fields.get(a).unwrap_or(&0) + fields.get(b).unwrap_or(&0);
+    // Fields 14 to 17 of the file (utime, stime, cutime, cstime) are 11 to 14 here; 100 ticks a second.
+    (ticks(11, 12) * 10, ticks(13, 14) * 10)
+}
+
+/// Client CPU per request of whole reads in 2-desktop pages (the emulator at `url` holds 1,000
+/// desktops and runs in its own process): each client sequentially and at 8 in flight, and `wks`
+/// (`wks_bin`) as a child process, whose CPU is counted when it has been waited for.
+fn cpu(url: &str, project: &str, wks_bin: &str, quick: bool) {
+    println!("| client | in flight | reads | requests | client CPU | CPU per request |");
+    println!("|---|---|---|---|---|---|");
+    let reads = if quick { 2 } else { 10 };
+    let query = Query::new().limit(2);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let row = |what: &str, concurrency: usize, read: &mut dyn FnMut(), child: bool| {
+        read();
+        let (before, served_before) = (cpu_ms(), served(url));
+        for _ in 0..reads {
+            read();
+        }
+        let (after, requests) = (cpu_ms(), served(url) - served_before);
+        let ms = if child { after.1 - before.1 } else { after.0 - before.0 };
+        let per = ms as f64 * 1000.0 / requests.max(1) as f64;
+        println!("| {what} | {concurrency} | {reads} | {requests} | {ms} ms | {per:.0} µs |");
+    };
+    for concurrency in [1, 8] {
+        let client = blocking(url, project, concurrency);
+        row("blocking `read_fleet`", concurrency, &mut || assert_eq!(client.read_fleet(&query).count(), 1000), false);
+        let client = asynchronous(url, project, concurrency);
+        let read = &mut || {
+            let n = rt.block_on(async {
+                let mut items = client.read_fleet(&query);
+                let mut n = 0;
+                while let Some(d) = items.next().await {
+                    d.unwrap();
+                    n += 1;
+                }
+                n
+            });
+            assert_eq!(n, 1000);
+        };
+        row("async `read_fleet` (tokio, current thread)", concurrency, read, false);
+        let wks = &mut || {
+            let out = std::process::Command::new(wks_bin)
+                .env_clear()
+                .env("HUAWEICLOUD_SDK_AK", DEMO_AK)
+                .env("HUAWEICLOUD_SDK_SK", DEMO_SK)
+                .args(["--endpoint", url, "--project-id", project, "--concurrency", &concurrency.to_string()])
+                .args(["connections", "list", "--all", "--limit", "2", "-o", "ndjson"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        };
+        row("`wks connections list --all --limit 2`", concurrency, wks, true);
     }
 }

@@ -1,9 +1,14 @@
 //! The built-in transport, over ureq.
 
+use std::collections::HashMap;
 use std::io::{self, Read};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use http::{Request, Response};
+use http::{Request, Response, Uri};
+use ureq::config::Config;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use workspace_core::proxy::{ProxyRules, Route};
 use workspace_core::transport::without_queries;
 use workspace_core::{
@@ -41,7 +46,8 @@ impl UreqTransport {
         let proxies = ProxyRules::read(environment_variable, |url| ureq::Proxy::new(url).ok());
         Ok(Self {
             proxies: (!proxies.is_empty()).then(|| Arc::new(proxies)),
-            ..Self::from_agent(ureq::Agent::new_with_config(config)).max_response_bytes(options.max_response_bytes())
+            ..Self::from_agent(ureq::Agent::with_parts(config, DefaultConnector::new(), Resolved::default()))
+                .max_response_bytes(options.max_response_bytes())
         })
     }
 
@@ -131,6 +137,33 @@ fn is_tls_handshake(io: &io::Error) -> bool {
     return workspace_core::transport::find_cause::<rustls::Error>(io).is_some();
     #[cfg(not(feature = "rustls"))]
     return { let _ = io; false };
+}
+
+/// How long a host's addresses are reused before it is looked up again.
+const RESOLVED_FOR: Duration = Duration::from_secs(30);
+
+/// ureq's resolver, remembering each host's addresses for [`RESOLVED_FOR`]: ureq looks up the
+/// host of every request, even one that a pooled connection will carry, and on a thread of its
+/// own when the request has a timeout (every request of this SDK has one).
+#[derive(Debug, Default)]
+struct Resolved {
+    lookup: DefaultResolver,
+    known: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+}
+
+impl Resolver for Resolved {
+    fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = format!("{}://{}", uri.scheme_str().unwrap_or(""), uri.authority().map_or("", |a| a.as_str()));
+        let known = self.known.lock().unwrap_or_else(PoisonError::into_inner).get(&host).cloned();
+        match known {
+            Some((at, addrs)) if at.elapsed() < RESOLVED_FOR => Ok(addrs),
+            _ => {
+                let addrs = self.lookup.resolve(uri, config, timeout)?;
+                self.known.lock().unwrap_or_else(PoisonError::into_inner).insert(host, (Instant::now(), addrs.clone()));
+                Ok(addrs)
+            }
+        }
+    }
 }
 
 /// A variable of this process's environment, as text.
