@@ -50,6 +50,9 @@ mod single;
 mod watching;
 mod whole_read;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
