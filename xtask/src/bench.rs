@@ -51,7 +51,7 @@ pub(crate) fn run(quick: bool) -> Result {
     };
     let micro = bench(&["criterion", &root.join("target/criterion").display().to_string()])?;
 
-    let mut emulator = Emulator::start(&root.join("target/release/workspace-emulator"))?;
+    let mut emulator = Emulator::start(&root.join("target/release/workspace-emulator"), "12000")?;
     let (url, project) = (emulator.url.clone(), emulator.project.clone());
     let seconds = if quick { "1" } else { "4" };
     let e2e = bench(&["e2e", &url, &project, seconds])?;
@@ -64,10 +64,13 @@ pub(crate) fn run(quick: bool) -> Result {
     let exporter_bin = root.join("target/release/workspace-exporter");
     let exporter = crate::exporter_bench::measure(&exporter_bin, &url, &project, quick)?;
     emulator.stop();
+    let mut small = Emulator::start(&root.join("target/release/workspace-emulator"), "1000")?;
+    let cpu = bench(&["cpu", &small.url, &small.project, &wks, if quick { "quick" } else { "full" }])?;
+    small.stop();
 
     let footprint = footprint(quick)?;
     let report =
-        report(Figures { micro, e2e, capacity, iterate, collect, iterate_async, fleet, exporter, footprint, quick });
+        report(Figures { micro, e2e, capacity, iterate, collect, iterate_async, fleet, cpu, exporter, footprint, quick });
     println!("{report}");
     if !quick {
         fs::write(root.join("docs/performance.md"), report).map_err(|e| e.to_string())?;
@@ -84,9 +87,9 @@ struct Emulator {
 }
 
 impl Emulator {
-    fn start(bin: &std::path::Path) -> Result<Self> {
+    fn start(bin: &std::path::Path, desktops: &str) -> Result<Self> {
         let mut child = Command::new(bin)
-            .args(["--desktops", "12000", "--listen", "127.0.0.1:0"])
+            .args(["--desktops", desktops, "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -165,6 +168,7 @@ struct Figures {
     collect: String,
     iterate_async: String,
     fleet: String,
+    cpu: String,
     exporter: String,
     footprint: Vec<(String, usize, Option<f64>)>,
     quick: bool,
@@ -260,6 +264,9 @@ fn report(f: Figures) -> String {
         mem(&f.iterate_async),
         mem(&f.collect)
     ));
+    r.push_str("## Client CPU per request in a whole read (1,000 desktops, 2-desktop pages)\n\n");
+    r.push_str(&f.cpu);
+    r.push_str("\nEach row reads the whole fleet of an emulator holding 1,000 desktops (in its own process, so its\nwork is not counted) in pages of 2, ten times after one read to warm up (twice in the quick run):\nabout 1,000 requests a read, each bringing one new desktop (the other overlaps the page before).\nClient CPU is the process's `utime + stime` from `/proc/self/stat`, for `wks` its children's\n(`cutime + cstime`, counted once each `wks` has exited and been waited for), so `wks`'s rows include\nstarting the program. The blocking client sends a request that goes alone on the caller's thread\nand keeps at most `concurrency` threads for a read's whole life; the async client runs on a\ncurrent-thread tokio runtime. Target: at most 30 µs per request.\n\n");
     r.push_str("## The exporter (the same 12,000 desktops)\n\n");
     r.push_str(&f.exporter);
     r.push_str(&format!(
