@@ -41,6 +41,14 @@ pub struct Client {
     pub(crate) sleep: Arc<dyn Sleep>,
 }
 
+impl Deref for Client {
+    type Target = ClientCore;
+
+    fn deref(&self) -> &ClientCore {
+        &self.core
+    }
+}
+
 impl Client {
     /// A client with the built-in transport and tokio's timer (feature `reqwest`). Nothing is
     /// sent.
@@ -108,14 +116,6 @@ impl Client {
     /// The time, from the options' clock or the system's.
     pub(crate) fn now(&self) -> SystemTime {
         self.core.options().clock().map_or_else(SystemTime::now, Clock::now)
-    }
-}
-
-impl Deref for Client {
-    type Target = ClientCore;
-
-    fn deref(&self) -> &ClientCore {
-        &self.core
     }
 }
 

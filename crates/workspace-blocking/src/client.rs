@@ -35,7 +35,7 @@ use crate::transport::{Sleep, ThreadSleep, Transport};
 pub struct Client {
     core: ClientCore,
     pub(crate) transport: Arc<dyn Transport>,
-    pub(crate) sleep: Arc<dyn Sleep>,
+    sleep: Arc<dyn Sleep>,
 }
 
 impl Client {
@@ -47,7 +47,7 @@ impl Client {
     /// A builder, to bring a transport or a sleep of your own (the clock and the jitter seed
     /// are options: [`ClientOptionsBuilder::clock`](crate::ClientOptionsBuilder::clock)).
     pub fn builder(options: ClientOptions) -> ClientBuilder {
-        ClientBuilder { options, transport: None, sleep: Arc::new(ThreadSleep) }
+        ClientBuilder { options, sleep: Arc::new(ThreadSleep), transport: None }
     }
 
     /// One page of what `query` matches, with retries as the policy says.
@@ -123,8 +123,8 @@ impl Deref for Client {
 #[must_use]
 pub struct ClientBuilder {
     options: ClientOptions,
-    transport: Option<Arc<dyn Transport>>,
     sleep: Arc<dyn Sleep>,
+    transport: Option<Arc<dyn Transport>>,
 }
 
 impl ClientBuilder {
