@@ -69,8 +69,19 @@ pub(crate) fn run(quick: bool) -> Result {
     small.stop();
 
     let footprint = footprint(quick)?;
-    let report =
-        report(Figures { micro, e2e, capacity, iterate, collect, iterate_async, fleet, cpu, exporter, footprint, quick });
+    let report = report(Figures {
+        micro,
+        e2e,
+        capacity,
+        iterate,
+        collect,
+        iterate_async,
+        fleet,
+        cpu,
+        exporter,
+        footprint,
+        quick,
+    });
     println!("{report}");
     if !quick {
         fs::write(root.join("docs/performance.md"), report).map_err(|e| e.to_string())?;

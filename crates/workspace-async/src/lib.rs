@@ -50,9 +50,9 @@ pub use client::{Client, ClientBuilder};
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use reqwest_transport::ReqwestTransport;
+pub use streams::{FleetItems, Items, Pages, Watcher};
 #[cfg(feature = "reqwest")]
 pub use transport::TokioSleep;
-pub use streams::{FleetItems, Items, Pages, Watcher};
 pub use transport::{Sleep, Transport};
 pub use workspace_core::common::*;
 #[cfg(feature = "test-util")]

@@ -71,10 +71,10 @@ impl Transport for UreqTransport {
         let attempt = request.extensions().get::<AttemptTimeout>().map(|t| t.0);
         // With rules of its own (`new`, whose agent has no proxy), the transport picks the proxy.
         let proxy = match self.proxies.as_deref().map(|r| r.route_uri(request.uri())) {
-                Some(Route::Proxy(proxy)) => Some(proxy.clone()),
-                Some(Route::Unusable(why)) => return Err(TransportError::other(why.to_owned())),
-                Some(Route::Direct) | None => None,
-            };
+            Some(Route::Proxy(proxy)) => Some(proxy.clone()),
+            Some(Route::Unusable(why)) => return Err(TransportError::other(why.to_owned())),
+            Some(Route::Direct) | None => None,
+        };
         let mut config = self.agent.configure_request(request).http_status_as_error(false).max_redirects(0);
         if proxy.is_some() {
             config = config.proxy(proxy);
@@ -136,7 +136,10 @@ fn is_tls_handshake(io: &io::Error) -> bool {
     #[cfg(feature = "rustls")]
     return workspace_core::transport::find_cause::<rustls::Error>(io).is_some();
     #[cfg(not(feature = "rustls"))]
-    return { let _ = io; false };
+    return {
+        let _ = io;
+        false
+    };
 }
 
 /// How long a host's addresses are reused before it is looked up again.

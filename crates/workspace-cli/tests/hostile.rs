@@ -297,7 +297,10 @@ fn a_failed_listing_leaves_whole_ndjson_records_and_says_so() {
     assert!(PREFIXES.contains(&n), "{n} desktops");
     assert_eq!(ids, (0..n).map(|i| format!("id-{i:05}")).collect::<Vec<_>>());
     let err = text(&o.stderr);
-    assert!(err.contains(&format!("wks: {n} desktops were written before the error; the output is incomplete")), "{err}");
+    assert!(
+        err.contains(&format!("wks: {n} desktops were written before the error; the output is incomplete")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -313,7 +316,10 @@ fn a_failed_listing_leaves_whole_csv_records_and_says_so() {
     assert!(PREFIXES.contains(&n), "{n} rows");
     assert!(rows.iter().enumerate().all(|(i, r)| r.len() == 4 && r[0] == format!("id-{i:05}")), "{rows:?}");
     let err = text(&o.stderr);
-    assert!(err.contains(&format!("wks: {n} desktops were written before the error; the output is incomplete")), "{err}");
+    assert!(
+        err.contains(&format!("wks: {n} desktops were written before the error; the output is incomplete")),
+        "{err}"
+    );
 }
 
 #[test]

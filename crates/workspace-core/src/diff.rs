@@ -5,7 +5,6 @@ use std::time::SystemTime;
 
 use workspace_types::{ConnectDesktopsInfo, ConnectStatus};
 
-
 /// What happened to a desktop between two snapshots.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -32,8 +32,8 @@ mod call;
 mod chain;
 mod client;
 mod counts;
-mod diff;
 mod credentials;
+mod diff;
 mod encoding;
 mod endpoint;
 mod error;
@@ -61,6 +61,7 @@ pub use call::AttemptTimeout;
 pub use client::ClientCore;
 pub use counts::{MAX_PLAUSIBLE_TOTAL, StatusCounts};
 pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};
+pub use diff::{Change, FleetDiff, Transition};
 pub use endpoint::{Endpoint, REGIONS};
 pub use error::{
     BodySnippet, BoxError, ConfigError, Error, GiveUpReason, InvalidResponse, PagingError, RetryError, ServiceError,
@@ -77,16 +78,15 @@ pub use request::build_request;
 pub use response::{Page, parse_response};
 pub use retry::{CLOCK_SKEW_EVIDENCE, MAX_CLOCK_SKEW, RetryPolicy};
 pub use time::{format_sdk_date, parse_sdk_date};
-pub use diff::{Change, FleetDiff, Transition};
 pub use workspace_types as types;
 
 /// What both clients re-export, so that their users need no other crate: the options, the query,
 /// the page, the errors, the counts, a read's report and the transitions.
 pub mod common {
     pub use crate::{
-        BodySnippet, BoxError, Change, ClientCore, Clock, ClientOptions, ClientOptionsBuilder, Credentials, Endpoint, Error,
-        GiveUpReason, InvalidResponse, Page, PagingError, Query, ReadReport, RetryPolicy, ServiceError, StatusCounts,
-        Transition, TransportError, TransportErrorKind,
+        BodySnippet, BoxError, Change, ClientCore, ClientOptions, ClientOptionsBuilder, Clock, Credentials, Endpoint,
+        Error, GiveUpReason, InvalidResponse, Page, PagingError, Query, ReadReport, RetryPolicy, ServiceError,
+        StatusCounts, Transition, TransportError, TransportErrorKind,
     };
     pub use workspace_types as types;
 }

@@ -6,9 +6,9 @@
 mod scenarios;
 
 use scenarios::{JITTER_SEED, Observed, Operation, scenarios, start_time};
+use workspace_core::ClientCore;
 use workspace_core::op::{Operation as Op, PagesOp, SendOp, Step};
 use workspace_core::test_util::{Replay, VirtualClock};
-use workspace_core::ClientCore;
 
 /// Every output of `op`, sending one request at a time through `replay`.
 fn drive<O: Op>(mut op: O, replay: &Replay, clock: &VirtualClock) -> Vec<O::Output> {

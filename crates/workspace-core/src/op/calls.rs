@@ -129,4 +129,3 @@ impl<T> Calls<T> {
         Ok(())
     }
 }
-

@@ -10,11 +10,11 @@ use workspace_types::ListDesktopsConnectStatusRequest;
 use super::calls::{Calls, Polled};
 use super::whole_read::FleetOp;
 use super::{ForeignTicket, Operation, Step, Ticket};
+use crate::client::ClientCore;
 use crate::counts::StatusCounts;
 use crate::error::{Error, TransportError};
 use crate::query::Query;
 use crate::response::Page;
-use crate::client::ClientCore;
 
 /// How many desktops match a query's user names (if any), in all and per status; yields the
 /// counts or the error once. Five `limit=0` requests (the first alone until the client's

@@ -248,7 +248,11 @@ mod tests {
     #[test]
     fn the_loop_reads_a_baseline_yields_each_change_waits_and_stops_at_max_polls() {
         let at = SystemTime::UNIX_EPOCH;
-        let mut w = { let mut s = Schedule::new(Duration::from_secs(30)); s.max_polls = Some(3); s };
+        let mut w = {
+            let mut s = Schedule::new(Duration::from_secs(30));
+            s.max_polls = Some(3);
+            s
+        };
         assert_eq!(steps(&mut w), "read");
         w.on_read(Ok(vec![d("a", ConnectStatus::Connected)]), at).unwrap();
         assert_eq!(steps(&mut w), "wait 30s");
