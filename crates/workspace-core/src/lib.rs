@@ -63,8 +63,9 @@ pub use counts::{MAX_PLAUSIBLE_TOTAL, StatusCounts};
 pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};
 pub use endpoint::{Endpoint, REGIONS};
 pub use error::{
-    BodySnippet, BoxError, ConfigError, Error, GiveUpReason, InvalidResponse, PagingError, RetryError, ServiceError,
-    SigningError, TransportError, TransportErrorKind,
+    BodySnippet, BoxError, ConfigError, ConfigOrigin, DeadlineExceeded, Error, GiveUpReason, InvalidResponse,
+    InvalidResponseKind, PagingError, ResponseTooLarge, RetryError, ServiceError, SigningError, TransportError,
+    TransportErrorKind,
 };
 pub use fleet::ReadReport;
 pub use options::{
