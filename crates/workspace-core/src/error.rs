@@ -127,7 +127,7 @@ impl From<ConfigError> for Error {
 
 /// A whole operation took longer than it was allowed: what it was, and its limit.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{what} took longer than {}", humantime(*limit))]
+#[error("{what} did not finish within its deadline of {} s", limit.as_secs_f64())]
 pub struct DeadlineExceeded {
     what: std::borrow::Cow<'static, str>,
     limit: Duration,
@@ -148,11 +148,6 @@ impl DeadlineExceeded {
     pub fn limit(&self) -> Duration {
         self.limit
     }
-}
-
-/// A duration for a message: whole seconds as `30s`, else milliseconds as `1500ms`.
-fn humantime(d: Duration) -> String {
-    if d.subsec_nanos() == 0 { format!("{}s", d.as_secs()) } else { format!("{}ms", d.as_millis()) }
 }
 
 /// A call that was attempted more than once, then gave up.
@@ -637,6 +632,14 @@ pub enum ConfigError {
     #[error("invalid configuration: cannot build the HTTP client: {source}")]
     Client {
         /// The HTTP library's error.
+        source: BoxError,
+    },
+    /// Something the configuration needs could not be set up, such as a local emulator.
+    #[error("invalid configuration: {what}: {source}")]
+    Other {
+        /// What could not be done, such as `cannot start the emulator`.
+        what: String,
+        /// Why.
         source: BoxError,
     },
 }
