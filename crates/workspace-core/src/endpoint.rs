@@ -203,8 +203,13 @@ mod tests {
             assert_eq!(e.host_header(), format!("workspace.{id}.myhuaweicloud.com"));
             assert_eq!(e.scheme(), "https");
         }
-        let err = Endpoint::region("mars-1").unwrap_err().to_string();
-        assert!(err.contains("unknown region \"mars-1\"") && err.contains("cn-north-4, cn-south-1"), "{err}");
+        let err = Endpoint::region("mars-1").unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { what, value: Some(v), origin: crate::ConfigOrigin::Code, .. } if what == "region" && v == "mars-1"),
+            "{err:?}"
+        );
+        let err = err.to_string();
+        assert!(err.contains("region \"mars-1\" is unknown") && err.contains("cn-north-4, cn-south-1"), "{err}");
     }
 
     #[test]

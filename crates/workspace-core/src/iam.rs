@@ -155,6 +155,14 @@ mod tests {
         assert!(matches!(none, Error::InvalidResponse(_)) && none.attempts() == 1, "{none:?}");
         let two = parse_projects(StatusCode::OK, &h, br#"{"projects":[{"id":"a"},{"id":"b"}]}"#, "r").unwrap_err();
         assert!(two.to_string().contains("IAM names 2 projects \"r\" (a, b)"), "{two}");
+        let kind = |e: &Error| match e {
+            Error::InvalidResponse(e) => Some(e.kind()),
+            _ => None,
+        };
+        assert_eq!(kind(&none), Some(InvalidResponseKind::NoProject));
+        assert_eq!(kind(&two), Some(InvalidResponseKind::ManyProjects));
+        let html = parse_projects(StatusCode::OK, &h, b"<html>", "r").unwrap_err();
+        assert_eq!(kind(&html), Some(InvalidResponseKind::Malformed));
         let denied = parse_projects(StatusCode::FORBIDDEN, &h, br#"{"error":{"code":403,"message":"denied"}}"#, "r")
             .unwrap_err();
         assert_eq!(denied.status(), Some(StatusCode::FORBIDDEN));

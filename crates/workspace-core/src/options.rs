@@ -472,7 +472,7 @@ mod tests {
                 b().region("cn-north-4").credentials(creds.clone()).fallback_endpoints(["http://example.com"]),
                 "loopback",
             ),
-            (b().region("atlantis").project_id("p").credentials(creds.clone()), "unknown region"),
+            (b().region("atlantis").project_id("p").credentials(creds.clone()), "region \"atlantis\" is unknown"),
             (b().region("cn-north-4").project_id("a/b").credentials(creds.clone()), "project_id"),
             (b().region("cn-north-4").project_id("p").credentials(creds.clone()).concurrency(0), "concurrency"),
             (

@@ -140,7 +140,8 @@ mod tests {
             .build()
             .unwrap();
         let err = build_request(&c, &Default::default(), now()).unwrap_err();
-        assert!(err.to_string().contains("project id is not known"), "{err}");
+        assert!(matches!(&err, Error::Config(c) if matches!(**c, ConfigError::Missing { .. })), "{err:?}");
+        assert!(err.to_string().contains("no project id: it is not known yet"), "{err}");
     }
 
     #[test]
