@@ -181,8 +181,13 @@ mod tests {
             ("[basic]\nak = A\nsk = first-secret\n[other]\n[basic]\nsk = second-secret\n", "sk", 2),
             ("[basic]\nproject_id = p1\nproject_id = p2\n", "project_id", 2),
         ] {
-            let err = parse(Path::new("/c"), text).unwrap_err().to_string();
-            assert!(err.contains(&format!("the credentials file /c sets {key} {times} times in [basic]")), "{err}");
+            let err = parse(Path::new("/c"), text).unwrap_err();
+            let ConfigError::Invalid { what, value: None, origin: ConfigOrigin::File { section, .. }, .. } = &err else {
+                panic!("{err:?}")
+            };
+            assert_eq!((what.as_str(), section.as_deref()), (key, Some("basic")));
+            let err = err.to_string();
+            assert!(err.contains(&format!("the file /c [basic]: {key} is set {times} times")), "{err}");
             assert!(err.contains("ambiguous"), "{err}");
             for value in ["FIRSTAK", "SECONDAK", "secret", "t1", "t2", "p1", "p2"] {
                 assert!(!err.contains(value), "{value} in {err}");

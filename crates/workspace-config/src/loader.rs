@@ -152,7 +152,8 @@ impl ConfigLoader {
     /// Names an explicit setting in error messages the way the caller's user gave it, such as
     /// the command-line flag `--project-id`. `setting` is one of `project_id`, `region`,
     /// `endpoint` and `iam_endpoint` (explicit credentials are checked when they are made);
-    /// without a name, a message says "the explicit project_id".
+    /// without a name, the error's origin is `ConfigOrigin::Code` and its message names only the
+    /// setting.
     pub fn explicit_name(mut self, setting: &str, name: impl Into<String>) -> Self {
         self.explicit_names.retain(|(s, _)| s != setting);
         self.explicit_names.push((setting.to_owned(), name.into()));
@@ -208,7 +209,7 @@ impl ConfigLoader {
         match project {
             Some((id, source, origin)) => {
                 ProjectId::new(id.as_str())
-                    .map_err(|e| ConfigError::invalid(e.field(), id.as_str(), e.rule()).with_origin(origin))?;
+                    .map_err(|e| ConfigError::invalid(e.field(), id.as_str(), format!("is invalid: {}", e.rule())).with_origin(origin))?;
                 options = options.project_id(id);
                 sources.push(("project_id", source));
             }

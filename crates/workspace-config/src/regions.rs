@@ -115,7 +115,7 @@ mod tests {
         let err = overridden(&env, "cn-north-4").unwrap_err().to_string();
         assert!(
             err.contains(
-                "the regions file /h/.huaweicloud/regions.yaml (region cn-north-4): endpoint \"ftp://bad.example.com\""
+                "the file /h/.huaweicloud/regions.yaml [WORKSPACE cn-north-4]: endpoint \"ftp://bad.example.com\""
             ),
             "{err}"
         );
