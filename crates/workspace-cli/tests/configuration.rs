@@ -80,7 +80,9 @@ fn a_bad_value_from_the_environment_or_a_file_is_named_by_its_place() {
         &[],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).starts_with("wks: invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID: project_id \"a b\" is invalid"));
+    assert!(
+        stderr(&o).starts_with("wks: invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID: project_id \"a b\" is invalid")
+    );
     // A credentials file without the section read says so, rather than "not found".
     let creds = home.join(".huaweicloud").join("credentials");
     std::fs::write(&creds, "[default]\nak = AK\nsk = secret-key\n").unwrap();

@@ -182,7 +182,8 @@ mod tests {
             ("[basic]\nproject_id = p1\nproject_id = p2\n", "project_id", 2),
         ] {
             let err = parse(Path::new("/c"), text).unwrap_err();
-            let ConfigError::Invalid { what, value: None, origin: ConfigOrigin::File { section, .. }, .. } = &err else {
+            let ConfigError::Invalid { what, value: None, origin: ConfigOrigin::File { section, .. }, .. } = &err
+            else {
                 panic!("{err:?}")
             };
             assert_eq!((what.as_str(), section.as_deref()), (key, Some("basic")));

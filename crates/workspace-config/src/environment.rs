@@ -39,12 +39,10 @@ pub trait Environment: fmt::Debug + Send + Sync {
         match self.var_os(name) {
             None => Ok(None),
             Some(v) if v.is_empty() => Ok(None),
-            Some(v) => {
-                v.into_string().map(Some).map_err(|_| {
-                    let origin = ConfigOrigin::Variable(name.to_owned());
-                    ConfigError::invalid_secret(name, "is set but is not valid UTF-8").with_origin(origin)
-                })
-            }
+            Some(v) => v.into_string().map(Some).map_err(|_| {
+                let origin = ConfigOrigin::Variable(name.to_owned());
+                ConfigError::invalid_secret(name, "is set but is not valid UTF-8").with_origin(origin)
+            }),
         }
     }
 

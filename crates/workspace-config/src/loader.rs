@@ -198,9 +198,9 @@ impl ConfigLoader {
 
         let project = match explicit.get_project_id() {
             Some(p) => Some((p.to_owned(), Source::Explicit, self.explicit("project_id"))),
-            None => env
-                .var(vars::PROJECT_ID)?
-                .map(|p| (p, Source::Environment(vars::PROJECT_ID.into()), ConfigOrigin::Variable(vars::PROJECT_ID.into()))),
+            None => env.var(vars::PROJECT_ID)?.map(|p| {
+                (p, Source::Environment(vars::PROJECT_ID.into()), ConfigOrigin::Variable(vars::PROJECT_ID.into()))
+            }),
         };
         let project = project.or_else(|| {
             let f = profile?;
@@ -208,8 +208,10 @@ impl ConfigLoader {
         });
         match project {
             Some((id, source, origin)) => {
-                ProjectId::new(id.as_str())
-                    .map_err(|e| ConfigError::invalid(e.field(), id.as_str(), format!("is invalid: {}", e.rule())).with_origin(origin))?;
+                ProjectId::new(id.as_str()).map_err(|e| {
+                    ConfigError::invalid(e.field(), id.as_str(), format!("is invalid: {}", e.rule()))
+                        .with_origin(origin)
+                })?;
                 options = options.project_id(id);
                 sources.push(("project_id", source));
             }

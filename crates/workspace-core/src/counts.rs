@@ -60,7 +60,8 @@ impl StatusCounts {
             .map(|p| {
                 p.total_count().ok_or_else(|| {
                     let why = "the service gave no total_count, so desktops cannot be counted without reading them";
-                    InvalidResponse::contract(InvalidResponseKind::MissingTotal, StatusCode::OK, why, p.request_id()).into()
+                    InvalidResponse::contract(InvalidResponseKind::MissingTotal, StatusCode::OK, why, p.request_id())
+                        .into()
                 })
             })
             .collect::<Result<_, Error>>()?;

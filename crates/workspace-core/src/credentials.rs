@@ -145,7 +145,11 @@ fn check(field: &str, value: &str, echo: bool) -> Result<(), ConfigError> {
     }
     if !value.bytes().all(|b| b.is_ascii_graphic()) {
         let rule = "must be printable ASCII without spaces or control characters";
-        return Err(if echo { ConfigError::invalid(field, value, rule) } else { ConfigError::invalid_secret(field, rule) });
+        return Err(if echo {
+            ConfigError::invalid(field, value, rule)
+        } else {
+            ConfigError::invalid_secret(field, rule)
+        });
     }
     Ok(())
 }

@@ -500,7 +500,12 @@ impl InvalidResponse {
     }
 
     /// A body that is not the documented JSON.
-    pub(crate) fn malformed(status: StatusCode, detail: impl Into<String>, body: &[u8], request_id: Option<&str>) -> Self {
+    pub(crate) fn malformed(
+        status: StatusCode,
+        detail: impl Into<String>,
+        body: &[u8],
+        request_id: Option<&str>,
+    ) -> Self {
         Self {
             status,
             kind: InvalidResponseKind::Malformed,
@@ -652,7 +657,12 @@ impl ConfigError {
 
     /// `what`, given in code as `value`, breaks `rule`.
     pub fn invalid(what: impl Into<String>, value: impl Into<String>, rule: impl Into<String>) -> Self {
-        ConfigError::Invalid { what: what.into(), value: Some(value.into()), rule: rule.into(), origin: ConfigOrigin::Code }
+        ConfigError::Invalid {
+            what: what.into(),
+            value: Some(value.into()),
+            rule: rule.into(),
+            origin: ConfigOrigin::Code,
+        }
     }
 
     /// `what`, given in code, breaks `rule`; its value is a secret, or says nothing more, and is

@@ -32,9 +32,9 @@ pub fn build_request(
     req: &ListDesktopsConnectStatusRequest,
     now: SystemTime,
 ) -> Result<Request<Vec<u8>>, Error> {
-    let project = options
-        .project_id()
-        .ok_or_else(|| ConfigError::missing("project id", "it is not known yet: give it, or let a client discover it"))?;
+    let project = options.project_id().ok_or_else(|| {
+        ConfigError::missing("project id", "it is not known yet: give it, or let a client discover it")
+    })?;
     build_list_request(options, options.endpoint(), project, req, now)
 }
 
