@@ -544,7 +544,7 @@ pub fn scenarios() -> Vec<Scenario> {
         ..scenario("a repeated page is no progress", vec![S::page(0, 2, 10); 4], |o| {
             counts(o, 4, 0)?;
             expect(
-                matches!(&o.error, Some(Error::InvalidResponse(e)) if e.reason().contains("no progress: the page at offset 3 repeats")),
+                matches!(&o.error, Some(Error::InvalidResponse(e)) if e.detail().contains("no progress: the page at offset 3 repeats")),
                 || format!("{:?}", o.error),
             )
         })

@@ -152,8 +152,8 @@ impl ClientBuilder {
         };
         #[cfg(not(feature = "reqwest"))]
         let (Some(transport), Some(sleep)) = (self.transport, self.sleep) else {
-            let why = "no transport or no sleep: enable the `reqwest` feature or give both";
-            return Err(workspace_core::ConfigError::new(why).into());
+            let hint = "enable the `reqwest` feature or give both";
+            return Err(workspace_core::ConfigError::missing("transport or sleep", hint).into());
         };
         Ok(Client { core: ClientCore::new(self.options), transport, sleep })
     }

@@ -59,7 +59,7 @@ impl ReqwestTransport {
         };
         #[cfg(feature = "rustls")]
         let builder = builder.tls_backend_preconfigured(tls_config()?);
-        let client = builder.build().map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
+        let client = builder.build().map_err(|e| ConfigError::Client { source: e.into() })?;
         let proxies = (!proxies.is_empty()).then_some(proxies);
         Ok(Self { proxies, ..Self::from_client(client).max_response_bytes(options.max_response_bytes()) })
     }
@@ -94,7 +94,7 @@ fn tls_config() -> Result<rustls::ClientConfig, ConfigError> {
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     Ok(rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
-        .map_err(|e| ConfigError::new(format!("cannot set up TLS: {e}")))?
+        .map_err(|e| ConfigError::Tls { source: e.into() })?
         .with_root_certificates(roots)
         .with_no_client_auth())
 }
@@ -117,11 +117,12 @@ impl Transport for ReqwestTransport {
         if let Some(headers) = builder.headers_mut() {
             *headers = std::mem::take(response.headers_mut());
         }
-        let cap = usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX);
+        let limit = self.max_response_bytes;
+        let cap = usize::try_from(limit).unwrap_or(usize::MAX);
         let mut body = Vec::with_capacity(response.content_length().unwrap_or(0).min(1 << 20) as usize);
         while let Some(chunk) = response.chunk().await.map_err(to_transport_error)? {
             if body.len() + chunk.len() > cap {
-                return Err(TransportError::other(format!("the response is larger than the {cap} bytes allowed")));
+                return Err(TransportError::response_too_large(limit));
             }
             body.extend_from_slice(&chunk);
         }

@@ -146,8 +146,8 @@ impl ClientBuilder {
             None => Arc::new(crate::UreqTransport::new(&self.options)?),
             #[cfg(not(feature = "ureq"))]
             None => {
-                let why = "no transport: enable the `ureq` feature or give one with `.transport(...)`";
-                return Err(workspace_core::ConfigError::new(why).into());
+                let hint = "enable the `ureq` feature or give one with `.transport(...)`";
+                return Err(workspace_core::ConfigError::missing("transport", hint).into());
             }
         };
         Ok(Client { core: ClientCore::new(self.options), transport, sleep: self.sleep })

@@ -89,7 +89,10 @@ impl Transport for UreqTransport {
         let declared = body.content_length().unwrap_or(0).min(self.max_response_bytes).min(1 << 20);
         let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
         let mut reader = body.with_config().limit(self.max_response_bytes).reader();
-        reader.read_to_end(&mut bytes).map_err(|e| to_transport_error(ureq::Error::from(e)))?;
+        reader.read_to_end(&mut bytes).map_err(|e| match ureq::Error::from(e) {
+            ureq::Error::BodyExceedsLimit(limit) => TransportError::response_too_large(limit),
+            e => to_transport_error(e),
+        })?;
         Ok(Response::from_parts(parts, bytes))
     }
 }

@@ -127,8 +127,9 @@ fn a_response_larger_than_the_cap_is_refused() {
     let emu = Emulator::start(EmulatorConfig::default().desktops(100)).unwrap();
     let options = setup::options(&emu).max_response_bytes(2000).retry_policy(RetryPolicy::disabled()).build().unwrap();
     let err = Client::new(options).unwrap().send(&Query::new().limit(100)).unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
-    assert!(err.to_string().contains("2000"), "{err}");
+    let Error::Transport(t) = &err else { panic!("{err:?}") };
+    assert_eq!(t.as_response_too_large().map(|r| r.limit()), Some(2000), "{err:?}");
+    assert!(err.to_string().contains("response larger than 2000 bytes"), "{err}");
     let small = setup::options(&emu).max_response_bytes(2000).build().unwrap();
     assert!(Client::new(small).unwrap().send(&Query::new().limit(0)).is_ok(), "a small page passes");
 }

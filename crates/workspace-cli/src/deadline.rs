@@ -5,6 +5,8 @@ use std::io::{self, IsTerminal};
 use std::sync::Arc;
 use std::time::Duration;
 
+use workspace_core::DeadlineExceeded;
+
 use crate::exit;
 use crate::sink::Sink;
 
@@ -16,10 +18,7 @@ pub(crate) fn start(limit: Duration, sink: Arc<Sink>) {
         sink.abort(|written| {
             // A progress line may be on the terminal: start afresh.
             let clear = if io::stderr().is_terminal() { "\r\x1b[K" } else { "" };
-            eprintln!(
-                "{clear}wks: timed out: the command did not finish within its deadline of {} s (--deadline)",
-                seconds(limit)
-            );
+            eprintln!("{clear}wks: timed out: {} (--deadline)", DeadlineExceeded::new("the command", limit));
             exit::report_incomplete(written);
             std::process::exit(i32::from(exit::NETWORK));
         });

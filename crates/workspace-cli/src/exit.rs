@@ -47,7 +47,7 @@ pub(crate) fn code(error: &Error) -> u8 {
         Error::InvalidRequest(_) => USAGE,
         Error::Config(_) | Error::Signing(_) => CONFIG,
         Error::Service(_) | Error::Paging(_) => SERVICE,
-        Error::Transport(_) => NETWORK,
+        Error::Transport(_) | Error::Deadline(_) => NETWORK,
         Error::InvalidResponse(_) => INVALID_RESPONSE,
         _ => SERVICE,
     }
@@ -65,6 +65,8 @@ pub(crate) fn describe(error: &Error) -> String {
         Error::Retry(r) => {
             format!("{} (gave up after {} attempts: {})", describe(r.last_error()), r.attempts(), r.reason())
         }
+        // In `wks`, only `--deadline` sets a deadline.
+        Error::Deadline(d) => format!("timed out: {d} (--deadline)"),
         Error::Service(s) => {
             let mut line = format!("HTTP {} {}: {}", s.status().as_u16(), cut(s.code()), cut(s.message()));
             if let Some(detail) = s.detail() {

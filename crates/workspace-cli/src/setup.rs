@@ -48,7 +48,7 @@ pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
     }
     if let Some(token) = &global.auth_token {
         let credentials = Credentials::token(token)
-            .map_err(|e| Error::from(workspace_core::ConfigError::new(format!("--auth-token: {}", e.message()))))?;
+            .map_err(|e| Error::from(e.with_origin(workspace_core::ConfigOrigin::Flag("--auth-token".into()))))?;
         builder = builder.credentials(credentials);
     }
     // A bad value given on the command line is named by its flag.

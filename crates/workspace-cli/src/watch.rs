@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use workspace_blocking::types::ConnectDesktopsInfo;
-use workspace_blocking::{Client, Error, Query, ReadReport, TransportError};
-use workspace_core::FleetDiff;
+use workspace_blocking::{Client, Error, Query, ReadReport};
+use workspace_core::{DeadlineExceeded, FleetDiff};
 
 use crate::args::{self, Format};
 use crate::commands::{Failure, format, report_read, with_directory};
@@ -74,8 +74,7 @@ fn poll(client: &Client, query: &Query, deadline: Duration) -> Result<(Vec<Conne
     for d in read.by_ref() {
         desktops.push(d?);
         if started.elapsed() > deadline {
-            let why = format!("the poll did not finish within its deadline of {} s (--deadline)", seconds(deadline));
-            return Err(TransportError::timeout(why).into());
+            return Err(DeadlineExceeded::new("the poll", deadline).into());
         }
     }
     Ok((desktops, read.report()))

@@ -215,7 +215,7 @@ fn exit_codes() {
     // 3: no credentials anywhere.
     let o = run(wks().args(["--endpoint", &emu.base_url(), "--project-id", "p", "connections", "list"]));
     assert_eq!(code(&o), 3, "{}", stderr(&o));
-    assert!(stderr(&o).contains("no credentials found; looked at:"));
+    assert!(stderr(&o).contains("no credentials: none found; looked at:"));
     // 4: the service refuses the signature: status, code, message and request id on one line.
     let o = run(wks_at(&emu).env("HUAWEICLOUD_SDK_SK", "wrong").args(["connections", "list"]));
     assert_eq!(code(&o), 4);

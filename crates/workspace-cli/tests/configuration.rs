@@ -42,12 +42,12 @@ fn a_bad_flag_value_is_named_by_its_flag() {
     keys(&mut c);
     let o = refused(&mut c, &["--project-id", "a/b"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).starts_with("wks: invalid configuration: --project-id: invalid project_id \"a/b\""));
+    assert!(stderr(&o).starts_with("wks: invalid configuration: --project-id: project_id \"a/b\" is invalid"));
     let mut c = wks(&home);
     keys(&mut c);
     let o = c.args(["--region", "moon-1", "--project-id", "p", "connections", "list"]).output().unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--region: unknown region \"moon-1\""), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--region: region \"moon-1\" is unknown"), "{}", stderr(&o));
     let mut c = wks(&home);
     keys(&mut c);
     let o = c.args(["--endpoint", "https://127.0.0.1:0", "--project-id", "p", "connections", "list"]).output().unwrap();
@@ -80,7 +80,9 @@ fn a_bad_value_from_the_environment_or_a_file_is_named_by_its_place() {
         &[],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).starts_with("wks: invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID: invalid project_id"));
+    assert!(
+        stderr(&o).starts_with("wks: invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID: project_id \"a b\" is invalid")
+    );
     // A credentials file without the section read says so, rather than "not found".
     let creds = home.join(".huaweicloud").join("credentials");
     std::fs::write(&creds, "[default]\nak = AK\nsk = secret-key\n").unwrap();
@@ -103,7 +105,7 @@ fn a_repeated_key_in_the_credentials_file_is_refused_without_its_values() {
     assert_eq!(
         err.trim_end(),
         format!(
-            "wks: invalid configuration: the credentials file {} sets sk 2 times in [basic]; which one is meant is ambiguous, so keep only one",
+            "wks: invalid configuration: the file {} [basic]: sk is set 2 times; which one is meant is ambiguous, so keep only one",
             creds.display()
         )
     );

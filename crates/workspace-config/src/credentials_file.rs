@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use ini::Ini;
-use workspace_core::ConfigError;
+use workspace_core::{ConfigError, ConfigOrigin};
 
 use crate::environment::{Environment, Found, read_text};
 
@@ -33,6 +33,11 @@ impl FileProfile {
     /// Where a value of this profile came from, for a message: the file and the section.
     pub(crate) fn place(&self) -> String {
         format!("the credentials file {} [{}]", self.path.display(), self.section)
+    }
+
+    /// Where a value of this profile came from, for an error: the file and the section.
+    pub(crate) fn origin(&self) -> ConfigOrigin {
+        ConfigOrigin::File { path: self.path.clone(), section: Some(self.section.to_owned()) }
     }
 }
 
@@ -97,8 +102,12 @@ pub(crate) fn read(env: &dyn Environment) -> Result<CredentialsFile, ConfigError
 }
 
 fn parse(path: &Path, text: &str) -> Result<CredentialsFile, ConfigError> {
-    let ini = Ini::load_from_str(text)
-        .map_err(|e| ConfigError::new(format!("the credentials file {} is not valid INI: {e}", path.display())))?;
+    let ini = Ini::load_from_str(text).map_err(|e| ConfigError::Parse {
+        file: "credentials file".into(),
+        path: path.to_owned(),
+        what: "INI".into(),
+        source: e.into(),
+    })?;
     let Some(section) = SECTIONS.into_iter().find(|s| ini.section(Some(*s)).is_some()) else {
         let sections = ini.sections().flatten().map(str::to_owned).collect();
         return Ok(CredentialsFile::NoSection { path: path.to_owned(), sections });
@@ -107,10 +116,9 @@ fn parse(path: &Path, text: &str) -> Result<CredentialsFile, ConfigError> {
     for key in KEYS {
         let times: usize = parts.iter().map(|p| p.get_all(key).count()).sum();
         if times > 1 {
-            return Err(ConfigError::new(format!(
-                "the credentials file {} sets {key} {times} times in [{section}]; which one is meant is ambiguous, so keep only one",
-                path.display()
-            )));
+            let rule = format!("is set {times} times; which one is meant is ambiguous, so keep only one");
+            let origin = ConfigOrigin::File { path: path.to_owned(), section: Some(section.to_owned()) };
+            return Err(ConfigError::invalid_secret(key, rule).with_origin(origin));
         }
     }
     let get = |k: &str| parts.iter().find_map(|p| p.get(k)).map(str::trim);
@@ -173,8 +181,14 @@ mod tests {
             ("[basic]\nak = A\nsk = first-secret\n[other]\n[basic]\nsk = second-secret\n", "sk", 2),
             ("[basic]\nproject_id = p1\nproject_id = p2\n", "project_id", 2),
         ] {
-            let err = parse(Path::new("/c"), text).unwrap_err().to_string();
-            assert!(err.contains(&format!("the credentials file /c sets {key} {times} times in [basic]")), "{err}");
+            let err = parse(Path::new("/c"), text).unwrap_err();
+            let ConfigError::Invalid { what, value: None, origin: ConfigOrigin::File { section, .. }, .. } = &err
+            else {
+                panic!("{err:?}")
+            };
+            assert_eq!((what.as_str(), section.as_deref()), (key, Some("basic")));
+            let err = err.to_string();
+            assert!(err.contains(&format!("the file /c [basic]: {key} is set {times} times")), "{err}");
             assert!(err.contains("ambiguous"), "{err}");
             for value in ["FIRSTAK", "SECONDAK", "secret", "t1", "t2", "p1", "p2"] {
                 assert!(!err.contains(value), "{value} in {err}");

@@ -7,7 +7,7 @@ use std::fs::{File, FileType};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use workspace_core::ConfigError;
+use workspace_core::{ConfigError, ConfigOrigin};
 
 /// The largest configuration file read: 1 MiB. A larger file is refused, whatever the
 /// [`Environment`], and the built-in one never reads more than one byte past it.
@@ -39,9 +39,10 @@ pub trait Environment: fmt::Debug + Send + Sync {
         match self.var_os(name) {
             None => Ok(None),
             Some(v) if v.is_empty() => Ok(None),
-            Some(v) => {
-                v.into_string().map(Some).map_err(|_| ConfigError::new(format!("{name} is set but is not valid UTF-8")))
-            }
+            Some(v) => v.into_string().map(Some).map_err(|_| {
+                let origin = ConfigOrigin::Variable(name.to_owned());
+                ConfigError::invalid_secret(name, "is set but is not valid UTF-8").with_origin(origin)
+            }),
         }
     }
 
@@ -123,14 +124,19 @@ pub(crate) fn read_text(
     what: &str,
     named: Option<&str>,
 ) -> Result<Option<String>, ConfigError> {
-    let by = named.map(|var| format!(" (named by {var})")).unwrap_or_default();
+    let failed = |source| ConfigError::Io {
+        file: what.to_owned(),
+        path: path.to_owned(),
+        named_by: named.map(str::to_owned),
+        source,
+    };
     let text = match env.read_file(path) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound && named.is_none() => return Ok(None),
-        Err(e) => return Err(ConfigError::new(format!("cannot read the {what} {}{by}: {e}", path.display()))),
+        Err(e) => return Err(failed(e)),
     };
     if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(ConfigError::new(format!("cannot read the {what} {}{by}: {}", path.display(), too_large())));
+        return Err(failed(io::Error::new(io::ErrorKind::InvalidData, too_large())));
     }
     Ok(Some(match text.strip_prefix(BOM) {
         Some(rest) => rest.to_owned(),

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use workspace_core::types::ProjectId;
-use workspace_core::{ClientOptions, ClientOptionsBuilder, ConfigError, Credentials, Endpoint, Error};
+use workspace_core::{ClientOptions, ClientOptionsBuilder, ConfigError, ConfigOrigin, Credentials, Endpoint, Error};
 
 use crate::credentials_file::{self, CREDENTIALS_FILE_VAR, CredentialsFile};
 use crate::environment::{Environment, Found, SystemEnvironment};
@@ -152,18 +152,19 @@ impl ConfigLoader {
     /// Names an explicit setting in error messages the way the caller's user gave it, such as
     /// the command-line flag `--project-id`. `setting` is one of `project_id`, `region`,
     /// `endpoint` and `iam_endpoint` (explicit credentials are checked when they are made);
-    /// without a name, a message says "the explicit project_id".
+    /// without a name, the error's origin is `ConfigOrigin::Code` and its message names only the
+    /// setting.
     pub fn explicit_name(mut self, setting: &str, name: impl Into<String>) -> Self {
         self.explicit_names.retain(|(s, _)| s != setting);
         self.explicit_names.push((setting.to_owned(), name.into()));
         self
     }
 
-    /// How a message names the explicit `setting`.
-    fn explicit(&self, setting: &str) -> String {
+    /// Where the explicit `setting` came from: the name given, else code.
+    fn explicit(&self, setting: &str) -> ConfigOrigin {
         match self.explicit_names.iter().find(|(s, _)| s == setting) {
-            Some((_, name)) => name.clone(),
-            None => format!("the explicit {setting}"),
+            Some((_, name)) => ConfigOrigin::Flag(name.clone()),
+            None => ConfigOrigin::Code,
         }
     }
 
@@ -197,33 +198,36 @@ impl ConfigLoader {
 
         let project = match explicit.get_project_id() {
             Some(p) => Some((p.to_owned(), Source::Explicit, self.explicit("project_id"))),
-            None => env
-                .var(vars::PROJECT_ID)?
-                .map(|p| (p, Source::Environment(vars::PROJECT_ID.into()), vars::PROJECT_ID.to_owned())),
+            None => env.var(vars::PROJECT_ID)?.map(|p| {
+                (p, Source::Environment(vars::PROJECT_ID.into()), ConfigOrigin::Variable(vars::PROJECT_ID.into()))
+            }),
         };
         let project = project.or_else(|| {
             let f = profile?;
-            Some((f.project_id.clone()?, Source::File(f.path.display().to_string()), f.place()))
+            Some((f.project_id.clone()?, Source::File(f.path.display().to_string()), f.origin()))
         });
         match project {
             Some((id, source, origin)) => {
-                ProjectId::new(id.as_str()).map_err(|e| ConfigError::new(format!("{origin}: {e}")))?;
+                ProjectId::new(id.as_str()).map_err(|e| {
+                    ConfigError::invalid(e.field(), id.as_str(), format!("is invalid: {}", e.rule()))
+                        .with_origin(origin)
+                })?;
                 options = options.project_id(id);
                 sources.push(("project_id", source));
             }
             None if region.is_some() => sources.push(("project_id", Source::Discovery)),
             None => {
-                return Err(ConfigError::new(format!(
-                    "no project id: give one explicitly, set {}, put project_id in the credentials file, or give a region to discover it",
+                let hint = format!(
+                    "give one explicitly, set {}, put project_id in the credentials file, or give a region to discover it",
                     vars::PROJECT_ID
-                ))
-                .into());
+                );
+                return Err(ConfigError::missing("project id", hint).into());
             }
         }
 
         match (explicit.get_endpoint(), &region) {
             (Some(url), _) => {
-                endpoint(url, &self.explicit("endpoint"))?;
+                endpoint(url, self.explicit("endpoint"))?;
                 sources.push(("endpoint", Source::Explicit));
             }
             (None, Some(region)) => match regions::overridden(env, region)? {
@@ -234,31 +238,29 @@ impl ConfigLoader {
                     sources.push(("endpoint", source));
                 }
                 None => {
-                    Endpoint::region(region)
-                        .map_err(|e| ConfigError::new(format!("{}: {}", self.explicit("region"), e.message())))?;
+                    Endpoint::region(region).map_err(|e| e.with_origin(self.explicit("region")))?;
                     sources.push(("endpoint", Source::Default));
                 }
             },
             (None, None) => {
-                return Err(
-                    ConfigError::new("no endpoint: give a region (such as cn-north-4) or an endpoint URL").into()
-                );
+                let hint = "give a region (such as cn-north-4) or an endpoint URL";
+                return Err(ConfigError::missing("endpoint", hint).into());
             }
         }
 
         let iam = match explicit.get_iam_endpoint() {
             Some(url) => {
-                endpoint(url, &self.explicit("iam_endpoint"))?;
+                endpoint(url, self.explicit("iam_endpoint"))?;
                 Some((None, Source::Explicit))
             }
             None => match env.var(vars::IAM_ENDPOINT)? {
                 Some(url) => {
-                    endpoint(&url, vars::IAM_ENDPOINT)?;
+                    endpoint(&url, ConfigOrigin::Variable(vars::IAM_ENDPOINT.into()))?;
                     Some((Some(url), Source::Environment(vars::IAM_ENDPOINT.into())))
                 }
                 None => match profile.and_then(|f| Some((f, f.iam_endpoint.clone()?))) {
                     Some((f, url)) => {
-                        endpoint(&url, &f.place())?;
+                        endpoint(&url, f.origin())?;
                         Some((Some(url), Source::File(f.path.display().to_string())))
                     }
                     None => None,
@@ -283,22 +285,21 @@ impl ConfigLoader {
         let token = Found::var(env, vars::SECURITY_TOKEN)?;
         let from_env =
             pair("the environment", (vars::AK, &ak), (vars::SK, &sk), (vars::SECURITY_TOKEN, &token), |name| {
-                name.to_owned()
+                ConfigOrigin::Variable(name.to_owned())
             })?;
         if let Some(creds) = from_env {
             return Ok((creds, Source::Environment(format!("{}, {}", vars::AK, vars::SK))));
         }
         let auth = Found::var(env, vars::AUTH_TOKEN)?;
         if let Some(t) = auth.text() {
-            let creds = Credentials::token(t)
-                .map_err(|e| ConfigError::new(format!("{}: {}", vars::AUTH_TOKEN, e.message())))?;
+            let creds =
+                Credentials::token(t).map_err(|e| e.with_origin(ConfigOrigin::Variable(vars::AUTH_TOKEN.into())))?;
             return Ok((creds, Source::Environment(vars::AUTH_TOKEN.into())));
         }
         if let Some(f) = file.profile() {
             let place = f.place();
-            let creds = pair(&place, ("ak", &f.ak), ("sk", &f.sk), ("security_token", &f.security_token), |key| {
-                format!("{place}, key {key}")
-            })?;
+            let creds =
+                pair(&place, ("ak", &f.ak), ("sk", &f.sk), ("security_token", &f.security_token), |_| f.origin())?;
             if let Some(creds) = creds {
                 return Ok((creds, Source::File(f.path.display().to_string())));
             }
@@ -329,17 +330,18 @@ impl ConfigLoader {
             (CredentialsFile::Absent, Some(p)) => format!("{} (not found)", p.display()),
             (CredentialsFile::Absent, None) => "~/.huaweicloud/credentials (no home directory)".to_owned(),
         };
-        Err(ConfigError::new(format!(
-            "no credentials found; looked at: explicit credentials (none given), {env_state}, {} ({}), the credentials file {file_place}",
+        let hint = format!(
+            "none found; looked at: explicit credentials (none given), {env_state}, {} ({}), the credentials file {file_place}",
             vars::AUTH_TOKEN,
             auth.absence()
-        )))
+        );
+        Err(ConfigError::missing("credentials", hint))
     }
 }
 
 /// Checks an endpoint URL; the error names where it came from.
-fn endpoint(url: &str, origin: &str) -> Result<(), ConfigError> {
-    Endpoint::parse(url).map(drop).map_err(|e| ConfigError::new(format!("{origin}: {}", e.message())))
+fn endpoint(url: &str, origin: ConfigOrigin) -> Result<(), ConfigError> {
+    Endpoint::parse(url).map(drop).map_err(|e| e.with_origin(origin))
 }
 
 /// A complete AK/SK pair from one place (`place`; each value is a name and what was found), none,
@@ -350,9 +352,8 @@ fn pair(
     (ak_name, ak): (&str, &Found),
     (sk_name, sk): (&str, &Found),
     (token_name, token): (&str, &Found),
-    origin: impl Fn(&str) -> String,
+    origin: impl Fn(&str) -> ConfigOrigin,
 ) -> Result<Option<Credentials>, ConfigError> {
-    let missing = |found: &Found| if *found == Found::Empty { "empty" } else { "missing" };
     match (ak.text(), sk.text()) {
         (Some(a), Some(s)) => {
             let built = match token.text() {
@@ -368,15 +369,21 @@ fn pair(
                 } else {
                     token_name
                 };
-                ConfigError::new(format!("{}: {}", origin(culprit), e.message()))
+                e.with_origin(origin(culprit))
             })
         }
-        (Some(_), None) => {
-            Err(ConfigError::new(format!("{ak_name} is set in {place} but {sk_name} is {}", missing(sk))))
-        }
-        (None, Some(_)) => {
-            Err(ConfigError::new(format!("{sk_name} is set in {place} but {ak_name} is {}", missing(ak))))
-        }
+        (Some(_), None) => Err(incomplete(ak_name, sk_name, place, sk)),
+        (None, Some(_)) => Err(incomplete(sk_name, ak_name, place, ak)),
         (None, None) => Ok(None),
+    }
+}
+
+/// `set` is set in `place` but `unset` is not (`found` says whether it is empty or missing).
+fn incomplete(set: &str, unset: &str, place: &str, found: &Found) -> ConfigError {
+    ConfigError::Incomplete {
+        set: set.to_owned(),
+        unset: unset.to_owned(),
+        place: place.to_owned(),
+        empty: *found == Found::Empty,
     }
 }

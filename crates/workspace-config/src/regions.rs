@@ -1,6 +1,6 @@
 //! Endpoint overrides per region: `HUAWEICLOUD_SDK_REGION_WORKSPACE_{ID}`, then `regions.yaml`.
 
-use workspace_core::{ConfigError, Endpoint};
+use workspace_core::{ConfigError, ConfigOrigin, Endpoint};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::environment::{Environment, read_text};
@@ -14,9 +14,9 @@ pub fn region_var(region: &str) -> String {
 }
 
 /// Checks each endpoint of an override; the error names where it came from.
-fn checked(list: Vec<String>, origin: &str) -> Result<Vec<String>, ConfigError> {
+fn checked(list: Vec<String>, origin: &ConfigOrigin) -> Result<Vec<String>, ConfigError> {
     for url in &list {
-        Endpoint::parse(url).map_err(|e| ConfigError::new(format!("{origin}: {}", e.message())))?;
+        Endpoint::parse(url).map_err(|e| e.with_origin(origin.clone()))?;
     }
     Ok(list)
 }
@@ -26,17 +26,22 @@ pub(crate) fn overridden(env: &dyn Environment, region: &str) -> Result<Option<(
     let var = region_var(region);
     if let Some(v) = env.var(&var)? {
         let list: Vec<String> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        let origin = ConfigOrigin::Variable(var.clone());
         if list.is_empty() {
-            return Err(ConfigError::new(format!("{var} holds no endpoint")));
+            return Err(ConfigError::invalid_secret(var.as_str(), "holds no endpoint").with_origin(origin));
         }
-        return Ok(Some((checked(list, &var)?, var)));
+        return Ok(Some((checked(list, &origin)?, var)));
     }
     let (path, named) = crate::environment::file_path(env, REGIONS_FILE_VAR, "regions.yaml");
     let Some(path) = path else { return Ok(None) };
     let by = named.then_some(REGIONS_FILE_VAR);
     let Some(text) = read_text(env, &path, "regions file", by)? else { return Ok(None) };
-    let docs = YamlLoader::load_from_str(&text)
-        .map_err(|e| ConfigError::new(format!("the regions file {} is not valid YAML: {e}", path.display())))?;
+    let docs = YamlLoader::load_from_str(&text).map_err(|e| ConfigError::Parse {
+        file: "regions file".into(),
+        path: path.clone(),
+        what: "YAML".into(),
+        source: e.into(),
+    })?;
     let Some(entries) = docs.first().and_then(|d| d["WORKSPACE"].as_vec()) else { return Ok(None) };
     for entry in entries {
         if entry["id"].as_str() != Some(region) {
@@ -49,13 +54,10 @@ pub(crate) fn overridden(env: &dyn Environment, region: &str) -> Result<Option<(
         if list.is_empty() {
             list.extend(entry["endpoint"].as_str().map(str::to_owned));
         }
+        let origin = ConfigOrigin::File { path: path.clone(), section: Some(format!("WORKSPACE {region}")) };
         if list.is_empty() {
-            return Err(ConfigError::new(format!(
-                "the regions file {} lists region {region} without an endpoint",
-                path.display()
-            )));
+            return Err(ConfigError::invalid_secret("the region", "has no endpoint").with_origin(origin));
         }
-        let origin = format!("the regions file {} (region {region})", path.display());
         return Ok(Some((checked(list, &origin)?, path.display().to_string())));
     }
     Ok(None)
@@ -113,7 +115,7 @@ mod tests {
         let err = overridden(&env, "cn-north-4").unwrap_err().to_string();
         assert!(
             err.contains(
-                "the regions file /h/.huaweicloud/regions.yaml (region cn-north-4): endpoint \"ftp://bad.example.com\""
+                "the file /h/.huaweicloud/regions.yaml [WORKSPACE cn-north-4]: endpoint \"ftp://bad.example.com\""
             ),
             "{err}"
         );

@@ -150,7 +150,7 @@ fn endpoint_explicit_then_variable_then_regions_file_then_default() {
     assert_eq!(host((e.clone(), b().region("cn-north-4"))), "file.example.com");
     assert_eq!(host((e.clone(), b().region("cn-east-3"))), "workspace.cn-east-3.myhuaweicloud.com");
     let err = load(e, b().region("moon-1")).unwrap_err().to_string();
-    assert!(err.contains("unknown region \"moon-1\"; the known regions are cn-east-3, cn-north-4"), "{err}");
+    assert!(err.contains("region \"moon-1\" is unknown; the known regions are cn-east-3, cn-north-4"), "{err}");
 }
 
 #[test]
@@ -259,12 +259,12 @@ fn a_repeated_key_is_refused_before_any_value_is_used() {
     let err = err.to_string();
     assert_eq!(
         err,
-        "invalid configuration: the credentials file /home/u/.huaweicloud/credentials sets sk 2 times in [basic]; which one is meant is ambiguous, so keep only one"
+        "invalid configuration: the file /home/u/.huaweicloud/credentials [basic]: sk is set 2 times; which one is meant is ambiguous, so keep only one"
     );
     // Even when the environment's keys would be used: the file is ambiguous all the same.
     let e = env_keys(home()).file(HOME_CREDS, "[basic]\nsecurity_token = t1\nsecurity_token = t2\n");
     let err = load(e, b().region("cn-north-4")).unwrap_err().to_string();
-    assert!(err.contains("sets security_token 2 times in [basic]"), "{err}");
+    assert!(err.contains("[basic]: security_token is set 2 times"), "{err}");
 }
 
 #[test]
@@ -313,20 +313,20 @@ fn a_bad_value_is_named_with_where_it_came_from() {
         err.to_string()
     };
     let err = bad_project(env_keys(home()).var("HUAWEICLOUD_SDK_PROJECT_ID", "a/b"), b());
-    assert!(err.starts_with("invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID: invalid project_id \"a/b\""), "{err}");
-    let err = bad_project(home().file(HOME_CREDS, "[basic]\nak = A\nsk = s\nproject_id = ../x\n"), b());
     assert!(
-        err.contains("the credentials file /home/u/.huaweicloud/credentials [basic]: invalid project_id \"../x\""),
+        err.starts_with("invalid configuration: HUAWEICLOUD_SDK_PROJECT_ID: project_id \"a/b\" is invalid"),
         "{err}"
     );
+    let err = bad_project(home().file(HOME_CREDS, "[basic]\nak = A\nsk = s\nproject_id = ../x\n"), b());
+    assert!(err.contains("the file /home/u/.huaweicloud/credentials [basic]: project_id \"../x\" is invalid"), "{err}");
     let err = bad_project(env_keys(home()), b().project_id("a b"));
-    assert!(err.contains("the explicit project_id: invalid project_id \"a b\""), "{err}");
+    assert!(err.starts_with("invalid configuration: project_id \"a b\" is invalid"), "{err}");
     let loader = ConfigLoader::with_environment(env_keys(home())).explicit_name("project_id", "--project-id");
     let err = loader.load(b().project_id("a b").region("cn-north-4")).unwrap_err().to_string();
-    assert!(err.contains("--project-id: invalid project_id \"a b\""), "{err}");
+    assert!(err.contains("--project-id: project_id \"a b\" is invalid"), "{err}");
     let loader = ConfigLoader::with_environment(env_keys(home())).explicit_name("region", "--region");
     let err = loader.load(b().project_id("p").region("moon-1")).unwrap_err().to_string();
-    assert!(err.contains("--region: unknown region \"moon-1\""), "{err}");
+    assert!(err.contains("--region: region \"moon-1\" is unknown"), "{err}");
 
     // Credentials: the variable or the key, never the secret.
     let e = home().var("HUAWEICLOUD_SDK_AK", "ENVAK").var("HUAWEICLOUD_SDK_SK", "bad secret");
@@ -335,12 +335,7 @@ fn a_bad_value_is_named_with_where_it_came_from() {
     assert!(!err.contains("bad secret"), "{err}");
     let e = home().file(HOME_CREDS, "[basic]\nak = A\nsk = s\nsecurity_token = bad token\n");
     let err = load(e, b().project_id("p").region("cn-north-4")).unwrap_err().to_string();
-    assert!(
-        err.contains(
-            "the credentials file /home/u/.huaweicloud/credentials [basic], key security_token: security_token must be"
-        ),
-        "{err}"
-    );
+    assert!(err.contains("the file /home/u/.huaweicloud/credentials [basic]: security_token must be"), "{err}");
     assert!(!err.contains("bad token"), "{err}");
     let e = home().var("HUAWEICLOUD_SDK_AUTH_TOKEN", "bad token");
     let err = load(e, b().project_id("p").region("cn-north-4")).unwrap_err().to_string();

@@ -329,12 +329,10 @@ impl Call {
         State::Finished(Some(Err(self.give_up(error, reason))))
     }
 
-    /// The final error: plain after one attempt that could not be retried anyway, else with the
-    /// number of attempts and the reason.
+    /// The final error: plain after a single attempt, else with the number of attempts and the
+    /// reason.
     fn give_up(&self, error: Error, reason: GiveUpReason) -> Error {
-        let plain =
-            self.attempts <= 1 && matches!(reason, GiveUpReason::NotRetryable | GiveUpReason::AttemptsExhausted);
-        if plain || matches!(error, Error::InvalidRequest(_) | Error::Config(_)) {
+        if self.attempts <= 1 || matches!(error, Error::InvalidRequest(_) | Error::Config(_)) {
             error
         } else {
             Error::Retry(Box::new(RetryError { attempts: self.attempts, reason, last: error }))

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use workspace_types::ConnectDesktopsInfo;
 use workspace_types::limits::{MAX_LIMIT, MAX_OFFSET};
 
+use crate::error::InvalidResponseKind;
 use crate::response::Page;
 
 /// At most this many bridges in a row between two pages; one more and the read fails.
@@ -125,7 +126,7 @@ pub(crate) struct Link {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Stop {
     /// The service contradicts itself in ways movement cannot explain.
-    Contract { reason: String, request_id: Option<String> },
+    Contract { kind: InvalidResponseKind, reason: String, request_id: Option<String> },
     /// Two pages could not be linked within the bound of bridges.
     Changed,
     /// The chain needs a page past the window of one query; at least this many entries match.
@@ -311,7 +312,7 @@ impl Chain {
         for id in ids.iter().flatten() {
             if unique.insert(id.as_str(), ()).is_some() {
                 let reason = format!("the page at offset {} lists desktop {id:?} twice", slot.offset);
-                return Err(Stop::Contract { reason, request_id });
+                return Err(Stop::Contract { kind: InvalidResponseKind::DuplicateIds, reason, request_id });
             }
         }
         self.id_less |= entries != ids.len() as u64 || ids.iter().any(Option::is_none);
@@ -445,7 +446,8 @@ impl Chain {
                     a.total.unwrap_or_default(),
                     s.offset
                 );
-                return Err(Stop::Contract { reason, request_id: a.request_id.clone() });
+                let kind = InvalidResponseKind::ShortOfTotal;
+                return Err(Stop::Contract { kind, reason, request_id: a.request_id.clone() });
             }
             return Ok(true);
         }
@@ -506,7 +508,8 @@ impl Chain {
                 "paging made no progress: the page at offset {} repeats the page at offset {}",
                 sb.offset, sa.offset
             );
-            return Some(Err(Stop::Contract { reason, request_id: pb.request_id.clone() }));
+            let kind = InvalidResponseKind::RepeatedPage;
+            return Some(Err(Stop::Contract { kind, reason, request_id: pb.request_id.clone() }));
         }
         let in_a: HashMap<&str, ()> = pa.ids.iter().flatten().map(|id| (id.as_str(), ())).collect();
         let mut moved: Vec<String> = pa.ids[i + 1..].iter().flatten().cloned().collect();

@@ -3,7 +3,7 @@
 use http::StatusCode;
 use workspace_types::{ConnectDesktopsInfo, ConnectStatus, ListDesktopsConnectStatusRequest};
 
-use crate::error::{Error, InvalidResponse};
+use crate::error::{Error, InvalidResponse, InvalidResponseKind};
 use crate::profile::{ServiceProfile, TotalsMeaning};
 use crate::response::Page;
 
@@ -60,13 +60,14 @@ impl StatusCounts {
             .map(|p| {
                 p.total_count().ok_or_else(|| {
                     let why = "the service gave no total_count, so desktops cannot be counted without reading them";
-                    InvalidResponse::contract(StatusCode::OK, why, p.request_id()).into()
+                    InvalidResponse::contract(InvalidResponseKind::MissingTotal, StatusCode::OK, why, p.request_id())
+                        .into()
                 })
             })
             .collect::<Result<_, Error>>()?;
         let [total, unregister, registered, connected, disconnected] = totals[..] else {
             let why = format!("expected 5 counts, got {}", totals.len());
-            return Err(InvalidResponse::contract(StatusCode::OK, why, None).into());
+            return Err(InvalidResponse::contract(InvalidResponseKind::WrongCount, StatusCode::OK, why, None).into());
         };
         if totals.iter().any(|t| *t > MAX_PLAUSIBLE_TOTAL) {
             // No fleet is that large: the totals count nothing that can be trusted.
@@ -168,7 +169,7 @@ mod tests {
         let page =
             Page::new(workspace_types::ListDesktopsConnectStatusResponse::new(vec![], None), http::HeaderMap::new());
         let err = StatusCounts::from_pages(&[page], &ServiceProfile::default()).unwrap_err();
-        assert!(matches!(err, Error::InvalidResponse(_)), "{err:?}");
+        assert!(matches!(&err, Error::InvalidResponse(e) if e.kind() == InvalidResponseKind::MissingTotal), "{err:?}");
     }
 
     #[test]

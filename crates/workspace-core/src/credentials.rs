@@ -140,14 +140,16 @@ impl Credentials {
 /// Refuses values that are empty or that could not travel safely in a header.
 /// The error names the field and, for identifiers only, echoes the value.
 fn check(field: &str, value: &str, echo: bool) -> Result<(), ConfigError> {
-    let shown = if echo { format!(" {value:?}") } else { String::new() };
     if value.is_empty() {
-        return Err(ConfigError::new(format!("{field} is empty")));
+        return Err(ConfigError::invalid_secret(field, "is empty"));
     }
     if !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ConfigError::new(format!(
-            "{field}{shown} must be printable ASCII without spaces or control characters"
-        )));
+        let rule = "must be printable ASCII without spaces or control characters";
+        return Err(if echo {
+            ConfigError::invalid(field, value, rule)
+        } else {
+            ConfigError::invalid_secret(field, rule)
+        });
     }
     Ok(())
 }

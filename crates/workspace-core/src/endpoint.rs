@@ -44,10 +44,8 @@ impl Endpoint {
     /// The endpoint of a documented region, such as `cn-north-4`.
     pub fn region(id: &str) -> Result<Self, ConfigError> {
         if !REGIONS.contains(&id) {
-            return Err(ConfigError::new(format!(
-                "unknown region {id:?}; the known regions are {}",
-                REGIONS.join(", ")
-            )));
+            let rule = format!("is unknown; the known regions are {}", REGIONS.join(", "));
+            return Err(ConfigError::invalid("region", id, rule));
         }
         Self::parse(&format!("https://workspace.{id}.myhuaweicloud.com"))
     }
@@ -55,13 +53,13 @@ impl Endpoint {
     /// An endpoint from a base URL: `https://host[:port]`, or `http://` on a loopback host.
     /// A trailing `/` is allowed; a path, query, user info or other scheme is refused.
     pub fn parse(url: &str) -> Result<Self, ConfigError> {
-        let bad = |why: &str| ConfigError::new(format!("endpoint {url:?} {why}"));
+        let bad = |why: &str| ConfigError::invalid("endpoint", url, why);
         let uri: Uri = url.parse().map_err(|_| bad("is not a valid URL"))?;
         let scheme = uri.scheme().cloned().ok_or_else(|| bad("has no scheme (use https://)"))?;
         let authority = uri.authority().cloned().ok_or_else(|| bad("has no host"))?;
         if authority.as_str().contains('@') {
             // The URL is not echoed: user info may hold a password.
-            return Err(ConfigError::new("endpoint must not contain user info (user:password@)"));
+            return Err(ConfigError::invalid_secret("endpoint", "must not contain user info (user:password@)"));
         }
         if authority.host().is_empty() {
             return Err(bad("has no host"));
@@ -112,7 +110,7 @@ impl Endpoint {
             .authority(self.authority.clone())
             .path_and_query(path_and_query)
             .build()
-            .map_err(|e| ConfigError::new(format!("cannot form a URL on {}: {e}", self.base_url())))
+            .map_err(|e| ConfigError::invalid("endpoint", self.base_url(), format!("cannot form a URL: {e}")))
     }
 }
 
@@ -205,8 +203,13 @@ mod tests {
             assert_eq!(e.host_header(), format!("workspace.{id}.myhuaweicloud.com"));
             assert_eq!(e.scheme(), "https");
         }
-        let err = Endpoint::region("mars-1").unwrap_err().to_string();
-        assert!(err.contains("unknown region \"mars-1\"") && err.contains("cn-north-4, cn-south-1"), "{err}");
+        let err = Endpoint::region("mars-1").unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { what, value: Some(v), origin: crate::ConfigOrigin::Code, .. } if what == "region" && v == "mars-1"),
+            "{err:?}"
+        );
+        let err = err.to_string();
+        assert!(err.contains("region \"mars-1\" is unknown") && err.contains("cn-north-4, cn-south-1"), "{err}");
     }
 
     #[test]

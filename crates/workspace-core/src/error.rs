@@ -1,6 +1,8 @@
 //! The one error type of the SDK, and the error that transports report.
 
 use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 use workspace_types::ValidationError;
@@ -33,7 +35,7 @@ pub enum Error {
     InvalidResponse(Box<InvalidResponse>),
     /// The client is not configured correctly. Nothing was sent.
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
     /// The call was attempted more than once and gave up: the last error, the number of
     /// attempts, and why it stopped.
     #[error(transparent)]
@@ -41,6 +43,10 @@ pub enum Error {
     /// Paging could not go on.
     #[error(transparent)]
     Paging(#[from] PagingError),
+    /// A whole operation (such as one poll of a watch) took longer than its limit. Transient: the
+    /// next one may be quicker.
+    #[error(transparent)]
+    Deadline(#[from] DeadlineExceeded),
 }
 
 impl Error {
@@ -113,6 +119,37 @@ impl From<InvalidResponse> for Error {
     }
 }
 
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(Box::new(e))
+    }
+}
+
+/// A whole operation took longer than it was allowed: what it was, and its limit.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what} did not finish within its deadline of {} s", limit.as_secs_f64())]
+pub struct DeadlineExceeded {
+    what: std::borrow::Cow<'static, str>,
+    limit: Duration,
+}
+
+impl DeadlineExceeded {
+    /// `what` (such as "the poll") took longer than `limit`.
+    pub fn new(what: impl Into<std::borrow::Cow<'static, str>>, limit: Duration) -> Self {
+        Self { what: what.into(), limit }
+    }
+
+    /// What took too long.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The limit it passed.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+}
+
 /// A call that was attempted more than once, then gave up.
 #[derive(Debug)]
 pub struct RetryError {
@@ -139,13 +176,18 @@ impl RetryError {
 }
 
 impl fmt::Display for RetryError {
-    // The last error is printed here, so it is not also returned by `source()`.
+    // The last error's text is part of this one, so that one line says everything; `source()`
+    // still returns it, for code that walks the causes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (gave up after {} attempts: {})", self.last, self.attempts, self.reason)
     }
 }
 
-impl std::error::Error for RetryError {}
+impl std::error::Error for RetryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.last)
+    }
+}
 
 /// Why a retried call stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -371,9 +413,34 @@ impl std::error::Error for ServiceError {}
 #[derive(Clone, Debug)]
 pub struct InvalidResponse {
     pub(crate) status: StatusCode,
-    pub(crate) reason: String,
+    pub(crate) kind: InvalidResponseKind,
+    pub(crate) detail: String,
     pub(crate) snippet: Option<BodySnippet>,
     pub(crate) request_id: Option<String>,
+}
+
+/// Which part of the service's contract an answer broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidResponseKind {
+    /// The body is not the documented JSON.
+    Malformed,
+    /// A page arrived that was not asked for.
+    UnaskedPage,
+    /// Desktop ids are not unique: a page, or the pages of a read, list one desktop twice.
+    DuplicateIds,
+    /// Paging made no progress: a page repeats an earlier one.
+    RepeatedPage,
+    /// The pages hold fewer desktops than the service's own total counts.
+    ShortOfTotal,
+    /// The service gave no `total_count` where one was needed.
+    MissingTotal,
+    /// A count was made of the wrong number of answers.
+    WrongCount,
+    /// IAM names no project for the region.
+    NoProject,
+    /// IAM names more than one project for the region.
+    ManyProjects,
 }
 
 impl InvalidResponse {
@@ -382,9 +449,14 @@ impl InvalidResponse {
         self.status
     }
 
-    /// Why the body could not be read.
-    pub fn reason(&self) -> &str {
-        &self.reason
+    /// Which part of the contract was broken.
+    pub fn kind(&self) -> InvalidResponseKind {
+        self.kind
+    }
+
+    /// What was wrong, for a person.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 
     /// The start of the body, when the body itself was the problem.
@@ -400,7 +472,7 @@ impl InvalidResponse {
 
 impl fmt::Display for InvalidResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid response (HTTP {}): {}", self.status.as_u16(), self.reason)?;
+        write!(f, "invalid response (HTTP {}): {}", self.status.as_u16(), self.detail)?;
         if let Some(snippet) = &self.snippet {
             write!(f, "; body: {snippet}")?;
         }
@@ -418,8 +490,29 @@ impl std::error::Error for InvalidResponse {}
 impl InvalidResponse {
     /// A broken contract found in answers that were each well-formed (a missing count, pages
     /// that contradict their totals).
-    pub(crate) fn contract(status: StatusCode, reason: impl Into<String>, request_id: Option<&str>) -> Self {
-        Self { status, reason: reason.into(), snippet: None, request_id: request_id.map(str::to_owned) }
+    pub(crate) fn contract(
+        kind: InvalidResponseKind,
+        status: StatusCode,
+        detail: impl Into<String>,
+        request_id: Option<&str>,
+    ) -> Self {
+        Self { status, kind, detail: detail.into(), snippet: None, request_id: request_id.map(str::to_owned) }
+    }
+
+    /// A body that is not the documented JSON.
+    pub(crate) fn malformed(
+        status: StatusCode,
+        detail: impl Into<String>,
+        body: &[u8],
+        request_id: Option<&str>,
+    ) -> Self {
+        Self {
+            status,
+            kind: InvalidResponseKind::Malformed,
+            detail: detail.into(),
+            snippet: Some(BodySnippet::new(body)),
+            request_id: request_id.map(str::to_owned),
+        }
     }
 }
 
@@ -472,22 +565,176 @@ impl fmt::Debug for BodySnippet {
     }
 }
 
-/// The client's configuration is wrong or incomplete.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration: {message}")]
-pub struct ConfigError {
-    message: String,
+/// The client's configuration is wrong or incomplete, by cause.
+///
+/// `Display` says what, where from and why; a secret's value is never kept, so never shown.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required option is not set.
+    #[error("invalid configuration: no {what}: {hint}")]
+    Missing {
+        /// What is missing, such as `credentials` or `endpoint`.
+        what: String,
+        /// How to give it.
+        hint: String,
+    },
+    /// One half of a pair (an AK without its SK) is set in a place, the other missing or empty.
+    #[error("invalid configuration: {set} is set in {place} but {unset} is {}", if *empty { "empty" } else { "missing" })]
+    Incomplete {
+        /// The half that is set, as `place` names it.
+        set: String,
+        /// The half that is not.
+        unset: String,
+        /// Where the pair was looked for, such as `the environment`.
+        place: String,
+        /// Whether the other half is set but empty (else it is missing).
+        empty: bool,
+    },
+    /// A value broke a rule.
+    #[error("invalid configuration: {}", invalid(what, value.as_deref(), rule, origin))]
+    Invalid {
+        /// What the value is, such as `endpoint` or `sk`.
+        what: String,
+        /// The value, quoted in messages; `None` for a secret, or when it says nothing more.
+        value: Option<String>,
+        /// The rule it broke, as the end of a sentence (`must be printable ASCII`).
+        rule: String,
+        /// Where it came from.
+        origin: ConfigOrigin,
+    },
+    /// A configuration file could not be read.
+    #[error("invalid configuration: cannot read the {file} {}{}: {source}", path.display(), by_variable(named_by.as_deref()))]
+    Io {
+        /// Which file, such as `credentials file`.
+        file: String,
+        /// Its path.
+        path: PathBuf,
+        /// The variable that named the path, if one did.
+        named_by: Option<String>,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// A configuration file is not in its format.
+    #[error("invalid configuration: the {file} {} is not valid {what}: {source}", path.display())]
+    Parse {
+        /// Which file, such as `credentials file`.
+        file: String,
+        /// Its path.
+        path: PathBuf,
+        /// Its format, such as `INI` or `YAML`.
+        what: String,
+        /// The parser's error.
+        source: BoxError,
+    },
+    /// TLS could not be set up.
+    #[error("invalid configuration: cannot set up TLS: {source}")]
+    Tls {
+        /// The TLS library's error.
+        source: BoxError,
+    },
+    /// The HTTP client could not be built.
+    #[error("invalid configuration: cannot build the HTTP client: {source}")]
+    Client {
+        /// The HTTP library's error.
+        source: BoxError,
+    },
+    /// Something the configuration needs could not be set up, such as a local emulator.
+    #[error("invalid configuration: {what}: {source}")]
+    Other {
+        /// What could not be done, such as `cannot start the emulator`.
+        what: String,
+        /// Why.
+        source: BoxError,
+    },
 }
 
 impl ConfigError {
-    /// An error with the given explanation.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+    /// `what` is not set; `hint` says how to set it.
+    pub fn missing(what: impl Into<String>, hint: impl Into<String>) -> Self {
+        ConfigError::Missing { what: what.into(), hint: hint.into() }
     }
 
-    /// The explanation.
-    pub fn message(&self) -> &str {
-        &self.message
+    /// `what`, given in code as `value`, breaks `rule`.
+    pub fn invalid(what: impl Into<String>, value: impl Into<String>, rule: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            what: what.into(),
+            value: Some(value.into()),
+            rule: rule.into(),
+            origin: ConfigOrigin::Code,
+        }
+    }
+
+    /// `what`, given in code, breaks `rule`; its value is a secret, or says nothing more, and is
+    /// not kept.
+    pub fn invalid_secret(what: impl Into<String>, rule: impl Into<String>) -> Self {
+        ConfigError::Invalid { what: what.into(), value: None, rule: rule.into(), origin: ConfigOrigin::Code }
+    }
+
+    /// The error with its value's origin set to `origin` (an error other than `Invalid` is
+    /// returned unchanged).
+    pub fn with_origin(mut self, origin: ConfigOrigin) -> Self {
+        if let ConfigError::Invalid { origin: o, .. } = &mut self {
+            *o = origin;
+        }
+        self
+    }
+}
+
+/// An `Invalid` error's text: where from (unless the origin is the value's own name), what, the
+/// value quoted, the rule.
+fn invalid(what: &str, value: Option<&str>, rule: &str, origin: &ConfigOrigin) -> String {
+    let place = origin.to_string();
+    let mut text = if place.is_empty() || place == what { String::new() } else { format!("{place}: ") };
+    text.push_str(what);
+    if let Some(v) = value {
+        text.push_str(&format!(" {v:?}"));
+    }
+    if !rule.is_empty() {
+        text.push(' ');
+        text.push_str(rule);
+    }
+    text
+}
+
+/// ` (named by VAR)`, or nothing.
+fn by_variable(var: Option<&str>) -> String {
+    var.map(|v| format!(" (named by {v})")).unwrap_or_default()
+}
+
+/// Where a configuration value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigOrigin {
+    /// A call in code, such as a builder's.
+    Code,
+    /// A command-line flag, such as `--endpoint`, or another name the caller's user knows.
+    Flag(String),
+    /// An environment variable, by name.
+    Variable(String),
+    /// A configuration file, and the section of it.
+    File {
+        /// The file's path.
+        path: PathBuf,
+        /// The section, such as `basic`.
+        section: Option<String>,
+    },
+}
+
+impl fmt::Display for ConfigOrigin {
+    /// Empty for code; else the flag, the variable, or `the file PATH [SECTION]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigOrigin::Code => Ok(()),
+            ConfigOrigin::Flag(name) | ConfigOrigin::Variable(name) => f.write_str(name),
+            ConfigOrigin::File { path, section } => {
+                write!(f, "the file {}", path.display())?;
+                match section {
+                    Some(s) => write!(f, " [{s}]"),
+                    None => Ok(()),
+                }
+            }
+        }
     }
 }
 
@@ -579,11 +826,36 @@ impl TransportError {
     pub fn into_inner(self) -> BoxError {
         self.source
     }
+
+    /// A response larger than `limit` bytes was refused (kind `Other`).
+    pub fn response_too_large(limit: u64) -> Self {
+        Self::other(ResponseTooLarge { limit })
+    }
+
+    /// The refusal of a response too large, when this is one.
+    pub fn as_response_too_large(&self) -> Option<&ResponseTooLarge> {
+        self.source.downcast_ref()
+    }
+}
+
+/// A response larger than a transport accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("response larger than {limit} bytes")]
+pub struct ResponseTooLarge {
+    limit: u64,
+}
+
+impl ResponseTooLarge {
+    /// The most bytes accepted.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
 }
 
 impl fmt::Display for TransportError {
     // The backend's message and every cause under it are printed here (some backends keep the
-    // root cause, such as "connection refused", only in their chain), so `source()` is `None`.
+    // root cause, such as "connection refused", only in their chain), so that one line says
+    // everything; `source()` still returns the backend's error, for code that walks the causes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut shown = format!("{}: {}", self.kind, self.source);
         let mut cause = self.source.source();
@@ -599,7 +871,11 @@ impl fmt::Display for TransportError {
     }
 }
 
-impl std::error::Error for TransportError {}
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -640,7 +916,8 @@ mod tests {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
         let e = Error::from(TransportError::connect(io));
         assert_eq!(e.to_string(), "connection failed: Connection refused");
-        assert!(std::error::Error::source(&e).is_none());
+        let cause = std::error::Error::source(&e).expect("the backend's error");
+        assert!(cause.downcast_ref::<std::io::Error>().is_some());
         let Error::Transport(t) = e else { unreachable!() };
         assert!(t.get_ref().downcast_ref::<std::io::Error>().is_some());
         #[derive(Debug)]

@@ -406,8 +406,8 @@ impl FleetRead {
 
     fn stop(&mut self, i: usize, stop: Stop) {
         match stop {
-            Stop::Contract { reason, request_id } => {
-                self.fail(InvalidResponse::contract(StatusCode::OK, reason, request_id.as_deref()).into());
+            Stop::Contract { kind, reason, request_id } => {
+                self.fail(InvalidResponse::contract(kind, StatusCode::OK, reason, request_id.as_deref()).into());
             }
             Stop::Changed => self.fail_changed(),
             Stop::Overflow { at_least } => {
@@ -627,7 +627,8 @@ impl FleetRead {
                     "{} lists {covered} desktops but only {distinct} distinct desktop ids: ids are not unique",
                     part.describe()
                 );
-                return self.fail(InvalidResponse::contract(StatusCode::OK, why, None).into());
+                let kind = crate::error::InvalidResponseKind::DuplicateIds;
+                return self.fail(InvalidResponse::contract(kind, StatusCode::OK, why, None).into());
             }
             // On a part that did not move, fewer distinct desktops than a trusted total counts is
             // never a short answer.
@@ -637,7 +638,8 @@ impl FleetRead {
                     "the service counts {total} desktops for {}, but its pages held only {distinct} distinct ones",
                     part.describe()
                 );
-                return self.fail(InvalidResponse::contract(StatusCode::OK, why, None).into());
+                let kind = crate::error::InvalidResponseKind::ShortOfTotal;
+                return self.fail(InvalidResponse::contract(kind, StatusCode::OK, why, None).into());
             }
             self.order.pop_front();
             if let Some(s) = names {

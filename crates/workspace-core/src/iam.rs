@@ -8,7 +8,7 @@ use workspace_types::ProjectId;
 
 use crate::encoding::canonical_query;
 use crate::endpoint::Endpoint;
-use crate::error::{BodySnippet, ConfigError, Error, InvalidResponse};
+use crate::error::{ConfigError, Error, InvalidResponse, InvalidResponseKind};
 use crate::options::ClientOptions;
 use crate::request::signed_get;
 use crate::response::service_error;
@@ -80,27 +80,21 @@ pub(crate) fn parse_projects(
         return Err(service_error(status, headers, body).into());
     }
     let request_id = headers.get(crate::response::X_REQUEST_ID).and_then(|v| v.to_str().ok());
-    let invalid = |reason: String| -> Error {
-        InvalidResponse {
-            status,
-            reason,
-            snippet: Some(BodySnippet::new(body)),
-            request_id: request_id.map(str::to_owned),
-        }
-        .into()
-    };
+    let invalid = |reason: String| -> Error { InvalidResponse::malformed(status, reason, body, request_id).into() };
     let parsed: Value = serde_json::from_slice(body).map_err(|e| invalid(format!("the body is not JSON ({e})")))?;
     let projects = parsed["projects"].as_array().ok_or_else(|| invalid("the body has no \"projects\" list".into()))?;
     let ids: Vec<&str> = projects.iter().filter_map(|p| p["id"].as_str()).collect();
     match ids.as_slice() {
         [one] => Ok(ProjectId::new(*one)?),
         [] => Err(InvalidResponse::contract(
+            InvalidResponseKind::NoProject,
             status,
             format!("IAM names no project {region:?} visible to these credentials; give the project id explicitly"),
             request_id,
         )
         .into()),
         many => Err(InvalidResponse::contract(
+            InvalidResponseKind::ManyProjects,
             status,
             format!(
                 "IAM names {} projects {region:?} ({}); give the project id explicitly",
@@ -161,6 +155,14 @@ mod tests {
         assert!(matches!(none, Error::InvalidResponse(_)) && none.attempts() == 1, "{none:?}");
         let two = parse_projects(StatusCode::OK, &h, br#"{"projects":[{"id":"a"},{"id":"b"}]}"#, "r").unwrap_err();
         assert!(two.to_string().contains("IAM names 2 projects \"r\" (a, b)"), "{two}");
+        let kind = |e: &Error| match e {
+            Error::InvalidResponse(e) => Some(e.kind()),
+            _ => None,
+        };
+        assert_eq!(kind(&none), Some(InvalidResponseKind::NoProject));
+        assert_eq!(kind(&two), Some(InvalidResponseKind::ManyProjects));
+        let html = parse_projects(StatusCode::OK, &h, b"<html>", "r").unwrap_err();
+        assert_eq!(kind(&html), Some(InvalidResponseKind::Malformed));
         let denied = parse_projects(StatusCode::FORBIDDEN, &h, br#"{"error":{"code":403,"message":"denied"}}"#, "r")
             .unwrap_err();
         assert_eq!(denied.status(), Some(StatusCode::FORBIDDEN));

@@ -64,8 +64,9 @@ pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey
 pub use diff::{Change, FleetDiff, Transition};
 pub use endpoint::{Endpoint, REGIONS};
 pub use error::{
-    BodySnippet, BoxError, ConfigError, Error, GiveUpReason, InvalidResponse, PagingError, RetryError, ServiceError,
-    SigningError, TransportError, TransportErrorKind,
+    BodySnippet, BoxError, ConfigError, ConfigOrigin, DeadlineExceeded, Error, GiveUpReason, InvalidResponse,
+    InvalidResponseKind, PagingError, ResponseTooLarge, RetryError, ServiceError, SigningError, TransportError,
+    TransportErrorKind,
 };
 pub use fleet::ReadReport;
 pub use options::{
@@ -84,9 +85,10 @@ pub use workspace_types as types;
 /// the page, the errors, the counts, a read's report and the transitions.
 pub mod common {
     pub use crate::{
-        BodySnippet, BoxError, Change, ClientCore, ClientOptions, ClientOptionsBuilder, Clock, Credentials, Endpoint,
-        Error, GiveUpReason, InvalidResponse, Page, PagingError, Query, ReadReport, RetryPolicy, ServiceError,
-        StatusCounts, Transition, TransportError, TransportErrorKind,
+        BodySnippet, BoxError, Change, ClientCore, Clock, ClientOptions, ClientOptionsBuilder, ConfigError, ConfigOrigin,
+        Credentials, DeadlineExceeded, Endpoint, Error, GiveUpReason, InvalidResponse, InvalidResponseKind, Page,
+        PagingError, Query, ReadReport, ResponseTooLarge, RetryPolicy, ServiceError, StatusCounts, Transition,
+        TransportError, TransportErrorKind,
     };
     pub use workspace_types as types;
 }

@@ -394,7 +394,7 @@ impl ClientOptionsBuilder {
             (None, Some(region)) => Endpoint::region(region)?,
             (None, None) => {
                 return Err(
-                    ConfigError::new("no endpoint: set an endpoint URL or a region (such as cn-north-4)").into()
+                    ConfigError::missing("endpoint", "set an endpoint URL or a region (such as cn-north-4)").into()
                 );
             }
         };
@@ -413,30 +413,31 @@ impl ClientOptionsBuilder {
             }
             (None, None) => {
                 return Err(
-                    ConfigError::new("no project id: set the project id, or a region to discover it from").into()
+                    ConfigError::missing("project id", "set the project id, or a region to discover it from").into()
                 );
             }
         };
         let credentials =
-            self.credentials.ok_or_else(|| ConfigError::new("no credentials: set an AK/SK pair or an IAM token"))?;
+            self.credentials.ok_or_else(|| ConfigError::missing("credentials", "set an AK/SK pair or an IAM token"))?;
         let user_agent = match &self.user_agent_suffix {
             None => HeaderValue::from_static(SDK_USER_AGENT),
             Some(suffix) => {
                 let ua = format!("{SDK_USER_AGENT}; {suffix}");
                 if suffix.trim().is_empty() || !ua.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-                    let why = format!("user agent suffix {suffix:?} must be non-empty printable ASCII");
-                    return Err(ConfigError::new(why).into());
+                    let why = "must be non-empty printable ASCII";
+                    return Err(ConfigError::invalid("user agent suffix", suffix.as_str(), why).into());
                 }
-                HeaderValue::from_str(&ua).map_err(|e| ConfigError::new(e.to_string()))?
+                HeaderValue::from_str(&ua)
+                    .map_err(|_| ConfigError::invalid("user agent suffix", suffix.as_str(), "is not a header value"))?
             }
         };
         for (name, d) in [("attempt timeout", self.attempt_timeout), ("connect timeout", self.connect_timeout)] {
             if d < Duration::from_millis(1) {
-                return Err(ConfigError::new(format!("the {name} must be at least 1 ms")).into());
+                return Err(ConfigError::invalid_secret(format!("the {name}"), "must be at least 1 ms").into());
             }
         }
         if self.concurrency == 0 {
-            return Err(ConfigError::new("the concurrency must be at least 1").into());
+            return Err(ConfigError::invalid_secret("the concurrency", "must be at least 1").into());
         }
         Ok(ClientOptions {
             endpoints,
@@ -471,7 +472,7 @@ mod tests {
                 b().region("cn-north-4").credentials(creds.clone()).fallback_endpoints(["http://example.com"]),
                 "loopback",
             ),
-            (b().region("atlantis").project_id("p").credentials(creds.clone()), "unknown region"),
+            (b().region("atlantis").project_id("p").credentials(creds.clone()), "region \"atlantis\" is unknown"),
             (b().region("cn-north-4").project_id("a/b").credentials(creds.clone()), "project_id"),
             (b().region("cn-north-4").project_id("p").credentials(creds.clone()).concurrency(0), "concurrency"),
             (

@@ -7,7 +7,7 @@ use workspace_types::limits::MAX_LIMIT;
 use workspace_types::{ListDesktopsConnectStatusRequest, ListDesktopsConnectStatusResponse, ValidationError};
 
 use crate::chain::{Chain, Ctx, Stop, grow_overlap, initial_overlap};
-use crate::error::{Error, InvalidResponse, PagingError};
+use crate::error::{Error, InvalidResponse, InvalidResponseKind, PagingError};
 use crate::profile::ServiceProfile;
 use crate::response::Page;
 
@@ -163,7 +163,8 @@ impl Pager {
         let page = result?;
         let Some((slot, asked)) = self.out.take() else {
             let why = "a page arrived that was not asked for";
-            return Err(InvalidResponse::contract(StatusCode::OK, why, page.request_id()).into());
+            let kind = InvalidResponseKind::UnaskedPage;
+            return Err(InvalidResponse::contract(kind, StatusCode::OK, why, page.request_id()).into());
         };
         let headers: HeaderMap = page.headers().clone();
         let total = page.total_count();
@@ -212,8 +213,8 @@ impl Pager {
 
     fn stop_error(&self, stop: Stop) -> Error {
         match stop {
-            Stop::Contract { reason, request_id } => {
-                InvalidResponse::contract(StatusCode::OK, reason, request_id.as_deref()).into()
+            Stop::Contract { kind, reason, request_id } => {
+                InvalidResponse::contract(kind, StatusCode::OK, reason, request_id.as_deref()).into()
             }
             Stop::Changed | Stop::Overflow { .. } => {
                 PagingError::FleetChanged { delivered: self.read, requests: self.answers, pages_reread: 0 }.into()
@@ -322,7 +323,7 @@ mod tests {
         p.next_request().unwrap().unwrap();
         let lying = Page::new(ListDesktopsConnectStatusResponse::new(vec![], Some(500)), http::HeaderMap::new());
         let err = p.on_result(Ok(lying)).unwrap_err();
-        assert!(matches!(err, Error::InvalidResponse(_)), "{err:?}");
+        assert!(matches!(&err, Error::InvalidResponse(e) if e.kind() == InvalidResponseKind::ShortOfTotal), "{err:?}");
         assert!(err.to_string().contains("counts 500 matching desktops but returned none at offset 0"), "{err}");
     }
 
@@ -372,7 +373,7 @@ mod tests {
         }
         let err = p.on_result(Ok(first)).unwrap_err();
         assert!(err.to_string().contains("no progress: the page at offset 3 repeats the page at offset 2"), "{err}");
-        assert!(matches!(err, Error::InvalidResponse(_)));
+        assert!(matches!(&err, Error::InvalidResponse(e) if e.kind() == InvalidResponseKind::RepeatedPage));
         assert!(p.next_request().is_none());
     }
 

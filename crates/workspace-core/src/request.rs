@@ -32,9 +32,9 @@ pub fn build_request(
     req: &ListDesktopsConnectStatusRequest,
     now: SystemTime,
 ) -> Result<Request<Vec<u8>>, Error> {
-    let project = options
-        .project_id()
-        .ok_or_else(|| ConfigError::new("the project id is not known yet: give it, or let a client discover it"))?;
+    let project = options.project_id().ok_or_else(|| {
+        ConfigError::missing("project id", "it is not known yet: give it, or let a client discover it")
+    })?;
     build_list_request(options, options.endpoint(), project, req, now)
 }
 
@@ -140,7 +140,8 @@ mod tests {
             .build()
             .unwrap();
         let err = build_request(&c, &Default::default(), now()).unwrap_err();
-        assert!(err.to_string().contains("project id is not known"), "{err}");
+        assert!(matches!(&err, Error::Config(c) if matches!(**c, ConfigError::Missing { .. })), "{err:?}");
+        assert!(err.to_string().contains("no project id: it is not known yet"), "{err}");
     }
 
     #[test]

@@ -75,13 +75,8 @@ pub fn parse_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> R
         return Err(service_error(status, headers, body).into());
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(InvalidResponse {
-            status,
-            reason: "the body is not the documented JSON (not an object)".to_owned(),
-            snippet: Some(BodySnippet::new(body)),
-            request_id: request_id(headers).map(str::to_owned),
-        }
-        .into());
+        let why = "the body is not the documented JSON (not an object)";
+        return Err(InvalidResponse::malformed(status, why, body, request_id(headers)).into());
     }
     match serde_json::from_slice::<ListDesktopsConnectStatusResponse>(&replace_lone_surrogates(body)) {
         Ok(response) => {
@@ -91,13 +86,10 @@ pub fn parse_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> R
             }
             Ok(Page { response, headers: headers.clone() })
         }
-        Err(e) => Err(InvalidResponse {
-            status,
-            reason: format!("the body is not the documented JSON ({e})"),
-            snippet: Some(BodySnippet::new(body)),
-            request_id: request_id(headers).map(str::to_owned),
+        Err(e) => {
+            let why = format!("the body is not the documented JSON ({e})");
+            Err(InvalidResponse::malformed(status, why, body, request_id(headers)).into())
         }
-        .into()),
     }
 }
 

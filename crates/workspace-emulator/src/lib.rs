@@ -152,7 +152,7 @@ impl Emulator {
             (Some(KeyPair { ak, sk, security_token: None }), _) => Credentials::ak_sk(ak, sk)?,
             (Some(KeyPair { ak, sk, security_token: Some(token) }), _) => Credentials::temporary(ak, sk, token)?,
             (None, Some(token)) => Credentials::token(token)?,
-            (None, None) => return Err(ConfigError::new("the emulator accepts no credentials")),
+            (None, None) => return Err(ConfigError::missing("credentials", "the emulator accepts none")),
         };
         Ok(ClientOptions::builder().endpoint(self.base_url()).project_id(self.project_id()).credentials(credentials))
     }

@@ -3,7 +3,7 @@
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use workspace_async::{Change, Client, Error, Query, ReqwestTransport, TransportError};
+use workspace_async::{Change, Client, DeadlineExceeded, Error, Query, ReqwestTransport};
 use workspace_core::types::ConnectDesktopsInfo;
 use workspace_core::{ClientOptions, FleetDiff};
 
@@ -134,11 +134,7 @@ impl Exporter {
         let started = Instant::now();
         let result = match tokio::time::timeout(self.settings.poll_timeout, self.read()).await {
             Ok(result) => result,
-            Err(_) => Err(TransportError::timeout(format!(
-                "the poll did not finish within {} s",
-                self.settings.poll_timeout.as_secs_f64()
-            ))
-            .into()),
+            Err(_) => Err(DeadlineExceeded::new("the poll", self.settings.poll_timeout).into()),
         };
         self.metrics.poll_duration.set(started.elapsed().as_secs_f64());
         let (snapshot, desktops) = match result {

@@ -18,8 +18,9 @@ pub(crate) struct Setup {
 pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
     let (mut options, region, emulator) = if cli.emulator {
         // The demo fleet changes about one status a second, so that the metrics move.
-        let emu = Emulator::start(EmulatorConfig::default().churn(1.0))
-            .map_err(|e| workspace_core::ConfigError::new(format!("cannot start the emulator: {e}")))?;
+        let emu = Emulator::start(EmulatorConfig::default().churn(1.0)).map_err(|e| {
+            workspace_core::ConfigError::Other { what: "cannot start the emulator".into(), source: e.into() }
+        })?;
         (emu.client_options()?, emu.region().to_owned(), Some(emu))
     } else {
         let mut explicit = ClientOptions::builder();
