@@ -266,11 +266,16 @@ impl FleetRead {
             self.order.iter().copied().find(|&i| (!full || Some(i) == front) && self.parts[i].chain.has_planned())?;
         let part = &mut self.parts[i];
         let (slot, offset, limit) = part.chain.take_planned(MAX_LIMIT)?;
-        // Offsets and limits planned are always within the documented bounds.
-        let request = part.request.with_offset(offset).and_then(|r| r.with_limit(limit)).unwrap_or_else(|e| {
-            debug_assert!(false, "a planned page is out of bounds: {e}");
-            part.request.clone()
-        });
+        // Offsets and limits planned are always within the documented bounds; were one not, the
+        // read ends with the error rather than send another request.
+        let request = match part.request.with_offset(offset).and_then(|r| r.with_limit(limit)) {
+            Ok(request) => request,
+            Err(e) => {
+                debug_assert!(false, "a planned page is out of bounds: {e}");
+                self.fail(e.into());
+                return None;
+            }
+        };
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         self.report.requests += 1;

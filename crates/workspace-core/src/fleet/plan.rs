@@ -59,7 +59,11 @@ impl FleetRead {
     /// it when it has more than one query reaches, or read on.
     pub(super) fn judge_probe(&mut self, i: usize) -> Result<(), Stop> {
         let part = &self.parts[i];
-        let (entries, total) = part.chain.first().unwrap_or((0, None));
+        let Some((entries, total)) = part.chain.first() else {
+            // Only a part with its first page is judged; without one, its chain decides alone.
+            debug_assert!(false, "a part is judged before its first page");
+            return self.settle(i);
+        };
         let asked = u64::from(self.step());
         if part.trusted && entries > 0 && entries < asked && total.is_some_and(|t| t > entries) {
             // More remain although the page was short: the service caps its pages.
@@ -83,6 +87,20 @@ impl FleetRead {
         let step = self.step();
         let part = &self.parts[i];
         let names = part.request.user_names();
+        let too_large = || PagingError::PartTooLarge {
+            part: part.describe(),
+            total,
+            at_least,
+            reachable,
+            names_would_help: names.is_empty(),
+        };
+        // Only a part still being read overflows; one already released cannot be split in its place.
+        let Some(at) = self.order.iter().position(|&p| p == i) else {
+            debug_assert!(false, "a part that overflows is being read");
+            let err = too_large();
+            self.fail(err.into());
+            return Ok(());
+        };
         let mut children: Vec<Part> = if part.request.connect_status().is_none() {
             self.split_by_status(i, total)
         } else if names.len() > 1 {
@@ -104,13 +122,7 @@ impl FleetRead {
             self.parts[i].split = Some(split);
             children
         } else {
-            let err = PagingError::PartTooLarge {
-                part: part.describe(),
-                total,
-                at_least,
-                reachable,
-                names_would_help: names.is_empty(),
-            };
+            let err = too_large();
             self.fail(err.into());
             return Ok(());
         };
@@ -123,10 +135,6 @@ impl FleetRead {
         let first = self.parts.len();
         let ids: Vec<usize> = (first..first + children.len()).collect();
         self.parts.append(&mut children);
-        let Some(at) = self.order.iter().position(|&p| p == i) else {
-            debug_assert!(false, "a part that overflows is being read");
-            return Ok(());
-        };
         self.order.remove(at);
         for (k, id) in ids.into_iter().enumerate() {
             self.order.insert(at + k, id);
@@ -182,6 +190,10 @@ impl FleetRead {
             self.groups[g].deficit = parent.saturating_sub(found);
         }
         for m in self.groups[g].members.clone() {
+            if self.failed {
+                // A member judged before ended the read: nothing more is planned.
+                return Ok(());
+            }
             if self.parts[m].replaced {
                 continue;
             }

@@ -144,9 +144,9 @@ impl FleetRead {
             }
         }
         let group = &self.groups[g];
-        if group.deficit > changed {
-            let total = group.parent_total.unwrap_or_default();
-            self.fail(PagingError::StatusesIncomplete { total, found: total - group.deficit }.into());
+        // A deficit is only ever noted against a parent's total.
+        if let (Some(total), true) = (group.parent_total, group.deficit > changed) {
+            self.fail(PagingError::StatusesIncomplete { total, found: total.saturating_sub(group.deficit) }.into());
         }
     }
 
