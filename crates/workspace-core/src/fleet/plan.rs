@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use workspace_types::ConnectStatus;
+use workspace_types::{ConnectStatus, ValidationError};
 use workspace_types::limits::MAX_USER_NAMES;
 
 use super::FleetRead;
@@ -101,30 +101,43 @@ impl FleetRead {
             self.fail(err.into());
             return Ok(());
         };
-        let mut children: Vec<Part> = if part.request.connect_status().is_none() {
+        let children: Result<Vec<Part>, ValidationError> = if part.request.connect_status().is_none() {
             self.split_by_status(i, total)
         } else if names.len() > 1 {
             let (a, b) = names.split_at(names.len() / 2);
             [a, b]
                 .iter()
-                .filter_map(|half| part.request.with_user_names(half.to_vec()).ok())
-                .map(|r| Part { names: part.names, ..Part::new(r, step) })
+                .map(|half| part.request.with_user_names(half.to_vec()))
+                .map(|r| r.map(|r| Part { names: part.names, ..Part::new(r, step) }))
                 .collect()
         } else if let (Some(directory), true) = (&self.directory, names.is_empty()) {
             let split = self.splits.len();
-            let children: Vec<Part> = directory
+            let children: Result<Vec<Part>, ValidationError> = directory
                 .chunks(MAX_USER_NAMES)
-                .filter_map(|chunk| part.request.with_user_names(chunk.to_vec()).ok())
-                .map(|r| Part { names: Some(split), ..Part::new(r, step) })
+                .map(|chunk| part.request.with_user_names(chunk.to_vec()))
+                .map(|r| r.map(|r| Part { names: Some(split), ..Part::new(r, step) }))
                 .collect();
-            let total = (part.trusted && !at_least).then_some(total);
-            self.splits.push(NamesSplit { part: part.describe(), total, left: children.len(), found: HashSet::new() });
-            self.parts[i].split = Some(split);
+            if let Ok(children) = &children {
+                let total = (part.trusted && !at_least).then_some(total);
+                let left = children.len();
+                self.splits.push(NamesSplit { part: part.describe(), total, left, found: HashSet::new() });
+                self.parts[i].split = Some(split);
+            }
             children
         } else {
             let err = too_large();
             self.fail(err.into());
             return Ok(());
+        };
+        // A child's request is the part's with one more filter, always valid; were one not, the
+        // read ends with the error rather than leave the child's desktops unread.
+        let mut children = match children {
+            Ok(children) => children,
+            Err(e) => {
+                debug_assert!(false, "a part's child request is invalid: {e}");
+                self.fail(e.into());
+                return Ok(());
+            }
         };
         if let Some(s) = self.parts[i].names.filter(|_| children.len() > 1) {
             self.splits[s].left += children.len() - 1;
@@ -145,7 +158,7 @@ impl FleetRead {
     /// The parts of a split by status (the documented four and any seen in the data). When the
     /// whole is large enough that each status would need more than one page, their second
     /// pages go out with their first.
-    pub(super) fn split_by_status(&mut self, i: usize, total: u64) -> Vec<Part> {
+    pub(super) fn split_by_status(&mut self, i: usize, total: u64) -> Result<Vec<Part>, ValidationError> {
         let step = self.step();
         let part = &self.parts[i];
         let statuses: Vec<ConnectStatus> =
@@ -155,13 +168,13 @@ impl FleetRead {
         let pages = if total / statuses.len() as u64 > u64::from(step - overlap) { 2 } else { 1 };
         let children: Vec<Part> = statuses
             .into_iter()
-            .filter_map(|s| part.request.with_connect_status(s).ok())
+            .map(|s| part.request.with_connect_status(s))
             .map(|r| {
-                let mut child = Part { group: Some(group), names: part.names, ..Part::new(r, step) };
+                let mut child = Part { group: Some(group), names: part.names, ..Part::new(r?, step) };
                 child.chain.speculate(step, overlap, pages);
-                child
+                Ok(child)
             })
-            .collect();
+            .collect::<Result<_, ValidationError>>()?;
         let first = self.parts.len();
         self.groups.push(Group {
             parent_total: part.chain.first().and_then(|f| f.1),
@@ -171,7 +184,7 @@ impl FleetRead {
             deficit: 0,
             judged: false,
         });
-        children
+        Ok(children)
     }
 
     /// All parts of a split by status have their first page: learn what the totals count, note
