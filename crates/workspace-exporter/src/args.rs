@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
-use workspace_config::parse_seconds;
+use workspace_config::{ConnectionArgs, parse_seconds};
 
 /// Exports Huawei Cloud Workspace desktop connection statuses as Prometheus metrics.
 ///
@@ -16,30 +16,15 @@ use workspace_config::parse_seconds;
 /// the region.
 #[derive(Parser, Debug)]
 #[command(name = "workspace-exporter", version, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
+#[command(mut_arg("region", |a| a.help("Region id, such as cn-north-4 (also the `region` label)")))]
 pub(crate) struct Cli {
-    /// Service endpoint URL (overrides the region's endpoint).
-    #[arg(long, value_name = "URL")]
-    pub(crate) endpoint: Option<String>,
-    /// Region id, such as cn-north-4 (also the `region` label).
-    #[arg(long, value_name = "ID")]
-    pub(crate) region: Option<String>,
-    /// Project id.
-    #[arg(long, value_name = "ID")]
-    pub(crate) project_id: Option<String>,
-    /// IAM token, instead of AK/SK. Prefer HUAWEICLOUD_SDK_AUTH_TOKEN: a command line is visible
-    /// to other users of the machine (ps).
-    #[arg(long, value_name = "TOKEN")]
-    pub(crate) auth_token: Option<String>,
+    /// Where to connect, as whom, retries and the attempt timeout.
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
     /// Run against a local emulator with its demo fleet and credentials (and an interval down to 1 s).
     #[cfg(feature = "emulator")]
     #[arg(long, conflicts_with_all = ["endpoint", "region", "project_id", "auth_token"])]
     pub(crate) emulator: bool,
-    /// Retries after the first attempt, at most 100 (default: the SDK's standard policy, 2 retries).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
-    pub(crate) retries: Option<u32>,
-    /// Time limit for each attempt, in seconds.
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) timeout: Option<Duration>,
     /// Address to serve /metrics on.
     #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
     pub(crate) listen: SocketAddr,

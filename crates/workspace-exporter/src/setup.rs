@@ -2,7 +2,7 @@
 //! in-process emulator with `--emulator`.
 
 use workspace_config::ConfigLoader;
-use workspace_core::{ClientOptions, ClientOptionsBuilder, Credentials, Error, RetryPolicy};
+use workspace_core::{ClientOptions, ClientOptionsBuilder, Error, RetryPolicy};
 #[cfg(feature = "emulator")]
 use workspace_emulator::{Emulator, EmulatorConfig};
 
@@ -27,29 +27,12 @@ pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
         return Ok(Setup { options, region: emu.region().to_owned(), emulator: Some(emu) });
     }
     let (options, region) = {
-        let mut explicit = ClientOptions::builder();
-        if let Some(region) = &cli.region {
-            explicit = explicit.region(region);
-        }
-        if let Some(endpoint) = &cli.endpoint {
-            explicit = explicit.endpoint(endpoint);
-        }
-        if let Some(project) = &cli.project_id {
-            explicit = explicit.project_id(project);
-        }
-        if let Some(token) = &cli.auth_token {
-            explicit = explicit.credentials(Credentials::token(token.as_str())?);
-        }
-        let loaded = ConfigLoader::new()
-            .explicit_name("region", "--region")
-            .explicit_name("endpoint", "--endpoint")
-            .explicit_name("project_id", "--project-id")
-            .load(explicit)?;
+        let loaded = cli.connection.load(ConfigLoader::new(), ClientOptions::builder())?;
         for warning in loaded.warnings() {
             crate::report::report(&format!("warning: {warning}"));
         }
         let loaded = loaded.into_options();
-        (loaded.to_builder(), cli.region.clone().unwrap_or_default())
+        (loaded.to_builder(), cli.connection.region.clone().unwrap_or_default())
     };
     // Fail now, with exit code 3, rather than at every poll.
     let options = common_options(cli, options).build()?;
@@ -62,12 +45,6 @@ pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
 }
 
 /// What the flags say whatever the configuration, set on `options`: retries and timeouts.
-fn common_options(cli: &Cli, mut options: ClientOptionsBuilder) -> ClientOptionsBuilder {
-    if let Some(retries) = cli.retries {
-        options = options.retry_policy(RetryPolicy::standard().with_max_attempts(retries.saturating_add(1)));
-    }
-    if let Some(timeout) = cli.timeout {
-        options = options.attempt_timeout(timeout);
-    }
-    options
+fn common_options(cli: &Cli, options: ClientOptionsBuilder) -> ClientOptionsBuilder {
+    cli.connection.apply_limits(options, RetryPolicy::standard())
 }
