@@ -1,6 +1,7 @@
 //! The command-line flags of a connection (feature `clap`), shared by `wks` and the exporter:
 //! where to connect, as whom, with how many retries and how long an attempt may take.
 
+use std::fmt;
 use std::time::Duration;
 
 use workspace_core::{ClientOptionsBuilder, ConfigError, Credentials, Error, RetryPolicy};
@@ -9,8 +10,8 @@ use crate::{ConfigLoader, LoadedConfig, parse_seconds};
 
 /// The connection flags: `--endpoint`, `--region`, `--project-id`, `--auth-token`, `--retries`
 /// and `--timeout`. Flatten it into a program's arguments (`#[command(flatten)]`); the flags are
-/// global, so that they may also follow a subcommand.
-#[derive(clap::Args, Debug, Clone, Default)]
+/// global, so that they may also follow a subcommand. `Debug` shows no token.
+#[derive(clap::Args, Clone, Default)]
 pub struct ConnectionArgs {
     /// Service endpoint URL (overrides the region's endpoint).
     #[arg(long, global = true, value_name = "URL")]
@@ -79,6 +80,19 @@ impl ConnectionArgs {
     }
 }
 
+impl fmt::Debug for ConnectionArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionArgs")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("project_id", &self.project_id)
+            .field("auth_token", &self.auth_token.as_ref().map(|_| "[redacted]"))
+            .field("retries", &self.retries)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 /// The error of a bad value given with `flag`.
 fn flag_error(flag: &str, message: &str) -> ConfigError {
     ConfigError::new(format!("{flag}: {message}"))
@@ -118,5 +132,12 @@ mod tests {
         assert!(!e.to_string().contains("two words"), "{e}");
         assert!(Program::try_parse_from(["program", "--retries", "101"]).is_err());
         assert!(Program::try_parse_from(["program", "--timeout", "soon"]).is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_token() {
+        let shown = format!("{:?}", parse(&["--region", "cn-north-4", "--auth-token", "s3cret-t0ken"]));
+        assert!(!shown.contains("s3cret-t0ken"), "{shown}");
+        assert!(shown.contains("[redacted]") && shown.contains("cn-north-4"), "{shown}");
     }
 }
