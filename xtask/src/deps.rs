@@ -34,6 +34,18 @@ const RULES: &[Rule] = &[
         banned: &["tokio", "reqwest", "hyper", "ureq", "mio", "socket2", "rustls"],
         why: "without default features the async client depends on no HTTP library and no runtime",
     },
+    Rule {
+        krate: "workspace-cli",
+        features: &["--no-default-features"],
+        banned: &["workspace-emulator"],
+        why: "without its default feature `emulator`, wks does not link the emulator",
+    },
+    Rule {
+        krate: "workspace-exporter",
+        features: &["--no-default-features"],
+        banned: &["workspace-emulator"],
+        why: "without its default feature `emulator`, the exporter does not link the emulator",
+    },
 ];
 
 /// Client crates are thin drivers: they decide nothing about statuses, retries or paging.

@@ -151,6 +151,17 @@ fn test() -> Result {
     for krate in CRATES {
         cargo(&["test", "-p", krate, "--no-default-features", "--tests"])?;
     }
+    // The blocking client's native TLS, which rustls replaces when both are on.
+    cargo(&[
+        "test",
+        "-p",
+        "workspace-blocking",
+        "--no-default-features",
+        "--features",
+        "ureq,native-tls",
+        "--test",
+        "native_tls",
+    ])?;
     Ok(())
 }
 

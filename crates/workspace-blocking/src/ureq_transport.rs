@@ -17,7 +17,8 @@ use workspace_core::{
 
 use crate::transport::Transport;
 
-/// A [`Transport`] over a [`ureq::Agent`]: keep-alive connections, TLS (rustls on ring), proxies
+/// A [`Transport`] over a [`ureq::Agent`]: keep-alive connections, TLS (rustls on ring; the
+/// platform's library with the feature `native-tls` and without `rustls`), proxies
 /// from the environment with curl's rules (loopback hosts never use one). Every status reaches the
 /// client (ureq's `http_status_as_error` is turned off per request), redirects are not followed,
 /// each exchange ends by its [`AttemptTimeout`], and a response larger than the cap is an error.
@@ -41,8 +42,11 @@ impl UreqTransport {
             .max_redirects(0)
             .timeout_connect(Some(options.connect_timeout()))
             .max_idle_age(workspace_core::POOL_IDLE_TIMEOUT)
-            .proxy(None)
-            .build();
+            .proxy(None);
+        // rustls (ureq's default) when its feature is on, even with `native-tls`.
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let config = config.tls_config(native_tls());
+        let config = config.build();
         let proxies = ProxyRules::read(environment_variable, |url| ureq::Proxy::new(url).ok());
         Ok(Self {
             proxies: (!proxies.is_empty()).then(|| Arc::new(proxies)),
@@ -109,6 +113,8 @@ fn to_transport_error(e: ureq::Error) -> TransportError {
         ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportErrorKind::Connect,
         #[cfg(feature = "rustls")]
         ureq::Error::Rustls(_) => TransportErrorKind::Connect,
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) => TransportErrorKind::Connect,
         ureq::Error::Io(io) if is_tls_handshake(io) => TransportErrorKind::Connect,
         ureq::Error::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable => TransportErrorKind::Connect,
@@ -131,6 +137,16 @@ fn without_query(e: ureq::Error) -> ureq::Error {
         ureq::Error::RequireHttpsOnly(text) => ureq::Error::RequireHttpsOnly(without_queries(&text)),
         e => e,
     }
+}
+
+/// The built-in agent's TLS with the feature `native-tls` and without `rustls`: the platform's
+/// library and its roots.
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+fn native_tls() -> ureq::tls::TlsConfig {
+    ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::NativeTls)
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .build()
 }
 
 /// Whether an I/O error came from the TLS handshake (rustls reports it as an I/O error whose

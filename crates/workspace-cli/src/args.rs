@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use workspace_blocking::types::ConnectStatus;
-use workspace_config::parse_seconds;
+use workspace_config::{ConnectionArgs, parse_seconds};
 
 /// See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
 #[derive(Parser, Debug)]
 #[command(name = "wks", version, propagate_version = true, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
+#[command(mut_arg("timeout", |a| a.help("Time limit for each attempt, in seconds (not for the whole command)")))]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
@@ -66,29 +67,13 @@ const EXIT_CODES: &str = exit_codes!("the output could not be written");
 /// Options for every command.
 #[derive(Args, Debug)]
 pub(crate) struct Global {
-    /// Service endpoint URL (overrides the region's endpoint).
-    #[arg(long, global = true, value_name = "URL")]
-    pub(crate) endpoint: Option<String>,
-    /// Region id, such as cn-north-4.
-    #[arg(long, global = true, value_name = "ID")]
-    pub(crate) region: Option<String>,
-    /// Project id.
-    #[arg(long, global = true, value_name = "ID")]
-    pub(crate) project_id: Option<String>,
-    /// IAM token, instead of AK/SK. Prefer HUAWEICLOUD_SDK_AUTH_TOKEN: a command line is visible
-    /// to other users of the machine (ps).
-    #[arg(long, global = true, value_name = "TOKEN")]
-    pub(crate) auth_token: Option<String>,
+    /// Where to connect, as whom, retries and the attempt timeout.
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
     /// Run against a local emulator with its demo fleet and credentials.
     #[cfg(feature = "emulator")]
     #[arg(long, global = true, conflicts_with_all = ["endpoint", "region", "project_id", "auth_token"])]
     pub(crate) emulator: bool,
-    /// Retries after the first attempt, at most 100 (default: the SDK's standard policy, 2 retries).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
-    pub(crate) retries: Option<u32>,
-    /// Time limit for each attempt, in seconds (not for the whole command).
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) timeout: Option<Duration>,
     /// Requests in flight at once when reading the whole fleet (list --all, watch, doctor, and
     /// summary when it counts by reading); 1 sends one after the other.
     #[arg(long, global = true, default_value = "8", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]

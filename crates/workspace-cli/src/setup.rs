@@ -3,9 +3,7 @@
 
 use std::time::Instant;
 
-use workspace_blocking::{
-    Client, ClientOptions, ClientOptionsBuilder, Credentials, Error, RetryPolicy, Transport, UreqTransport,
-};
+use workspace_blocking::{Client, ClientOptions, ClientOptionsBuilder, Error, RetryPolicy, Transport, UreqTransport};
 use workspace_config::ConfigLoader;
 #[cfg(feature = "emulator")]
 use workspace_emulator::{Emulator, EmulatorConfig};
@@ -36,27 +34,8 @@ pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
         let options = common_options(global, emu.client_options().map_err(Error::from)?).build()?;
         return Ok(Session { client: client(options, global.verbose)?, _emulator: Some(emu) });
     }
-    let mut builder = common_options(global, ClientOptions::builder());
-    if let Some(region) = &global.region {
-        builder = builder.region(region);
-    }
-    if let Some(endpoint) = &global.endpoint {
-        builder = builder.endpoint(endpoint);
-    }
-    if let Some(project) = &global.project_id {
-        builder = builder.project_id(project);
-    }
-    if let Some(token) = &global.auth_token {
-        let credentials = Credentials::token(token)
-            .map_err(|e| Error::from(e.with_origin(workspace_core::ConfigOrigin::Flag("--auth-token".into()))))?;
-        builder = builder.credentials(credentials);
-    }
     // A bad value given on the command line is named by its flag.
-    let loaded = ConfigLoader::new()
-        .explicit_name("region", "--region")
-        .explicit_name("endpoint", "--endpoint")
-        .explicit_name("project_id", "--project-id")
-        .load(builder)?;
+    let loaded = global.connection.load(ConfigLoader::new(), common_options(global, ClientOptions::builder()))?;
     for warning in loaded.warnings() {
         exit::warn(warning);
     }
@@ -97,18 +76,12 @@ fn client(options: ClientOptions, verbose: u8) -> Result<Client, Error> {
 /// concurrency, user agent.
 fn common_options(global: &Global, builder: ClientOptionsBuilder) -> ClientOptionsBuilder {
     // Every call, retries included, ends by the deadline, whatever the number of retries.
-    let mut policy = RetryPolicy::standard().with_deadline(global.deadline);
-    if let Some(retries) = global.retries {
-        policy = policy.with_max_attempts(retries.saturating_add(1));
-    }
-    let mut builder = builder
-        .retry_policy(policy)
+    let policy = RetryPolicy::standard().with_deadline(global.deadline);
+    let builder = builder
+        .retry_policy(policy.clone())
         .concurrency(usize::from(global.concurrency))
         .user_agent_suffix(concat!("wks/", env!("CARGO_PKG_VERSION")));
-    if let Some(timeout) = global.timeout {
-        builder = builder.attempt_timeout(timeout);
-    }
-    builder
+    global.connection.apply_limits(builder, policy)
 }
 
 /// A request's path and query as logged: the query's user names are left out, and counted.

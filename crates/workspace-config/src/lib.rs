@@ -22,12 +22,17 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "clap")]
+mod connection_args;
 mod credentials_file;
 mod environment;
 mod loader;
 mod regions;
 mod seconds;
 
+#[cfg(feature = "clap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
+pub use connection_args::ConnectionArgs;
 pub use credentials_file::CREDENTIALS_FILE_VAR;
 pub use environment::{Environment, MAX_FILE_BYTES, MapEnvironment, SystemEnvironment};
 pub use loader::{ConfigLoader, LoadedConfig, Source, vars};

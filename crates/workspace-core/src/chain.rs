@@ -440,12 +440,9 @@ impl Chain {
         let Some(a) = s.arrived() else { return Ok(false) };
         let end = s.end();
         if a.entries == 0 {
-            if ctx.trusted && a.total.is_some_and(|t| t > u64::from(s.offset)) {
-                let reason = format!(
-                    "the service counts {} matching desktops but returned none at offset {}",
-                    a.total.unwrap_or_default(),
-                    s.offset
-                );
+            if let Some(total) = a.total.filter(|t| ctx.trusted && *t > u64::from(s.offset)) {
+                let reason =
+                    format!("the service counts {total} matching desktops but returned none at offset {}", s.offset);
                 let kind = InvalidResponseKind::ShortOfTotal;
                 return Err(Stop::Contract { kind, reason, request_id: a.request_id.clone() });
             }

@@ -167,6 +167,51 @@ fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The global IAM endpoint, for regions without one of their own.
+const GLOBAL_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
+
+/// The regions with an IAM endpoint of their own (`https://iam.{region}.myhuaweicloud.com`), as
+/// the official SDKs' table lists them. Of Workspace's regions, `cn-north-11`, `af-north-1` and
+/// `eu-west-101` are not in it and use the global endpoint, as the official SDKs do.
+const REGIONAL_IAM: [&str; 26] = [
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-1",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-southwest-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "af-south-1",
+    "sa-brazil-1",
+    "la-south-2",
+    "na-mexico-1",
+    "la-north-2",
+    "cn-north-9",
+    "eu-west-0",
+    "my-kualalumpur-1",
+    "ru-moscow-1",
+    "me-east-1",
+    "ap-southeast-4",
+    "ae-ad-1",
+    "cn-east-4",
+    "cn-east-5",
+    "tr-west-1",
+];
+
+/// The IAM endpoint of `region`: its own where the official SDKs' table has one, else the global
+/// endpoint.
+pub(crate) fn iam_endpoint(region: &str) -> Result<Endpoint, ConfigError> {
+    if REGIONAL_IAM.contains(&region) {
+        Endpoint::parse(&format!("https://iam.{region}.myhuaweicloud.com"))
+    } else {
+        Endpoint::parse(GLOBAL_IAM_ENDPOINT)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,5 +284,16 @@ mod tests {
             assert!(err.contains(why), "{bad}: {err}");
             assert!(!err.contains("pw"), "{err}");
         }
+    }
+
+    #[test]
+    fn endpoints_by_region_as_the_official_table_has_them() {
+        assert_eq!(iam_endpoint("cn-north-4").unwrap().host_header(), "iam.cn-north-4.myhuaweicloud.com");
+        assert_eq!(iam_endpoint("tr-west-1").unwrap().host_header(), "iam.tr-west-1.myhuaweicloud.com");
+        for global in ["cn-north-11", "af-north-1", "eu-west-101", "my-private-region"] {
+            assert_eq!(iam_endpoint(global).unwrap().host_header(), "iam.myhuaweicloud.com", "{global}");
+        }
+        let regional = REGIONS.iter().filter(|r| REGIONAL_IAM.contains(r)).count();
+        assert_eq!(regional, 15, "15 of Workspace's 18 regions have a regional IAM endpoint");
     }
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use http::{HeaderMap, StatusCode};
 use workspace_types::ValidationError;
 
+use crate::text::untrusted;
+
 /// A boxed error from a transport's backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -380,30 +382,6 @@ impl fmt::Display for ServiceError {
 
 /// How many characters of a server's message an error shows.
 const MAX_SHOWN_CHARS: usize = 300;
-
-/// Writes a server's `text` for a person: control characters (C0, DEL, C1) and the invisible
-/// characters that reorder or hide text (BiDi controls, zero-width characters, line separators)
-/// are escaped as `\u{..}`, and text past `max` characters is cut with the cut marked.
-pub(crate) fn untrusted(f: &mut impl fmt::Write, text: &str, max: usize) -> fmt::Result {
-    for (shown, (i, c)) in text.char_indices().enumerate() {
-        if shown == max {
-            let rest = text[i..].chars().count();
-            return write!(f, "… ({rest} more characters)");
-        }
-        if is_unsafe_char(c) {
-            write!(f, "\\u{{{:x}}}", c as u32)?;
-        } else {
-            f.write_char(c)?;
-        }
-    }
-    Ok(())
-}
-
-/// Whether a terminal or log would act on `c` rather than show it.
-fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
-}
 
 impl std::error::Error for ServiceError {}
 
@@ -905,7 +883,7 @@ mod tests {
         let e = crate::response::service_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body.as_bytes());
         let shown = e.to_string();
         assert!(shown.len() < 1_000, "{}", shown.len());
-        assert!(!shown.chars().any(is_unsafe_char), "{shown:?}");
+        assert!(!shown.chars().any(crate::text::is_unsafe_char), "{shown:?}");
         assert!(shown.contains(r"bad\u{d}\u{a}wks: success \u{202e}\u{9b}"), "{shown}");
         assert!(shown.contains(" more characters)"), "{shown}");
         assert!(e.message().chars().count() > 10_000, "the whole message is kept");

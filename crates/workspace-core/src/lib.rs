@@ -54,6 +54,7 @@ mod sim;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
+pub mod text;
 mod time;
 pub mod transport;
 

@@ -9,9 +9,8 @@ use http::HeaderValue;
 use workspace_types::ProjectId;
 
 use crate::credentials::Credentials;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, iam_endpoint};
 use crate::error::{ConfigError, Error};
-use crate::iam::iam_endpoint;
 use crate::retry::{RetryBudget, RetryPolicy};
 
 /// The `User-Agent` this SDK sends: its name and version.

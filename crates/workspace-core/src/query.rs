@@ -13,8 +13,8 @@ use crate::pager::Pager;
 
 /// What to list: user names, a connection status, an offset and a page size, and for paging a cap
 /// on the desktops read. One request (a page, paging) takes at most 100 user names; a full read
-/// ([`fleet_read`](Self::fleet_read), the clients' `read_fleet` and `watch`) and a count take any
-/// number, reading them in batches of 100. A full read may also be given a source of user names,
+/// (the clients' `read_fleet` and `watch`) and a count take any number, reading them in batches
+/// of 100. A full read may also be given a source of user names,
 /// [`user_directory`](Self::user_directory), to reach desktops past the window of one query.
 /// Nothing is checked until it is used; then bad input is an [`Error::InvalidRequest`] naming the
 /// field, the value and the rule, and nothing is sent.

@@ -236,6 +236,12 @@ fn run(args: Args) -> Result<(), (u8, String)> {
         );
     }
     let emulator = Emulator::start(config).map_err(|e| (1, format!("cannot listen on {}: {e}", args.listen)))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| (1, e.to_string()))?;
+    // The handler is in place before the first line says the emulator listens.
+    let interrupted = {
+        let _context = runtime.enter();
+        interrupted().map_err(|e| (1, format!("cannot wait for Ctrl-C: {e}")))?
+    };
     // Whoever reads these lines may stop reading: the emulator goes on serving.
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on {}", emulator.base_url());
@@ -248,9 +254,25 @@ fn run(args: Args) -> Result<(), (u8, String)> {
     }
     let _ = writeln!(out, "desktops: {}", emulator.desktops().len());
     let _ = out.flush();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| (1, e.to_string()))?;
-    runtime.block_on(tokio::signal::ctrl_c()).map_err(|e| (1, format!("cannot wait for Ctrl-C: {e}")))?;
+    runtime.block_on(interrupted);
     eprintln!("workspace-emulator: stopping");
     emulator.stop();
     Ok(())
+}
+
+/// A future that completes at Ctrl-C. On Unix the handler is installed now (in a runtime's
+/// context), so that a Ctrl-C that comes before the future is first polled is not lost, nor
+/// kills the process by its default action.
+fn interrupted() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        Ok(async move {
+            interrupt.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

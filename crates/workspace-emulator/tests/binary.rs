@@ -133,6 +133,17 @@ fn every_switch_is_accepted_within_bounds() {
 }
 
 #[test]
+fn a_ctrl_c_right_after_listening_stops_cleanly() {
+    // The handler is in place before the program says it listens.
+    for _ in 0..5 {
+        let program = Program::start(&["--listen", "127.0.0.1:0", "--desktops", "1"], Stdio::piped());
+        let (exit, stderr) = program.interrupt();
+        assert!(exit.success(), "a clean stop on Ctrl-C: {exit}: {stderr}");
+        assert!(stderr.contains("workspace-emulator: stopping"), "{stderr}");
+    }
+}
+
+#[test]
 fn listening_beyond_loopback_is_warned_about() {
     let program = Program::start(&["--listen", "0.0.0.0:0", "--desktops", "1"], Stdio::piped());
     assert!(program.url.starts_with("http://0.0.0.0:"));

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
-use workspace_config::parse_seconds;
+use workspace_config::{ConnectionArgs, parse_seconds};
 
 /// Exports Huawei Cloud Workspace desktop connection statuses as Prometheus metrics.
 ///
@@ -13,32 +13,18 @@ use workspace_config::parse_seconds;
 /// HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or
 /// --auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from
 /// --project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from
-/// the region. Try it without a cloud account: workspace-exporter --emulator
+/// the region.
 #[derive(Parser, Debug)]
-#[command(name = "workspace-exporter", version, after_help = EXIT_CODES)]
+#[command(name = "workspace-exporter", version, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
+#[command(mut_arg("region", |a| a.help("Region id, such as cn-north-4 (also the `region` label)")))]
 pub(crate) struct Cli {
-    /// Service endpoint URL (overrides the region's endpoint).
-    #[arg(long, value_name = "URL")]
-    pub(crate) endpoint: Option<String>,
-    /// Region id, such as cn-north-4 (also the `region` label).
-    #[arg(long, value_name = "ID")]
-    pub(crate) region: Option<String>,
-    /// Project id.
-    #[arg(long, value_name = "ID")]
-    pub(crate) project_id: Option<String>,
-    /// IAM token, instead of AK/SK. Prefer HUAWEICLOUD_SDK_AUTH_TOKEN: a command line is visible
-    /// to other users of the machine (ps).
-    #[arg(long, value_name = "TOKEN")]
-    pub(crate) auth_token: Option<String>,
+    /// Where to connect, as whom, retries and the attempt timeout.
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
     /// Run against a local emulator with its demo fleet and credentials (and an interval down to 1 s).
+    #[cfg(feature = "emulator")]
     #[arg(long, conflicts_with_all = ["endpoint", "region", "project_id", "auth_token"])]
     pub(crate) emulator: bool,
-    /// Retries after the first attempt, at most 100 (default: the SDK's standard policy, 2 retries).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
-    pub(crate) retries: Option<u32>,
-    /// Time limit for each attempt, in seconds.
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) timeout: Option<Duration>,
     /// Address to serve /metrics on.
     #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
     pub(crate) listen: SocketAddr,
@@ -67,6 +53,27 @@ pub(crate) struct Cli {
     pub(crate) write_timeout: Duration,
 }
 
+/// What `--help` says before the options (one line per paragraph, as clap makes of a doc
+/// comment), with `$try` at its end.
+macro_rules! long_about {
+    ($try:literal) => {
+        concat!(
+            "Exports Huawei Cloud Workspace desktop connection statuses as Prometheus metrics.\n\n",
+            "Credentials come from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with ",
+            "HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary credentials), HUAWEICLOUD_SDK_AUTH_TOKEN (or ",
+            "--auth-token) for an IAM token, or ~/.huaweicloud/credentials; the project id from ",
+            "--project-id, HUAWEICLOUD_SDK_PROJECT_ID or the credentials file, else it is discovered from ",
+            "the region.",
+            $try
+        )
+    };
+}
+
+#[cfg(feature = "emulator")]
+const LONG_ABOUT: &str = long_about!(" Try it without a cloud account: workspace-exporter --emulator");
+#[cfg(not(feature = "emulator"))]
+const LONG_ABOUT: &str = long_about!("");
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  stopped by SIGTERM or Ctrl-C
@@ -75,13 +82,21 @@ Exit codes:
   3  missing or invalid configuration or credentials";
 
 impl Cli {
+    /// Whether it runs against the local emulator (`--emulator`).
+    pub(crate) fn uses_emulator(&self) -> bool {
+        #[cfg(feature = "emulator")]
+        return self.emulator;
+        #[cfg(not(feature = "emulator"))]
+        false
+    }
+
     /// The shortest interval allowed.
     pub(crate) fn min_interval(&self) -> Duration {
-        Duration::from_secs(if self.emulator { 1 } else { 10 })
+        Duration::from_secs(if self.uses_emulator() { 1 } else { 10 })
     }
 
     /// The interval given, else the default: a minute, or 5 s for the emulator's demo.
     pub(crate) fn interval(&self) -> Duration {
-        self.interval.unwrap_or(Duration::from_secs(if self.emulator { 5 } else { 60 }))
+        self.interval.unwrap_or(Duration::from_secs(if self.uses_emulator() { 5 } else { 60 }))
     }
 }

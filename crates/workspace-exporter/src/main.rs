@@ -72,6 +72,7 @@ async fn main() -> ExitCode {
     // Before saying it listens: from then on, a SIGTERM stops it cleanly.
     let shutdown = shutdown();
     report(&format!("listening on http://{addr}/metrics"));
+    #[cfg(feature = "emulator")]
     if let Some(emu) = &setup.emulator {
         report(&format!(
             "using a local emulator at {} (project {}, {} demo desktops, demo credentials)",

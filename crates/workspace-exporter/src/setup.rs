@@ -2,7 +2,8 @@
 //! in-process emulator with `--emulator`.
 
 use workspace_config::ConfigLoader;
-use workspace_core::{ClientOptions, Credentials, Error, RetryPolicy};
+use workspace_core::{ClientOptions, ClientOptionsBuilder, Error, RetryPolicy};
+#[cfg(feature = "emulator")]
 use workspace_emulator::{Emulator, EmulatorConfig};
 
 use crate::args::Cli;
@@ -11,49 +12,39 @@ use crate::args::Cli;
 pub(crate) struct Setup {
     pub(crate) options: ClientOptions,
     pub(crate) region: String,
+    #[cfg(feature = "emulator")]
     pub(crate) emulator: Option<Emulator>,
 }
 
 /// Reads the configuration, or starts the emulator. Nothing is sent.
 pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
-    let (mut options, region, emulator) = if cli.emulator {
+    #[cfg(feature = "emulator")]
+    if cli.emulator {
         // The demo fleet changes about one status a second, so that the metrics move.
-        let emu = Emulator::start(EmulatorConfig::default().churn(1.0)).map_err(|e| {
-            workspace_core::ConfigError::Other { what: "cannot start the emulator".into(), source: e.into() }
-        })?;
-        (emu.client_options()?, emu.region().to_owned(), Some(emu))
-    } else {
-        let mut explicit = ClientOptions::builder();
-        if let Some(region) = &cli.region {
-            explicit = explicit.region(region);
-        }
-        if let Some(endpoint) = &cli.endpoint {
-            explicit = explicit.endpoint(endpoint);
-        }
-        if let Some(project) = &cli.project_id {
-            explicit = explicit.project_id(project);
-        }
-        if let Some(token) = &cli.auth_token {
-            explicit = explicit.credentials(Credentials::token(token.as_str())?);
-        }
-        let loaded = ConfigLoader::new()
-            .explicit_name("region", "--region")
-            .explicit_name("endpoint", "--endpoint")
-            .explicit_name("project_id", "--project-id")
-            .load(explicit)?;
+        let emu = Emulator::start(EmulatorConfig::default().churn(1.0))
+            .map_err(|e| workspace_core::ConfigError::Other { what: "cannot start the emulator".into(), source: e.into() })?;
+        let options = common_options(cli, emu.client_options()?).build()?;
+        return Ok(Setup { options, region: emu.region().to_owned(), emulator: Some(emu) });
+    }
+    let (options, region) = {
+        let loaded = cli.connection.load(ConfigLoader::new(), ClientOptions::builder())?;
         for warning in loaded.warnings() {
             crate::report::report(&format!("warning: {warning}"));
         }
         let loaded = loaded.into_options();
-        (loaded.to_builder(), cli.region.clone().unwrap_or_default(), None)
+        (loaded.to_builder(), cli.connection.region.clone().unwrap_or_default())
     };
-    if let Some(retries) = cli.retries {
-        options = options.retry_policy(RetryPolicy::standard().with_max_attempts(retries.saturating_add(1)));
-    }
-    if let Some(timeout) = cli.timeout {
-        options = options.attempt_timeout(timeout);
-    }
     // Fail now, with exit code 3, rather than at every poll.
-    let options = options.build()?;
-    Ok(Setup { options, region, emulator })
+    let options = common_options(cli, options).build()?;
+    Ok(Setup {
+        options,
+        region,
+        #[cfg(feature = "emulator")]
+        emulator: None,
+    })
+}
+
+/// What the flags say whatever the configuration, set on `options`: retries and timeouts.
+fn common_options(cli: &Cli, options: ClientOptionsBuilder) -> ClientOptionsBuilder {
+    cli.connection.apply_limits(options, RetryPolicy::standard())
 }

@@ -77,7 +77,7 @@ fn help_succeeds() {
 #[tokio::test]
 async fn serves_metrics_promtool_accepts_and_stops_on_sigterm() {
     let promtool = prometheus_tool("promtool");
-    let mut exporter = ExporterProcess::start(&[
+    let exporter = ExporterProcess::start(&[
         "--emulator",
         "--interval",
         "1",
@@ -100,7 +100,7 @@ async fn serves_metrics_promtool_accepts_and_stops_on_sigterm() {
         if text.contains("huaweicloud_workspace_up{") && value(&text, "huaweicloud_workspace_up", &[]) == 1.0 {
             break text;
         }
-        assert!(start.elapsed() < PATIENCE, "no successful poll: {:?}", exporter.stderr());
+        assert!(start.elapsed() < PATIENCE, "no successful poll: {:?}", exporter.stderr_so_far());
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(sum(&text, "huaweicloud_workspace_desktops", &[]), 200.0);
@@ -150,15 +150,15 @@ async fn serves_metrics_promtool_accepts_and_stops_on_sigterm() {
         }
     }
 
-    let status = exporter.terminate();
+    let (status, stderr) = exporter.terminate();
     assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
-    assert!(exporter.stderr().iter().any(|l| l == "workspace-exporter: stopped"), "{:?}", exporter.stderr());
+    assert!(stderr.iter().any(|l| l == "workspace-exporter: stopped"), "{stderr:?}");
 }
 
 #[tokio::test]
 async fn a_half_sent_request_does_not_hold_the_stop() {
     // Timeouts far past the test's patience: only the grace period can end the connection.
-    let mut exporter = ExporterProcess::start(&[
+    let exporter = ExporterProcess::start(&[
         "--emulator",
         "--listen",
         "127.0.0.1:0",
@@ -174,9 +174,8 @@ async fn a_half_sent_request_does_not_hold_the_stop() {
     // Connections are accepted in order: once a later one is answered, the half one is open.
     assert_eq!(get(&format!("http://{}/healthz", exporter.addr), None).await, (200, "ok\n".to_owned()));
 
-    let status = exporter.terminate();
+    let (status, stderr) = exporter.terminate();
     assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
-    let stderr = exporter.stderr();
     assert!(stderr.last().is_some_and(|l| l.starts_with("workspace-exporter: stopped")), "{stderr:?}");
     drop(half);
 }
@@ -200,19 +199,19 @@ fn the_soft_limit_of_open_files_is_raised_to_the_hard_limit() {
         "--listen",
         "127.0.0.1:0",
     ]);
-    let mut exporter = ExporterProcess::start_command(command);
+    let exporter = ExporterProcess::start_command(command);
     let (soft, hard) = open_files(&exporter.pid().to_string());
     assert_eq!(soft, hard, "started with a soft limit of {low}");
-    assert!(exporter.terminate().success());
+    assert!(exporter.terminate().0.success());
 }
 
 #[test]
 fn a_sigterm_right_after_listening_stops_cleanly() {
     // The signal handlers are in place before the program says it listens.
     for _ in 0..5 {
-        let mut exporter = ExporterProcess::start(&["--emulator", "--listen", "127.0.0.1:0"]);
-        let status = exporter.terminate();
+        let exporter = ExporterProcess::start(&["--emulator", "--listen", "127.0.0.1:0"]);
+        let (status, stderr) = exporter.terminate();
         assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
-        assert_eq!(exporter.stderr().last().map(String::as_str), Some("workspace-exporter: stopped"));
+        assert_eq!(stderr.last().map(String::as_str), Some("workspace-exporter: stopped"));
     }
 }

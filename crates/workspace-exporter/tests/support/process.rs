@@ -70,18 +70,21 @@ impl ExporterProcess {
         self.child.id()
     }
 
-    /// What it wrote on stderr so far; all of it once [`terminate`](Self::terminate) returned.
-    pub fn stderr(&self) -> Vec<String> {
+    /// What it wrote on stderr so far, for a message while it runs; what it wrote in all comes
+    /// from [`terminate`](Self::terminate), once the reader has read to the end.
+    pub fn stderr_so_far(&self) -> Vec<String> {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// Sends SIGTERM, waits for it to end, then for its stderr to be read to the end.
-    pub fn terminate(&mut self) -> ExitStatus {
+    /// Sends SIGTERM, waits for it to end, then for its stderr to be read to the end; returns
+    /// its exit status and every line it wrote on stderr.
+    pub fn terminate(mut self) -> (ExitStatus, Vec<String>) {
         let sent = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().expect("kill runs");
         assert!(sent.success());
         let status = wait(&mut self.child, "the exporter to stop after SIGTERM");
         self.join_reader();
-        status
+        let lines = std::mem::take(&mut *self.stderr.lock().unwrap());
+        (status, lines)
     }
 
     /// Waits for the thread that reads stderr, which ends when the process closed it.
