@@ -105,8 +105,23 @@ async fn dropping_the_future_cancels_the_call() {
     let c = client(&emu);
     let query = Query::new();
     let call = c.send(&query);
-    let timed_out = tokio::time::timeout(Duration::from_millis(200), call).await;
-    assert!(timed_out.is_err(), "the call was still running and was dropped");
+    tokio::pin!(call);
+    // Polled until its request is with the emulator, which holds the answer back for an hour.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while emu.stats().requests == 0 {
+        assert!(std::time::Instant::now() < deadline, "the request never reached the emulator");
+        tokio::select! {
+            r = &mut call => panic!("the call cannot end before its delayed answer: {r:?}"),
+            () = tokio::time::sleep(Duration::from_millis(5)) => {}
+        }
+    }
+    drop(call);
+    // The emulator sees the client go away before its answer is written.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while emu.stats().abandoned != 1 {
+        assert!(std::time::Instant::now() < deadline, "the emulator never saw the call abandoned: {:?}", emu.stats());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     // The client is still usable; the next request is answered normally.
     assert_eq!(c.send(&Query::new()).await.unwrap().total_count(), Some(5));
 }
