@@ -7,7 +7,9 @@ use std::time::Duration;
 use http::{Request, Response};
 use workspace_core::test_util::{Replay, VirtualClock};
 use workspace_core::types::ConnectDesktopsInfo;
-use workspace_core::{ClientCore, ClientOptions, Error, Page, Query, ReadReport, StatusCounts, Transition, TransportError};
+use workspace_core::{
+    ClientCore, ClientOptions, Error, Page, Query, ReadReport, StatusCounts, Transition, TransportError,
+};
 
 /// A transport the suites write as a closure: it answers each request at once.
 pub type StubTransport = Arc<dyn Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> + Send + Sync>;

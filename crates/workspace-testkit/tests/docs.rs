@@ -21,10 +21,8 @@ fn the_documented_fault_matrix_is_the_matrix() {
     let markdown = std::fs::read_to_string(path).expect("docs/reliability.md");
     let documented: Vec<String> =
         table_after(&markdown, "## The fault matrix").into_iter().map(|cells| cells.join(" | ")).collect();
-    let matrix: Vec<String> = fault_matrix::rows()
-        .iter()
-        .map(|r| format!("{} | {} | {}", r.name, r.outcome(), r.requests()))
-        .collect();
+    let matrix: Vec<String> =
+        fault_matrix::rows().iter().map(|r| format!("{} | {} | {}", r.name, r.outcome(), r.requests())).collect();
     let missing: Vec<&String> = matrix.iter().filter(|r| !documented.contains(r)).collect();
     let extra: Vec<&String> = documented.iter().filter(|r| !matrix.contains(r)).collect();
     assert!(

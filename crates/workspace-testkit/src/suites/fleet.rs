@@ -159,7 +159,8 @@ pub fn the_watcher_reports_every_transition_once_and_survives_a_failed_poll<D: D
     });
     let options = setup::options(&emu).retry_policy(RetryPolicy::disabled()).build().expect("options");
     let client = driver.client_with_sleep(options, sleep);
-    let before: HashMap<String, String> = emu.desktops().into_iter().map(|d| (d.desktop_id, d.connect_status)).collect();
+    let before: HashMap<String, String> =
+        emu.desktops().into_iter().map(|d| (d.desktop_id, d.connect_status)).collect();
     let mut watch = driver.watch(&client, &Query::new(), Duration::from_millis(1), Some(5));
     let events: Vec<_> = std::iter::from_fn(|| watch.next()).collect();
     let errors = events.iter().filter(|e| e.is_err()).count();

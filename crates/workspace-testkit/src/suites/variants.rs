@@ -1,8 +1,8 @@
 //! Every behaviour the documentation leaves open, played by the emulator, through one client.
 //! Run it with [`variants_suite!`](crate::variants_suite).
 
-use workspace_core::types::ConnectStatus;
 use workspace_core::Query;
+use workspace_core::types::ConnectStatus;
 use workspace_emulator::Emulator;
 
 use crate::driver::{Driver, IdsRead, collect_ids, page_ids};
@@ -25,7 +25,11 @@ pub fn every_variant_gives_every_desktop_once_and_the_right_counts<D: Driver>() 
             ),
         ];
         let all = variants::ids(&emu, None).into_iter().collect();
-        results.push(variants::check_read("fleet read", driver.read_fleet(&client, &Query::new()).ids_or_error(), &all));
+        results.push(variants::check_read(
+            "fleet read",
+            driver.read_fleet(&client, &Query::new()).ids_or_error(),
+            &all,
+        ));
         let (names, want) = variants::users(&emu);
         let read = driver.read_fleet(&client, &Query::new().user_names(names)).ids_or_error();
         results.push(variants::check_read("fleet read of 150 users", read, &want));
