@@ -1,6 +1,3 @@
 //! The behavioural suite and bad input, over scripted responses, run through the blocking client.
 
-workspace_testkit::behaviour_suite! {
-    workspace_testkit::Blocking,
-    sliding_window: #[ignore = "the blocking client waits for whole batches: 5 requests, not 2"]
-}
+workspace_testkit::behaviour_suite!(workspace_testkit::Blocking);
