@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use tokio::runtime::Runtime;
 use workspace_async::{Client, Items, Pages, Watcher};
+use workspace_core::op::{ItemsOp, PagesOp, WatchOp};
 use workspace_core::test_util::{Replay, VirtualClock};
 use workspace_core::types::ConnectDesktopsInfo;
 use workspace_core::{ClientOptions, Error, Page, Query, StatusCounts, Transition};
 
-use crate::driver::{Driver, FleetRun, SleepHook, StubTransport, Watch};
+use crate::driver::{Driver, FleetRun, Listing, SleepHook, StubTransport, Watch};
 
 /// The async client, on its own current-thread runtime.
 #[derive(Debug)]
@@ -53,6 +54,30 @@ impl Watch for Blocked<'_, Watcher> {
 
     fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>> {
         self.driver.block_on(self.stream.poll())
+    }
+
+    fn polls(&self) -> u64 {
+        WatchOp::polls(&self.stream)
+    }
+}
+
+impl Listing for Blocked<'_, Pages> {
+    fn offset(&self) -> u32 {
+        PagesOp::offset(&self.stream)
+    }
+
+    fn total_count(&self) -> Option<u64> {
+        PagesOp::total_count(&self.stream)
+    }
+}
+
+impl Listing for Blocked<'_, Items> {
+    fn offset(&self) -> u32 {
+        ItemsOp::offset(&self.stream)
+    }
+
+    fn total_count(&self) -> Option<u64> {
+        ItemsOp::total_count(&self.stream)
     }
 }
 
@@ -101,7 +126,7 @@ impl Driver for Async {
         self.block_on(client.send(query))
     }
 
-    fn pages<'a>(&'a self, client: &Client, query: &Query) -> Box<dyn Iterator<Item = Result<Page, Error>> + 'a> {
+    fn pages<'a>(&'a self, client: &Client, query: &Query) -> Box<dyn Listing<Item = Result<Page, Error>> + 'a> {
         Box::new(Blocked { driver: self, stream: client.pages(query) })
     }
 
@@ -109,7 +134,7 @@ impl Driver for Async {
         &'a self,
         client: &Client,
         query: &Query,
-    ) -> Box<dyn Iterator<Item = Result<ConnectDesktopsInfo, Error>> + 'a> {
+    ) -> Box<dyn Listing<Item = Result<ConnectDesktopsInfo, Error>> + 'a> {
         Box::new(Blocked { driver: self, stream: client.items(query) })
     }
 

@@ -2,12 +2,13 @@
 
 use std::time::Duration;
 
-use workspace_blocking::{Client, Watcher};
+use workspace_blocking::{Client, Items, Pages, Watcher};
+use workspace_core::op::{ItemsOp, PagesOp, WatchOp};
 use workspace_core::test_util::{Replay, VirtualClock};
 use workspace_core::types::ConnectDesktopsInfo;
 use workspace_core::{ClientOptions, Error, Page, Query, StatusCounts, Transition};
 
-use crate::driver::{Driver, FleetRun, SleepHook, StubTransport, Watch};
+use crate::driver::{Driver, FleetRun, Listing, SleepHook, StubTransport, Watch};
 
 /// The blocking client.
 #[derive(Clone, Copy, Debug, Default)]
@@ -47,7 +48,7 @@ impl Driver for Blocking {
         client.send(query)
     }
 
-    fn pages<'a>(&'a self, client: &Client, query: &Query) -> Box<dyn Iterator<Item = Result<Page, Error>> + 'a> {
+    fn pages<'a>(&'a self, client: &Client, query: &Query) -> Box<dyn Listing<Item = Result<Page, Error>> + 'a> {
         Box::new(client.pages(query))
     }
 
@@ -55,7 +56,7 @@ impl Driver for Blocking {
         &'a self,
         client: &Client,
         query: &Query,
-    ) -> Box<dyn Iterator<Item = Result<ConnectDesktopsInfo, Error>> + 'a> {
+    ) -> Box<dyn Listing<Item = Result<ConnectDesktopsInfo, Error>> + 'a> {
         Box::new(client.items(query))
     }
 
@@ -91,5 +92,29 @@ impl Watch for Watcher {
 
     fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>> {
         Watcher::poll(self)
+    }
+
+    fn polls(&self) -> u64 {
+        WatchOp::polls(self)
+    }
+}
+
+impl Listing for Pages {
+    fn offset(&self) -> u32 {
+        PagesOp::offset(self)
+    }
+
+    fn total_count(&self) -> Option<u64> {
+        PagesOp::total_count(self)
+    }
+}
+
+impl Listing for Items {
+    fn offset(&self) -> u32 {
+        ItemsOp::offset(self)
+    }
+
+    fn total_count(&self) -> Option<u64> {
+        ItemsOp::total_count(self)
     }
 }

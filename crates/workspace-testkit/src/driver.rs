@@ -49,14 +49,14 @@ pub trait Driver: Sized {
     fn send(&self, client: &Self::Client, query: &Query) -> Result<Page, Error>;
 
     /// The pages of a listing, one request each, as they come.
-    fn pages<'a>(&'a self, client: &Self::Client, query: &Query) -> Box<dyn Iterator<Item = Result<Page, Error>> + 'a>;
+    fn pages<'a>(&'a self, client: &Self::Client, query: &Query) -> Box<dyn Listing<Item = Result<Page, Error>> + 'a>;
 
     /// The desktops of a listing, as they come.
     fn items<'a>(
         &'a self,
         client: &Self::Client,
         query: &Query,
-    ) -> Box<dyn Iterator<Item = Result<ConnectDesktopsInfo, Error>> + 'a>;
+    ) -> Box<dyn Listing<Item = Result<ConnectDesktopsInfo, Error>> + 'a>;
 
     /// A whole read, to its end.
     fn read_fleet(&self, client: &Self::Client, query: &Query) -> FleetRun;
@@ -81,6 +81,18 @@ pub trait Watch {
 
     /// Reads now: the transitions since the last read, the poll's error, or `None` once over.
     fn poll(&mut self) -> Option<Result<Vec<Transition>, Error>>;
+
+    /// How many reads the watch made.
+    fn polls(&self) -> u64;
+}
+
+/// A listing (pages, or their desktops) as it comes, and where it stands.
+pub trait Listing: Iterator {
+    /// Where the page after the last one delivered starts.
+    fn offset(&self) -> u32;
+
+    /// The `total_count` of the last page.
+    fn total_count(&self) -> Option<u64>;
 }
 
 /// What a whole read gave: every result in order (an error ends them), the requests it sent and

@@ -35,4 +35,4 @@ pub mod variants;
 pub use asynchronous::Async;
 #[cfg(feature = "blocking")]
 pub use blocking::Blocking;
-pub use driver::{Driver, FleetRun, IdsRead, SleepHook, StubTransport, Watch, collect_ids, page_ids};
+pub use driver::{Driver, FleetRun, IdsRead, Listing, SleepHook, StubTransport, Watch, collect_ids, page_ids};

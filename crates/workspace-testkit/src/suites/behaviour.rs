@@ -62,6 +62,34 @@ pub fn a_failed_read_one_request_at_a_time_sends_nothing_after_the_failure<D: Dr
     assert_eq!(failed_read::<D>(1), 2, "the probe, then one page");
 }
 
+/// A listing tells where it stands as it goes (the offset to resume from, the last page's total),
+/// and a watch how many reads it made.
+pub fn listings_and_watches_tell_where_they_stand<D: Driver>() {
+    let driver = D::new();
+    let script = || [Scripted::page(0, 100, 237), Scripted::page(94, 100, 237), Scripted::page(188, 49, 237)];
+    let replay = Replay::new(script());
+    let client = driver.replay_client(replay_options(), &replay, None);
+    let mut pages = driver.pages(&client, &Query::new().limit(100));
+    assert_eq!((pages.offset(), pages.total_count()), (0, None), "nothing read yet");
+    pages.next().expect("a page").expect("the first page");
+    assert_eq!((pages.offset(), pages.total_count()), (100, Some(237)));
+    assert_eq!(pages.by_ref().count(), 2);
+    assert_eq!((pages.offset(), pages.total_count()), (237, Some(237)));
+
+    let replay = Replay::new(script());
+    let client = driver.replay_client(replay_options(), &replay, None);
+    let mut items = driver.items(&client, &Query::new().limit(100));
+    assert_eq!(items.by_ref().filter(Result::is_ok).count(), 237);
+    assert_eq!((items.offset(), items.total_count()), (237, Some(237)));
+
+    let replay = Replay::new([Scripted::page(0, 3, 3), Scripted::page(0, 3, 3)]);
+    let client = driver.replay_client(replay_options(), &replay, None);
+    let mut watch = driver.watch(&client, &Query::new(), std::time::Duration::from_secs(60), Some(2));
+    assert_eq!(watch.polls(), 0);
+    assert!(watch.next().is_none(), "nothing changed between the two reads");
+    assert_eq!((watch.polls(), replay.requests().len()), (2, 2));
+}
+
 /// Every invalid query is refused with its field, value and rule, and nothing is sent.
 pub fn invalid_requests_name_field_value_and_rule<D: Driver>() {
     let driver = D::new();
@@ -108,6 +136,7 @@ macro_rules! behaviour_suite {
             every_scenario,
             a_failed_read_yields_its_error_once_and_sends_no_more,
             a_failed_read_one_request_at_a_time_sends_nothing_after_the_failure,
+            listings_and_watches_tell_where_they_stand,
             invalid_requests_name_field_value_and_rule,
             names_and_statuses_the_documentation_does_not_forbid_are_sent_as_given,
         );
