@@ -85,6 +85,7 @@ pub(crate) fn check() -> Result {
     check_core_source(&mut failures)?;
     check_driver_source(&mut failures)?;
     check_internal_dependencies(&mut failures)?;
+    check_testkit_is_dev_only(&mut failures)?;
     check_forbid_unsafe(&mut failures)?;
     check_core_modules(&mut failures)?;
     check_msrv(&mut failures)?;
@@ -188,6 +189,18 @@ fn check_internal_dependencies(failures: &mut Vec<String>) -> Result {
         if !line.contains("default-features = false") {
             failures.push(format!("internal dependency without default-features = false: {line}"));
         }
+    }
+    Ok(())
+}
+
+/// The test kit is only ever a dev-dependency: no crate depends on it to build or to run.
+fn check_testkit_is_dev_only(failures: &mut Vec<String>) -> Result {
+    let args =
+        ["tree", "-i", "workspace-testkit", "-e", "normal,build", "--workspace", "--all-features", "--prefix", "none"];
+    let dependents = cargo_output(&[&args[..], &["--format", "{p}"]].concat())?;
+    for line in dependents.lines().skip(1) {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        failures.push(format!("{name} depends on workspace-testkit other than as a dev-dependency"));
     }
     Ok(())
 }

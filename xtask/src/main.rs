@@ -40,6 +40,7 @@ pub(crate) const CRATES: &[&str] = &[
     "workspace-cli",
     "workspace-exporter",
     "workspace-bench",
+    "workspace-testkit",
 ];
 
 fn main() -> ExitCode {
@@ -182,6 +183,8 @@ fn package() -> Result {
             "xtask",
             "--exclude",
             "workspace-bench",
+            "--exclude",
+            "workspace-testkit",
             "--allow-dirty",
         ])
         .env("CARGO_TARGET_DIR", &dir))

@@ -1,14 +1,10 @@
 //! The behavioural suite, driven by hand over the sans-IO core: the reference the clients match.
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../../tests/shared/scenarios.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod scenarios;
-
-use scenarios::{JITTER_SEED, Observed, Operation, scenarios, start_time};
 use workspace_core::ClientCore;
 use workspace_core::op::{Operation as Op, PagesOp, SendOp, Step};
 use workspace_core::test_util::{Replay, VirtualClock};
+use workspace_testkit::scenarios::{JITTER_SEED, Observed, Operation, scenarios, start_time};
 
 /// Every output of `op`, sending one request at a time through `replay`.
 fn drive<O: Op>(mut op: O, replay: &Replay, clock: &VirtualClock) -> Vec<O::Output> {

@@ -82,7 +82,7 @@ async fn respond(
     if let Some(fault) = shared.next_fault() {
         shared.count(Count::Fault);
         match fault {
-            Fault::Delay { ms } => tokio::time::sleep(Duration::from_millis(ms)).await,
+            Fault::Delay { ms } => hold_back(&shared, Duration::from_millis(ms)).await,
             Fault::Status { status, retry_after } => {
                 return Ok(ApiError::for_status(status, retry_after).into_response(&request_id));
             }
@@ -96,7 +96,7 @@ async fn respond(
     }
     let settings = shared.settings();
     if !settings.latency.is_zero() {
-        tokio::time::sleep(settings.latency).await;
+        hold_back(&shared, settings.latency).await;
     }
     if !shared.admit(Instant::now()) {
         shared.count(Count::Throttled);
@@ -123,6 +123,26 @@ async fn respond(
         _ => {}
     }
     Ok(response)
+}
+
+/// Holds an answer back for `delay`. When the client goes away meanwhile, the connection ends
+/// and this future is dropped before the delay is over: the request is counted as abandoned.
+async fn hold_back(shared: &Shared, delay: Duration) {
+    /// Counts its request as abandoned when dropped while still armed.
+    struct Pending<'a> {
+        shared: &'a Shared,
+        armed: bool,
+    }
+    impl Drop for Pending<'_> {
+        fn drop(&mut self) {
+            if self.armed {
+                self.shared.count(Count::Abandoned);
+            }
+        }
+    }
+    let mut pending = Pending { shared, armed: true };
+    tokio::time::sleep(delay).await;
+    pending.armed = false;
 }
 
 /// Reads a request body of at most `limit` bytes. `None` as soon as it is known to be longer:

@@ -41,6 +41,9 @@ pub struct Stats {
     pub faults_applied: u64,
     /// API requests refused by the rate limit (429).
     pub throttled: u64,
+    /// API requests whose client went away while their answer was held back (by the latency
+    /// setting or a delay fault), before it was written.
+    pub abandoned: u64,
 }
 
 /// Settings that can change while the emulator runs.
@@ -59,6 +62,7 @@ struct Counters {
     bad_requests: AtomicU64,
     faults_applied: AtomicU64,
     throttled: AtomicU64,
+    abandoned: AtomicU64,
 }
 
 /// A counter to bump.
@@ -70,6 +74,7 @@ pub(crate) enum Count {
     BadRequest,
     Fault,
     Throttled,
+    Abandoned,
 }
 
 /// The movement after each page: its random sequence and the counter of created ids.
@@ -300,6 +305,7 @@ impl Shared {
             Count::BadRequest => &c.bad_requests,
             Count::Fault => &c.faults_applied,
             Count::Throttled => &c.throttled,
+            Count::Abandoned => &c.abandoned,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -314,6 +320,7 @@ impl Shared {
             bad_requests: get(&c.bad_requests),
             faults_applied: get(&c.faults_applied),
             throttled: get(&c.throttled),
+            abandoned: get(&c.abandoned),
         }
     }
 }

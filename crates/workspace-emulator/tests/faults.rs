@@ -182,3 +182,29 @@ fn churn_changes_statuses_over_time() {
     });
     assert!(changed);
 }
+
+/// Waits until `done` holds, polling; fails the test only if it never does within a generous bound.
+fn eventually(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_client_that_goes_away_while_its_answer_is_delayed_is_counted_as_abandoned() {
+    let emu = emulator();
+    emu.push_faults([FaultRule::new(Fault::delay(Duration::from_secs(3600)), 1)]);
+    let mut stream = TcpStream::connect(emu.addr()).unwrap();
+    let head = format!("GET /v2/{}/connect-desktops HTTP/1.1\r\nHost: {}\r\n\r\n", emu.project_id(), emu.addr());
+    stream.write_all(head.as_bytes()).unwrap();
+    eventually("the request's arrival", || emu.stats().requests == 1);
+    assert_eq!(emu.stats().abandoned, 0, "still waiting for its answer");
+    drop(stream);
+    eventually("the abandoned request's count", || emu.stats().abandoned == 1);
+    // A delayed answer that is written is not abandoned.
+    emu.push_faults([FaultRule::new(Fault::delay(Duration::from_millis(10)), 1)]);
+    assert_eq!(page(&get_page(&emu).unwrap()).desktops.len(), 100);
+    assert_eq!(emu.stats().abandoned, 1);
+}

@@ -1,6 +1,6 @@
 //! The behaviours the API documentation leaves open, each played by the emulator, and what a
 //! client must give under each: every desktop exactly once and the right counts, or a clear
-//! error. Both clients' tests run every variant (included with `#[path]`).
+//! error. Both clients run every variant (the variants suite).
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -11,8 +11,11 @@ use workspace_emulator::{Behaviour, Desktop, Emulator, EmulatorConfig, TotalCoun
 /// One way the service may behave, and the fleet it serves.
 #[derive(Clone, Debug)]
 pub struct Variant {
+    /// The variant, in words.
     pub name: &'static str,
+    /// How the emulator behaves.
     pub behaviour: Behaviour,
+    /// The size of its fleet.
     pub desktops: usize,
 }
 

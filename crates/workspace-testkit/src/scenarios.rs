@@ -1,6 +1,6 @@
 //! The behavioural suite: the behaviour every client must show (retries, `Retry-After`, clock
 //! skew, deadlines, budgets, failover, discovery, paging), each with its check, over scripted
-//! responses. The core's reference driver and both clients run it (included with `#[path]`).
+//! responses. The core's reference driver runs it, and both clients through the behaviour suite.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -159,25 +159,6 @@ pub fn replay_options() -> ClientOptions {
 
 /// The jitter seed the scenarios use.
 pub const JITTER_SEED: u64 = 7;
-
-/// A client of the crate `$krate` (`workspace_blocking` or `workspace_async`) that replays
-/// `$scenario`'s script on a virtual clock from [`start_time`], with [`JITTER_SEED`]:
-/// `(client, transport, clock)`. Include this file as `scenarios` with `#[macro_use]`.
-#[allow(unused_macros)]
-macro_rules! replay_client {
-    ($krate:ident, $scenario:expr) => {{
-        let transport = $krate::ReplayTransport::new($scenario.script.clone());
-        let clock = workspace_core::test_util::VirtualClock::new(scenarios::start_time());
-        let now = clock.clone();
-        let options = $scenario.options().to_builder().clock(move || now.now()).jitter_seed(scenarios::JITTER_SEED);
-        let client = $krate::Client::builder(options.build().unwrap())
-            .transport(transport.clone())
-            .sleep(clock.clone())
-            .build()
-            .unwrap();
-        (client, transport, clock)
-    }};
-}
 
 fn expect(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     if cond { Ok(()) } else { Err(what()) }

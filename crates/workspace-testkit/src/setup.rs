@@ -1,5 +1,5 @@
 //! What the clients' tests against the emulator share: options with the demo credentials or from
-//! the environment, and what the tracing test needs (included with `#[path]`).
+//! the environment, and what the tracing suite needs.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -121,7 +121,7 @@ pub fn check_trace(text: &str, user: &str) {
 }
 
 /// A `tracing` writer that keeps what was written, to look for what must never be there.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
 
 impl Captured {

@@ -1,5 +1,5 @@
 //! Bad input both clients must refuse before anything is sent, and odd input they must send as
-//! given (included with `#[path]`).
+//! given.
 
 use std::sync::{Arc, Mutex};
 

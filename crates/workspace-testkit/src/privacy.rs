@@ -1,4 +1,4 @@
-//! What must not leak, for both clients' tests (included with `#[path]`): a request to a loopback
+//! What must not leak, for both clients' tests: a request to a loopback
 //! endpoint through a proxy the environment names, and a user name into the text of an error.
 //!
 //! The proxy variables are the process's own, so each case of [`proxy_cases`] runs the calling
@@ -110,6 +110,7 @@ pub fn text_setup(failure: Failure) -> (Option<Emulator>, ClientOptions) {
 
 /// A local stand-in for a proxy: it records the head of what each connection sends, then
 /// refuses with a 403 and closes. It runs until the process ends.
+#[derive(Debug)]
 pub struct Recorder {
     url: String,
     seen: Arc<Mutex<Vec<String>>>,
@@ -194,9 +195,13 @@ pub enum Expect {
 /// and port), an endpoint, and what must happen.
 #[derive(Clone, Copy, Debug)]
 pub struct ProxyCase {
+    /// The case, in words.
     pub name: &'static str,
+    /// The child's proxy variables.
     pub vars: &'static [(&'static str, &'static str)],
+    /// Where the child's client sends.
     pub target: Target,
+    /// What must happen.
     pub expect: Expect,
 }
 
@@ -214,6 +219,7 @@ const REMOTE: &str = "https://workspace.cn-north-4.myhuaweicloud.com";
 /// An address of TEST-NET-1, which nothing answers: reached straight, the call fails.
 const TEST_NET: &str = "https://192.0.2.1";
 
+/// Every case of the proxy variables.
 pub fn proxy_cases() -> Vec<ProxyCase> {
     vec![
         ProxyCase {

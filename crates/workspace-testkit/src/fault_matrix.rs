@@ -1,5 +1,5 @@
 //! The fault matrix: each row a fault the emulator makes and what a client with the standard
-//! retry policy must do about it. Both clients' tests run every row (included with `#[path]`).
+//! retry policy must do about it. Both clients run every row (the emulator suite).
 
 use std::time::{Duration, SystemTime};
 
@@ -25,18 +25,49 @@ pub struct ClientSetup {
 #[derive(Clone, Copy, Debug)]
 pub enum Expect {
     /// A page, after this many requests reached the emulator.
-    Success { requests: u64 },
+    Success {
+        /// The requests that reached the emulator.
+        requests: u64,
+    },
     /// An error, after this many requests reached the emulator, that passes the check.
-    Failure { requests: u64, check: fn(&Error) -> bool, what: &'static str },
+    Failure {
+        /// The requests that reached the emulator.
+        requests: u64,
+        /// Whether the error is the one expected.
+        check: fn(&Error) -> bool,
+        /// The error expected, in words.
+        what: &'static str,
+    },
 }
 
 /// One row of the matrix.
 #[derive(Clone, Copy, Debug)]
 pub struct Row {
+    /// The fault, in words, as `docs/reliability.md` lists it.
     pub name: &'static str,
+    /// The emulator's faults, each with how many requests it answers.
     pub faults: &'static [(Fault, u32)],
+    /// How the client is set up.
     pub client: ClientSetup,
+    /// What must come of the call.
     pub expect: Expect,
+}
+
+impl Row {
+    /// What must come of the call, in words: `the page`, or the error expected.
+    pub fn outcome(&self) -> &'static str {
+        match self.expect {
+            Expect::Success { .. } => "the page",
+            Expect::Failure { what, .. } => what,
+        }
+    }
+
+    /// How many requests must reach the emulator.
+    pub fn requests(&self) -> u64 {
+        match self.expect {
+            Expect::Success { requests } | Expect::Failure { requests, .. } => requests,
+        }
+    }
 }
 
 /// The limit of each attempt in the matrix.
@@ -46,6 +77,7 @@ fn transport(kind: TransportErrorKind) -> impl Fn(&Error) -> bool {
     move |e| matches!(e.last_error(), Error::Transport(t) if t.kind() == kind)
 }
 
+/// Every row of the matrix.
 pub fn rows() -> Vec<Row> {
     const NONE: &[(Fault, u32)] = &[];
     let plain = ClientSetup::default();
