@@ -86,10 +86,10 @@ pub use workspace_types as types;
 /// the page, the errors, the counts, a read's report and the transitions.
 pub mod common {
     pub use crate::{
-        BodySnippet, BoxError, Change, ClientCore, Clock, ClientOptions, ClientOptionsBuilder, ConfigError, ConfigOrigin,
-        Credentials, DeadlineExceeded, Endpoint, Error, GiveUpReason, InvalidResponse, InvalidResponseKind, Page,
-        PagingError, Query, ReadReport, ResponseTooLarge, RetryPolicy, ServiceError, StatusCounts, Transition,
-        TransportError, TransportErrorKind,
+        BodySnippet, BoxError, Change, ClientCore, ClientOptions, ClientOptionsBuilder, Clock, ConfigError,
+        ConfigOrigin, Credentials, DeadlineExceeded, Endpoint, Error, GiveUpReason, InvalidResponse,
+        InvalidResponseKind, Page, PagingError, Query, ReadReport, ResponseTooLarge, RetryPolicy, ServiceError,
+        StatusCounts, Transition, TransportError, TransportErrorKind,
     };
     pub use workspace_types as types;
 }

@@ -21,8 +21,9 @@ pub(crate) fn setup(cli: &Cli) -> Result<Setup, Error> {
     #[cfg(feature = "emulator")]
     if cli.emulator {
         // The demo fleet changes about one status a second, so that the metrics move.
-        let emu = Emulator::start(EmulatorConfig::default().churn(1.0))
-            .map_err(|e| workspace_core::ConfigError::Other { what: "cannot start the emulator".into(), source: e.into() })?;
+        let emu = Emulator::start(EmulatorConfig::default().churn(1.0)).map_err(|e| {
+            workspace_core::ConfigError::Other { what: "cannot start the emulator".into(), source: e.into() }
+        })?;
         let options = common_options(cli, emu.client_options()?).build()?;
         return Ok(Setup { options, region: emu.region().to_owned(), emulator: Some(emu) });
     }

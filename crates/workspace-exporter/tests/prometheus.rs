@@ -61,7 +61,11 @@ async fn prometheus_scrapes_the_counts() {
                 break result.clone();
             }
         }
-        assert!(start.elapsed() < PATIENCE, "Prometheus never had the counts; exporter: {:?}", exporter.stderr_so_far());
+        assert!(
+            start.elapsed() < PATIENCE,
+            "Prometheus never had the counts; exporter: {:?}",
+            exporter.stderr_so_far()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let mut statuses = Vec::new();

@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use workspace_types::{ConnectStatus, ValidationError};
 use workspace_types::limits::MAX_USER_NAMES;
+use workspace_types::{ConnectStatus, ValidationError};
 
 use super::FleetRead;
 use super::parts::Part;
