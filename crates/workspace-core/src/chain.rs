@@ -468,15 +468,26 @@ impl Chain {
         let (sa, sb) = (&self.slots[a], &self.slots[b]);
         let (pa, pb) = (sa.arrived()?, sb.arrived()?);
         // Pages of one entry cannot overlap: a service known to cap pages at one (or that never
-        // served more, though asked) leaves only equal totals to vouch for them.
-        let one_a_page = sb.limit == 1 || (ctx.largest_page <= 1 && pb.entries == 1 && sa.limit > 1);
+        // served more, though asked) leaves only equal totals to vouch for them, and for the
+        // empty page that ends the data after them.
+        let one_a_page = sb.limit == 1 || (ctx.largest_page <= 1 && pb.entries <= 1 && sa.limit > 1);
         let index: HashMap<&str, usize> =
             pb.ids.iter().enumerate().filter_map(|(i, id)| id.as_deref().map(|id| (id, i))).collect();
         let find = |id: &Option<String>| id.as_deref().and_then(|id| index.get(id)).copied();
         // The anchor: the last desktop of the earlier page that the later one lists.
         let anchor = pa.ids.iter().enumerate().rev().find_map(|(i, id)| find(id).map(|m| (i, m)));
         let Some((i, m)) = anchor else {
-            let unprovable = u64::from(sb.offset) == sa.end() && pa.entries == 1 && one_a_page;
+            let one_entry = u64::from(sb.offset) == sa.end() && pa.entries == 1 && one_a_page;
+            // Where the pages overlap, both may hold only `null` entries (which have no id). When
+            // the earlier one is a bridge that came back shorter than asked (the service caps
+            // its pages too short to overlap further), nothing can anchor them, and again only
+            // equal totals vouch for them.
+            let shared = sa.end().saturating_sub(u64::from(sb.offset));
+            let nulls = |p: &Arrived| p.entries.saturating_sub(p.ids.iter().flatten().count() as u64);
+            let capped_bridge = sa.kind == Kind::Bridge && pa.entries < u64::from(sa.limit);
+            let only_nulls =
+                capped_bridge && shared > 0 && sb.offset >= sa.offset && shared <= nulls(pa) && shared <= nulls(pb);
+            let unprovable = one_entry || only_nulls;
             let totals_agree = pa.total.is_some() && pa.total == pb.total;
             return (unprovable && totals_agree).then(|| Ok((None, Link { proven: false, ..Link::default() })));
         };

@@ -489,6 +489,32 @@ mod tests {
         assert!(changed * 50 <= runs, "{changed} of {runs} pagings gave up on the movement: the bound is too tight");
     }
 
+    #[test]
+    fn a_page_of_one_then_an_empty_page_ends_paging_where_totals_count_everything() {
+        // One match of two desktops, and totals that count both: the first page is short, but a
+        // service that never served more than one may cap its pages at one.
+        let service = Service::fleet(2, |i| ConnectStatus::KNOWN[usize::from(i == 0)].clone()).unfiltered_totals(true);
+        let r = ListDesktopsConnectStatusRequest::builder()
+            .limit(2)
+            .connect_status(ConnectStatus::KNOWN[0].clone())
+            .build()
+            .unwrap();
+        let (asked, ids, err) = run(pager(r.clone()), &service);
+        assert!(err.is_none(), "{err:?} after {asked:?}");
+        assert_eq!(ids, service.ids(&r));
+        assert!(asked.len() <= 3, "{asked:?}");
+    }
+
+    #[test]
+    fn null_entries_that_fill_the_overlap_of_capped_pages_are_vouched_for_by_equal_totals() {
+        // Entries d0, null, d1, d2, null, …; the service serves 2 at most, so pages overlap by
+        // one, which is sometimes a null in both: the bridge cannot be larger either.
+        let service = Service::fleet(20, |_| ConnectStatus::Connected).cap(Some(2)).nulls(2);
+        let (asked, ids, err) = run(pager(req(3)), &service);
+        assert!(err.is_none(), "{err:?} after {asked:?}");
+        assert_eq!(ids, service.ids(&req(3)));
+    }
+
     proptest! {
         #[test]
         fn every_desktop_once_or_a_clear_error(
