@@ -31,6 +31,7 @@ pub(crate) struct Cli {
     /// Seconds between polls of the service: at least 10 (1 with --emulator); default 60 (5 with
     /// --emulator).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[cfg_attr(not(feature = "emulator"), arg(help = "Seconds between polls of the service: at least 10; default 60"))]
     pub(crate) interval: Option<Duration>,
     /// Export each desktop's status (one series per desktop; reads the whole fleet at every poll).
     #[arg(long)]
