@@ -80,16 +80,14 @@ impl Operation for CountOp {
                 return Step::Done;
             }
             if let Some((read, counts)) = &mut self.reading {
-                match read.step(now) {
-                    Step::Yield(Ok(desktop)) => counts.add(&desktop),
-                    Step::Yield(Err(e)) => return self.finish(Err(e)),
-                    Step::Done => {
+                match read.step(now).inner() {
+                    Ok(Some(Ok(desktop))) => counts.add(&desktop),
+                    Ok(Some(Err(e))) => return self.finish(Err(e)),
+                    Ok(None) => {
                         let counts = *counts;
                         return self.finish(Ok(counts));
                     }
-                    Step::Send(ticket, request) => return Step::Send(ticket, request),
-                    Step::Await => return Step::Await,
-                    Step::Sleep(d) => return Step::Sleep(d),
+                    Err(step) => return step.relay(),
                 }
                 continue;
             }

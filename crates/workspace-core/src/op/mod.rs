@@ -43,6 +43,20 @@
 //! back. Stepping after `Done` is `Done` again; a ticket of another operation is refused with
 //! [`ForeignTicket`]; dropping an operation abandons what it has in flight.
 
+/// `Operation::complete` handing the outcome to the calls or operation at `self.$field`.
+macro_rules! complete_through {
+    ($field:ident) => {
+        fn complete(
+            &mut self,
+            ticket: Ticket,
+            outcome: Result<Response<Vec<u8>>, TransportError>,
+            now: SystemTime,
+        ) -> Result<(), ForeignTicket> {
+            self.$field.complete(ticket, outcome, now)
+        }
+    };
+}
+
 mod calls;
 mod count;
 mod paging;
@@ -115,6 +129,21 @@ pub trait Operation {
         outcome: Result<Response<Vec<u8>>, TransportError>,
         now: SystemTime,
     ) -> Result<(), ForeignTicket>;
+}
+
+impl<T> Step<T> {
+    /// The step of an operation run inside another: its item (`None` once it is done), or the
+    /// step the outer one hands on to its driver (consumed where it is returned, like a step).
+    #[allow(clippy::result_large_err)]
+    fn inner(self) -> Result<Option<T>, Step<std::convert::Infallible>> {
+        match self {
+            Step::Yield(item) => Ok(Some(item)),
+            Step::Done => Ok(None),
+            Step::Send(ticket, request) => Err(Step::Send(ticket, request)),
+            Step::Await => Err(Step::Await),
+            Step::Sleep(d) => Err(Step::Sleep(d)),
+        }
+    }
 }
 
 impl Step<std::convert::Infallible> {

@@ -60,14 +60,7 @@ impl Operation for PagesOp {
         }
     }
 
-    fn complete(
-        &mut self,
-        ticket: Ticket,
-        outcome: Result<Response<Vec<u8>>, TransportError>,
-        now: SystemTime,
-    ) -> Result<(), ForeignTicket> {
-        self.calls.complete(ticket, outcome, now)
-    }
+    complete_through!(calls);
 }
 
 /// Every desktop of every page of a query, page by page; an error is the last output.
@@ -103,23 +96,14 @@ impl Operation for ItemsOp {
             if let Some(item) = self.current.next() {
                 return Step::Yield(Ok(item));
             }
-            match self.pages.step(now) {
-                Step::Yield(Ok(page)) => self.current = page.into_response().desktops.into_iter(),
-                Step::Yield(Err(e)) => return Step::Yield(Err(e)),
-                Step::Send(ticket, request) => return Step::Send(ticket, request),
-                Step::Await => return Step::Await,
-                Step::Sleep(d) => return Step::Sleep(d),
-                Step::Done => return Step::Done,
+            match self.pages.step(now).inner() {
+                Ok(Some(Ok(page))) => self.current = page.into_response().desktops.into_iter(),
+                Ok(Some(Err(e))) => return Step::Yield(Err(e)),
+                Ok(None) => return Step::Done,
+                Err(step) => return step.relay(),
             }
         }
     }
 
-    fn complete(
-        &mut self,
-        ticket: Ticket,
-        outcome: Result<Response<Vec<u8>>, TransportError>,
-        now: SystemTime,
-    ) -> Result<(), ForeignTicket> {
-        self.pages.complete(ticket, outcome, now)
-    }
+    complete_through!(pages);
 }

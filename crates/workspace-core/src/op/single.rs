@@ -50,12 +50,5 @@ impl Operation for SendOp {
         }
     }
 
-    fn complete(
-        &mut self,
-        ticket: Ticket,
-        outcome: Result<Response<Vec<u8>>, TransportError>,
-        now: SystemTime,
-    ) -> Result<(), ForeignTicket> {
-        self.calls.complete(ticket, outcome, now)
-    }
+    complete_through!(calls);
 }

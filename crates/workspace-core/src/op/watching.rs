@@ -75,16 +75,14 @@ impl Operation for PollNow<'_> {
             return Step::Done;
         }
         loop {
-            let outcome = match self.read.step(now) {
-                Step::Yield(Ok(desktop)) => {
+            let outcome = match self.read.step(now).inner() {
+                Ok(Some(Ok(desktop))) => {
                     self.desktops.push(desktop);
                     continue;
                 }
-                Step::Yield(Err(e)) => Err(e),
-                Step::Done => Ok(std::mem::take(&mut self.desktops)),
-                Step::Send(ticket, request) => return Step::Send(ticket, request),
-                Step::Await => return Step::Await,
-                Step::Sleep(d) => return Step::Sleep(d),
+                Ok(Some(Err(e))) => Err(e),
+                Ok(None) => Ok(std::mem::take(&mut self.desktops)),
+                Err(step) => return step.relay(),
             };
             self.done = true;
             let schedule = &mut self.watch.schedule;
@@ -92,14 +90,7 @@ impl Operation for PollNow<'_> {
         }
     }
 
-    fn complete(
-        &mut self,
-        ticket: Ticket,
-        outcome: Result<Response<Vec<u8>>, TransportError>,
-        now: SystemTime,
-    ) -> Result<(), ForeignTicket> {
-        self.read.complete(ticket, outcome, now)
-    }
+    complete_through!(read);
 }
 
 impl Operation for WatchOp {
@@ -108,16 +99,14 @@ impl Operation for WatchOp {
     fn step(&mut self, now: SystemTime) -> Step<Self::Output> {
         loop {
             if let Some((read, desktops)) = &mut self.reading {
-                let outcome = match read.step(now) {
-                    Step::Yield(Ok(desktop)) => {
+                let outcome = match read.step(now).inner() {
+                    Ok(Some(Ok(desktop))) => {
                         desktops.push(desktop);
                         continue;
                     }
-                    Step::Yield(Err(e)) => Err(e),
-                    Step::Done => Ok(std::mem::take(desktops)),
-                    Step::Send(ticket, request) => return Step::Send(ticket, request),
-                    Step::Await => return Step::Await,
-                    Step::Sleep(d) => return Step::Sleep(d),
+                    Ok(Some(Err(e))) => Err(e),
+                    Ok(None) => Ok(std::mem::take(desktops)),
+                    Err(step) => return step.relay(),
                 };
                 self.reading = None;
                 if let Err(e) = self.schedule.on_read(outcome, now) {

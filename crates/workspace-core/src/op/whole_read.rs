@@ -70,12 +70,5 @@ impl Operation for FleetOp {
         }
     }
 
-    fn complete(
-        &mut self,
-        ticket: Ticket,
-        outcome: Result<Response<Vec<u8>>, TransportError>,
-        now: SystemTime,
-    ) -> Result<(), ForeignTicket> {
-        self.calls.complete(ticket, outcome, now)
-    }
+    complete_through!(calls);
 }
