@@ -187,6 +187,14 @@ pub(crate) struct Chain {
     moved: bool,
     /// Whether a page held entries without an id (`null` entries, or desktops without one).
     id_less: bool,
+    /// How many leading slots are done with: released, and followed by a linked slot (so their
+    /// ids are dropped). Nothing changes them any more, so the walks start after them.
+    done: usize,
+    /// The furthest end of the slots done with.
+    done_reach: u64,
+    /// Whether the last settling trusted the total: the end of the data is judged again from
+    /// the first slot when that changes.
+    settled_trusting: bool,
 }
 
 impl Chain {
@@ -200,6 +208,9 @@ impl Chain {
             totals: None,
             moved: false,
             id_less: false,
+            done: 0,
+            done_reach: 0,
+            settled_trusting: false,
         };
         chain.insert(0, offset, limit, Kind::Forward, 0);
         chain.slots[0].linked = true;
@@ -243,7 +254,7 @@ impl Chain {
     /// The next page to ask for, asking for at most `max` entries: its slot id, offset and
     /// limit. It is marked as out.
     pub(crate) fn take_planned(&mut self, max: u32) -> Option<(u64, u32, u32)> {
-        let slot = self.slots.iter_mut().find(|s| matches!(s.state, State::Planned))?;
+        let slot = self.slots[self.done..].iter_mut().find(|s| matches!(s.state, State::Planned))?;
         slot.state = State::Out;
         slot.limit = slot.limit.min(max.max(1));
         Some((slot.id, slot.offset, slot.limit))
@@ -251,12 +262,12 @@ impl Chain {
 
     /// Whether a page is planned and not asked yet.
     pub(crate) fn has_planned(&self) -> bool {
-        self.slots.iter().any(|s| matches!(s.state, State::Planned))
+        self.slots[self.done..].iter().any(|s| matches!(s.state, State::Planned))
     }
 
     /// Entries answered and not released.
     pub(crate) fn waiting(&self) -> u64 {
-        self.slots.iter().filter(|s| !s.released).filter_map(Slot::arrived).map(|a| a.entries).sum()
+        self.slots[self.done..].iter().filter(|s| !s.released).filter_map(Slot::arrived).map(|a| a.entries).sum()
     }
 
     /// The first page's answer, once it is in: its entries and total.
@@ -289,18 +300,19 @@ impl Chain {
 
     /// Whether every page up to the end was answered, linked and released.
     pub(crate) fn finished(&self) -> bool {
-        self.ended && self.slots.iter().all(|s| s.released)
+        self.ended && self.slots[self.done..].iter().all(|s| s.released)
     }
 
     /// Where the linked pages reach so far (the end of the last linked page).
     pub(crate) fn reached(&self) -> u64 {
-        self.slots.iter().take_while(|s| s.linked && s.arrived().is_some()).map(Slot::end).max().unwrap_or(0)
+        let linked = self.slots[self.done..].iter().take_while(|s| s.linked && s.arrived().is_some());
+        linked.map(Slot::end).fold(self.done_reach, u64::max)
     }
 
     /// Takes the answer of slot `id`: `false` when the slot is no longer needed (past the end).
     /// A page that lists one id twice breaks the service's contract.
     pub(crate) fn arrive(&mut self, id: u64, page: Page, seq: u64, ends_data: bool) -> Result<bool, Stop> {
-        let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) else {
+        let Some(slot) = self.slots[self.done..].iter_mut().find(|s| s.id == id) else {
             return Ok(false);
         };
         let entries = page.entries();
@@ -328,7 +340,8 @@ impl Chain {
     /// plans the next pages so that up to `lookahead` are planned or out.
     pub(crate) fn settle(&mut self, ctx: Ctx, lookahead: usize) -> Result<Settled, Stop> {
         let mut out = Settled::default();
-        let mut j = 0;
+        let mut j = if ctx.trusted == self.settled_trusting { self.done } else { 0 };
+        self.settled_trusting = ctx.trusted;
         while j < self.slots.len() {
             let Some(a) = self.slots[j].arrived() else { break };
             let (entries, short) = (a.entries, a.entries < u64::from(self.slots[j].limit));
@@ -363,6 +376,11 @@ impl Chain {
             }
             if self.ends_at(j, ctx)? {
                 self.slots.truncate(j + 1);
+                if self.done > j {
+                    // Judged again with another trust: what followed this page is gone.
+                    self.done = j;
+                    self.done_reach = self.slots[..j].iter().map(Slot::end).max().unwrap_or(0);
+                }
                 self.ended = true;
                 break;
             }
@@ -419,7 +437,7 @@ impl Chain {
         if self.ended {
             return;
         }
-        while self.slots.iter().filter(|s| s.arrived().is_none()).count() < lookahead {
+        while self.slots[self.done..].iter().filter(|s| s.arrived().is_none()).count() < lookahead {
             let last = self.slots.len() - 1;
             let s = &self.slots[last];
             // A linked last page that did not end the data always has a page after it.
@@ -553,14 +571,14 @@ impl Chain {
     pub(crate) fn release(&mut self) -> Vec<ConnectDesktopsInfo> {
         let mut out = Vec::new();
         // A page's ids serve only to link the page after it: once that one is linked, drop them.
-        for k in 1..self.slots.len() {
+        for k in self.done.max(1)..self.slots.len() {
             if self.slots[k].linked
                 && let State::In(a) = &mut self.slots[k - 1].state
             {
                 a.ids = Vec::new();
             }
         }
-        for s in &mut self.slots {
+        for s in &mut self.slots[self.done..] {
             if !s.linked {
                 break;
             }
@@ -577,6 +595,10 @@ impl Chain {
                         .map(|(_, d)| d),
                 );
             }
+        }
+        while self.slots.get(self.done + 1).is_some_and(|next| next.linked) && self.slots[self.done].released {
+            self.done_reach = self.done_reach.max(self.slots[self.done].end());
+            self.done += 1;
         }
         out
     }
