@@ -69,8 +69,8 @@ impl Client {
     /// Every desktop `query` matches, whatever the size of the fleet: more than 100 user names
     /// are read in batches, a query with more matches than one query reaches is split by status
     /// and then by user names, and each desktop comes once, in a stable order. Up to
-    /// `concurrency` requests are in flight at once, sent by as many threads at most, kept for
-    /// the whole read.
+    /// `concurrency` requests are in flight at once, sent by as many threads at most (the
+    /// caller's included), kept for the whole read.
     pub fn read_fleet(&self, query: &Query) -> FleetItems {
         FleetItems(self.run(FleetOp::new(&self.core, query)))
     }

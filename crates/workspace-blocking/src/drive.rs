@@ -1,8 +1,8 @@
 //! The loop that runs an operation: it sends what the operation hands out and waits as it says.
-//! A request that goes alone is sent on the caller's thread; requests that go together are sent
-//! by at most `concurrency` threads, started when first needed and kept for the operation's
-//! whole life, each woken only for its own request, so that a slow answer holds up only its own
-//! slot.
+//! The caller's thread sends one request of those handed out together (a lone one too) and the
+//! others go to at most `concurrency - 1` more threads, started when first needed and kept for
+//! the operation's whole life, each woken only for its own request, so that a slow answer holds
+//! up only its own slot. The answers that came back meanwhile are taken without waiting.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -36,26 +36,25 @@ impl<O: Operation> Drive<O> {
         Self { client, op, queued: Vec::new(), threads: Vec::new(), idle: Vec::new(), answer_to, answers }
     }
 
-    /// Waits for one answer: the only request, sent on this thread, or the first one back.
+    /// Waits for answers: sends one queued request on this thread and the others by the threads,
+    /// then takes what the threads answered meanwhile; with nothing queued, the first one back.
     fn await_one(&mut self) {
-        let busy = self.threads.len() - self.idle.len();
         match self.queued.pop() {
-            Some((ticket, request)) if busy == 0 && self.queued.is_empty() => {
+            Some((ticket, request)) => {
+                self.dispatch();
                 let outcome = self.client.transport.send(request);
                 self.complete(ticket, outcome);
+                while let Ok(answer) = self.answers.try_recv() {
+                    self.take(answer);
+                }
             }
-            job => {
-                self.queued.extend(job);
-                self.dispatch();
-                self.take_answer();
-            }
+            // The operation awaits only what it handed out, and the drive holds a sender.
+            None => self.answers.recv().into_iter().for_each(|answer| self.take(answer)),
         }
     }
 
-    /// Takes the next answer from a thread, which waits for a request again.
-    fn take_answer(&mut self) {
-        // The operation awaits only what it handed out, and the drive holds a sender.
-        let Ok((thread, ticket, outcome)) = self.answers.recv() else { return };
+    /// Takes an answer from a thread, which waits for a request again.
+    fn take(&mut self, (thread, ticket, outcome): Answer) {
         self.idle.push(thread);
         self.complete(ticket, outcome.unwrap_or_else(|panic| resume_unwind(panic)));
     }
@@ -66,15 +65,18 @@ impl<O: Operation> Drive<O> {
     }
 
     /// Hands each queued request to a waiting thread, or to a new one while there are fewer than
-    /// `concurrency`; else (answers the operation no longer needs still hold them) to the first
-    /// that comes back.
+    /// `concurrency - 1`; else (answers the operation no longer needs still hold them) to the
+    /// first that comes back.
     fn dispatch(&mut self) {
         for job in std::mem::take(&mut self.queued) {
             let thread = loop {
                 match self.idle.pop() {
                     Some(thread) => break thread,
-                    None if self.threads.len() < self.client.options().concurrency().max(1) => break self.spawn(),
-                    None => self.take_answer(),
+                    None if self.threads.len() + 1 < self.client.options().concurrency().max(2) => break self.spawn(),
+                    None => match self.answers.recv() {
+                        Ok(answer) => self.take(answer),
+                        Err(_) => unreachable!("the drive holds a sender"),
+                    },
                 }
             };
             // A thread holds its queue's receiver as long as the drive lives.

@@ -59,7 +59,8 @@ iterator!(
 );
 iterator!(
     /// Every matching desktop of a full read, once each, in a stable order; an error ends the
-    /// iteration. Up to `concurrency` requests are in flight, sent by as many threads at most.
+    /// iteration. Up to `concurrency` requests are in flight, sent by as many threads at most
+    /// (the caller's included).
     FleetItems, FleetOp, ConnectDesktopsInfo
 );
 iterator!(
