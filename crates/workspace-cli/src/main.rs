@@ -11,6 +11,7 @@ mod output;
 mod safe_text;
 mod setup;
 mod sink;
+mod table;
 mod users;
 mod wait;
 mod watch;
@@ -21,8 +22,11 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command, Connections};
+use workspace_blocking::types::ConnectStatus;
+
+use crate::args::{Cli, Command, Connections, Format};
 use crate::commands::Failure;
+use crate::output::Style;
 use crate::sink::Sink;
 
 fn main() -> ExitCode {
@@ -74,22 +78,33 @@ fn main() -> ExitCode {
 /// read before anything else, so that bad input is reported even when the configuration is
 /// missing too.
 fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
-    let (deadline, verbose) = (cli.global.deadline, cli.global.verbose);
+    let global = &cli.global;
     if let Command::Connections(Connections::List(args)) = &cli.command {
         commands::check_list(args)?;
+        if let Some(status) = args.status.as_ref().filter(|s| !s.is_known()) {
+            exit::warn(&format!(
+                "--status {:?} is not one of the documented statuses; sent as given (documented: {})",
+                status.as_str(),
+                ConnectStatus::known_values()
+            ));
+        }
+    }
+    let doctor_style = Style::new(&global.output, Format::Json);
+    if let (Command::Doctor, Format::Csv | Format::Ndjson) = (&cli.command, doctor_style.format) {
+        let format = if doctor_style.format == Format::Csv { "csv" } else { "ndjson" };
+        return Err(Failure::Usage(format!("invalid --output {format} for doctor: must be table, wide or json")));
     }
     let users = cli.command.users_from().map(users::read).transpose().map_err(Failure::Usage)?;
     if !matches!(cli.command, Command::Connections(Connections::Watch(_))) {
-        deadline::start(deadline, Arc::clone(sink));
+        deadline::start(global.deadline, Arc::clone(sink));
     }
-    let session = setup::session(&cli.global)?;
+    let session = setup::session(global)?;
+    let client = &session.client;
     match &cli.command {
-        Command::Connections(Connections::List(args)) => commands::list(&session.client, args, users, verbose, sink),
-        Command::Connections(Connections::Summary(args)) => commands::summary(&session.client, args, users, sink),
-        Command::Connections(Connections::Watch(args)) => {
-            watch::watch(&session.client, args, users, verbose, sink, deadline)
-        }
-        Command::Doctor(args) => doctor::doctor(&session.client, args, sink),
+        Command::Connections(Connections::List(args)) => commands::list(client, args, users, global, sink),
+        Command::Connections(Connections::Summary(_)) => commands::summary(client, users, global, sink),
+        Command::Connections(Connections::Watch(args)) => watch::watch(client, args, users, global, sink),
+        Command::Doctor => doctor::doctor(client, &doctor_style, sink),
     }
 }
 

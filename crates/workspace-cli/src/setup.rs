@@ -25,12 +25,14 @@ pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
     if global.emulator {
         // The demo fleet changes about one status a second, so that `watch` has something to show.
         let emu = Emulator::start(EmulatorConfig::default().churn(1.0)).map_err(Failure::Emulator)?;
-        eprintln!(
-            "wks: using a local emulator at {} (project {}, {} demo desktops, demo credentials)",
-            emu.base_url(),
-            emu.project_id(),
-            emu.desktops().len()
-        );
+        if !global.output.quiet {
+            eprintln!(
+                "wks: using a local emulator at {} (project {}, {} demo desktops, demo credentials)",
+                emu.base_url(),
+                emu.project_id(),
+                emu.desktops().len()
+            );
+        }
         let options = common_options(global, emu.client_options().map_err(Error::from)?).build()?;
         return Ok(Session { client: client(options, global.verbose)?, _emulator: Some(emu) });
     }

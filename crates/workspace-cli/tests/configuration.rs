@@ -206,7 +206,7 @@ mod against_the_emulator {
         assert!(!err.contains("alice"), "{err}");
         assert!(!err.contains(DEMO_SK), "{err}");
         // Without -v, nothing of the kind.
-        let o = wks_at(&home, &emu).args(["connections", "list", "--limit", "1", "-o", "json"]).output().unwrap();
+        let o = wks_at(&home, &emu).args(["-q", "connections", "list", "--limit", "1", "-o", "json"]).output().unwrap();
         assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
         std::fs::remove_dir_all(home).unwrap();
     }
@@ -224,7 +224,8 @@ mod against_the_emulator {
             std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(mode)).unwrap();
             let mut c = wks(&home);
             c.args(["--endpoint", &emu.base_url(), "--project-id", emu.project_id()]);
-            let o = c.args(["connections", "list", "--limit", "1", "-o", "json"]).output().unwrap();
+            // A warning is shown even with --quiet.
+            let o = c.args(["connections", "list", "--limit", "1", "-o", "json", "--quiet"]).output().unwrap();
             assert!(o.status.success(), "{}", stderr(&o));
             stderr(&o)
         };
