@@ -86,8 +86,8 @@ pub(crate) struct Global {
     /// watch, for each poll.
     #[arg(long, global = true, help_heading = "Global options", default_value = "300", value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) deadline: Duration,
-    /// Log what happens on stderr (-v: calls, retries and what each whole read did, -vv: every
-    /// attempt).
+    /// Log what happens on stderr: -v each HTTP call and what each whole read did, -vv also
+    /// retries, failovers and paging decisions, -vvv every attempt's events.
     #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
 }

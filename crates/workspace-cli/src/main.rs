@@ -20,17 +20,17 @@ use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, ValueEnum};
 
 use workspace_blocking::types::ConnectStatus;
 
-use crate::args::{Cli, Command, Connections, Format};
+use crate::args::{Cli, ColorWhen, Command, Connections, Format};
 use crate::commands::Failure;
 use crate::output::Style;
 use crate::sink::Sink;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout with success; usage errors to stderr with 2.
@@ -38,8 +38,8 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
         }
     };
-    if cli.global.verbose > 0 {
-        log_to_stderr(cli.global.verbose);
+    if cli.global.verbose > 1 {
+        log_to_stderr(cli.global.verbose, output::colour(cli.global.output.color, std::io::stderr().is_terminal()));
     }
     let sink = Arc::new(Sink::stdout());
     let result = run(&cli, &sink);
@@ -72,6 +72,26 @@ fn main() -> ExitCode {
             ExitCode::from(exit::code(&e))
         }
     }
+}
+
+/// The command line, with help and errors in colour as `--color` (wherever it is given) and the
+/// environment say.
+fn parse() -> Result<Cli, clap::Error> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let when = args.iter().zip(args.iter().skip(1)).rev().find_map(|(flag, value)| {
+        let value = match flag.to_str()? {
+            "--color" => value.to_str()?,
+            _ => value.to_str()?.strip_prefix("--color=")?,
+        };
+        ColorWhen::from_str(value, true).ok()
+    });
+    let choice = match when {
+        Some(ColorWhen::Always) => clap::ColorChoice::Always,
+        Some(ColorWhen::Never) => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    };
+    let mut matches = Cli::command().color(choice).try_get_matches_from(args)?;
+    Cli::from_arg_matches_mut(&mut matches)
 }
 
 /// Runs the command; all but `watch` end by `--deadline` whatever happens. Input is checked and
@@ -108,18 +128,17 @@ fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
     }
 }
 
-/// Logs the SDK's events on stderr: with `-v` its decisions (retries, failovers, giving up), with
-/// `-vv` every attempt too; in colour only on a terminal and never when `NO_COLOR` is set. The
-/// line per HTTP exchange that `-v` shows comes from the client's transport (`setup`), since the
-/// SDK's events carry neither the method nor the path.
-fn log_to_stderr(verbose: u8) {
+/// Logs the SDK's events on stderr: with `-vv` its decisions (retries, failovers, giving up,
+/// how a whole read splits and pages), with `-vvv` every attempt too; in colour when `colour`.
+/// The line per HTTP exchange that `-v` shows comes from the client's transport (`setup`), since
+/// the SDK's events carry neither the method nor the path.
+fn log_to_stderr(verbose: u8, colour: bool) {
     use tracing_subscriber::filter::LevelFilter;
-    let level = if verbose > 1 { LevelFilter::DEBUG } else { LevelFilter::INFO };
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let level = if verbose > 2 { LevelFilter::DEBUG } else { LevelFilter::INFO };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)
         .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal() && !no_color)
+        .with_ansi(colour)
         .try_init();
 }
