@@ -9,7 +9,7 @@ use workspace_config::{ConnectionArgs, parse_seconds};
 
 /// See which Huawei Cloud Workspace desktops are in use, by whom, and which dropped their connection.
 #[derive(Parser, Debug)]
-#[command(name = "wks", version, propagate_version = true, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
+#[command(name = "wks", version = env!("WKS_VERSION"), propagate_version = true, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
 #[command(mut_arg("timeout", |a| a.help("Time limit for each attempt, in seconds (not for the whole command)")))]
 pub(crate) struct Cli {
     #[command(flatten)]

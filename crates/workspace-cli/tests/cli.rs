@@ -429,3 +429,26 @@ fn documented_json_keys_keep_their_order() {
     let keys: Vec<&str> = summary.split('"').skip(1).step_by(2).collect();
     assert_eq!(keys, ["UNREGISTER", "REGISTERED", "CONNECTED", "DISCONNECTED", "total"]);
 }
+
+#[test]
+fn version_names_the_commit_when_the_build_knows_it() {
+    let version = stdout(&run(wks().arg("--version")));
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_owned());
+    let plain = concat!("wks ", env!("CARGO_PKG_VERSION"));
+    match head {
+        // A checkout: the commit it was built from, which is the one checked out.
+        Some(head) => {
+            let commit = version.trim().strip_prefix(plain).and_then(|c| c.strip_prefix(" (commit "));
+            let commit = commit.and_then(|c| c.strip_suffix(')')).unwrap_or_else(|| panic!("{version}"));
+            assert!(commit.len() >= 7 && head.starts_with(commit), "{version} vs {head}");
+        }
+        // Sources without git: the version alone.
+        None => assert_eq!(version.trim(), plain),
+    }
+}
