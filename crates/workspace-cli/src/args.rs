@@ -1,8 +1,10 @@
 //! The command line, as scripts rely on it.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use workspace_blocking::types::ConnectStatus;
 use workspace_config::{ConnectionArgs, parse_seconds};
@@ -132,6 +134,27 @@ pub(crate) enum Command {
     /// counts, the gateway's clock): run it first against a new account or region. Read-only,
     /// six requests.
     Doctor,
+    /// Print the completion script of a shell: bash, zsh, fish, powershell or elvish (for bash:
+    /// source <(wks completions bash)).
+    Completions(Completions),
+    /// Write a man page for wks and for each of its commands into a directory.
+    ManPages(ManPages),
+}
+
+/// `completions`.
+#[derive(Args, Debug)]
+pub(crate) struct Completions {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// `man-pages`.
+#[derive(Args, Debug)]
+pub(crate) struct ManPages {
+    /// The directory to write the pages into (made when missing).
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }
 
 impl Command {
@@ -141,7 +164,7 @@ impl Command {
             Command::Connections(Connections::List(a)) => a.users_from.as_deref(),
             Command::Connections(Connections::Summary(a)) => a.users_from.as_deref(),
             Command::Connections(Connections::Watch(a)) => a.users_from.as_deref(),
-            Command::Doctor => None,
+            Command::Doctor | Command::Completions(_) | Command::ManPages(_) => None,
         }
     }
 }
@@ -165,7 +188,7 @@ pub(crate) struct List {
     pub(crate) users: Vec<String>,
     /// Only desktops with this status: UNREGISTER, REGISTERED, CONNECTED or DISCONNECTED (in any
     /// case); another value is sent as it is, for statuses the service may add.
-    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+    #[arg(long, value_name = "STATUS", value_parser = StatusParser, hide_possible_values = true)]
     pub(crate) status: Option<ConnectStatus>,
     /// With --limit: skip this many desktops (0 to 2000).
     #[arg(long, value_name = "N", requires = "limit", conflicts_with_all = ["all", "users_from"])]
@@ -239,6 +262,28 @@ pub(crate) enum Format {
     Ndjson,
     /// Comma-separated values with a header.
     Csv,
+}
+
+/// `--status`: any non-empty value (`parse_status`), with the documented four offered to shell
+/// completions.
+#[derive(Clone, Debug)]
+struct StatusParser;
+
+impl TypedValueParser for StatusParser {
+    type Value = ConnectStatus;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<ConnectStatus, clap::Error> {
+        parse_status.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(ConnectStatus::KNOWN.iter().map(|s| PossibleValue::new(s.as_str()))))
+    }
 }
 
 /// A status: one of the documented four in any case, else the value as it is.

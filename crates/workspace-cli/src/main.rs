@@ -7,6 +7,7 @@ mod commands;
 mod deadline;
 mod doctor;
 mod exit;
+mod generate;
 mod output;
 mod safe_text;
 mod setup;
@@ -99,6 +100,11 @@ fn parse() -> Result<Cli, clap::Error> {
 /// missing too.
 fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
     let global = &cli.global;
+    match &cli.command {
+        Command::Completions(args) => return Ok(generate::completions(args.shell, sink)?),
+        Command::ManPages(args) => return Ok(generate::man_pages(&args.dir)?),
+        _ => {}
+    }
     if let Command::Connections(Connections::List(args)) = &cli.command {
         commands::check_list(args)?;
         if let Some(status) = args.status.as_ref().filter(|s| !s.is_known()) {
@@ -125,6 +131,7 @@ fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
         Command::Connections(Connections::Summary(_)) => commands::summary(client, users, global, sink),
         Command::Connections(Connections::Watch(args)) => watch::watch(client, args, users, global, sink),
         Command::Doctor => doctor::doctor(client, &doctor_style, sink),
+        Command::Completions(_) | Command::ManPages(_) => Ok(()),
     }
 }
 
