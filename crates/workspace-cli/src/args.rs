@@ -134,11 +134,26 @@ pub(crate) enum Command {
     /// counts, the gateway's clock): run it first against a new account or region. Read-only,
     /// six requests.
     Doctor,
+    /// A live full-screen view of the fleet: counts per status and their history, the connected
+    /// ratio, the latest transitions (keys: q quit, p pause, s sort, up/down scroll).
+    Top(Top),
     /// Print the completion script of a shell: bash, zsh, fish, powershell or elvish (for bash:
     /// source <(wks completions bash)).
     Completions(Completions),
     /// Write a man page for wks and for each of its commands into a directory.
     ManPages(ManPages),
+}
+
+/// `top`.
+#[derive(Args, Debug)]
+pub(crate) struct Top {
+    /// Seconds between polls.
+    #[arg(long, default_value = "5", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) interval: Duration,
+    /// User names, one per line (`-`: stdin), to reach a status with more desktops than one query
+    /// reaches (about 4,000), 100 names at a time; they filter nothing.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) users_from: Option<PathBuf>,
 }
 
 /// `completions`.
@@ -164,6 +179,7 @@ impl Command {
             Command::Connections(Connections::List(a)) => a.users_from.as_deref(),
             Command::Connections(Connections::Summary(a)) => a.users_from.as_deref(),
             Command::Connections(Connections::Watch(a)) => a.users_from.as_deref(),
+            Command::Top(a) => a.users_from.as_deref(),
             Command::Doctor | Command::Completions(_) | Command::ManPages(_) => None,
         }
     }

@@ -13,6 +13,7 @@ mod safe_text;
 mod setup;
 mod sink;
 mod table;
+mod top;
 mod users;
 mod wait;
 mod watch;
@@ -120,8 +121,11 @@ fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
         let format = if doctor_style.format == Format::Csv { "csv" } else { "ndjson" };
         return Err(Failure::Usage(format!("invalid --output {format} for doctor: must be table, wide or json")));
     }
+    if let Command::Top(_) = &cli.command {
+        top::check_terminal()?;
+    }
     let users = cli.command.users_from().map(users::read).transpose().map_err(Failure::Usage)?;
-    if !matches!(cli.command, Command::Connections(Connections::Watch(_))) {
+    if !matches!(cli.command, Command::Connections(Connections::Watch(_)) | Command::Top(_)) {
         deadline::start(global.deadline, Arc::clone(sink));
     }
     let session = setup::session(global)?;
@@ -131,6 +135,7 @@ fn run(cli: &Cli, sink: &Arc<Sink>) -> Result<(), Failure> {
         Command::Connections(Connections::Summary(_)) => commands::summary(client, users, global, sink),
         Command::Connections(Connections::Watch(args)) => watch::watch(client, args, users, global, sink),
         Command::Doctor => doctor::doctor(client, &doctor_style, sink),
+        Command::Top(args) => top::top(client, args, users, global.deadline),
         Command::Completions(_) | Command::ManPages(_) => Ok(()),
     }
 }

@@ -67,7 +67,11 @@ pub(crate) fn watch(
 
 /// One poll: the whole fleet, within `deadline` (each request's retries stop by it too), and what
 /// the read did.
-fn poll(client: &Client, query: &Query, deadline: Duration) -> Result<(Vec<ConnectDesktopsInfo>, ReadReport), Error> {
+pub(crate) fn poll(
+    client: &Client,
+    query: &Query,
+    deadline: Duration,
+) -> Result<(Vec<ConnectDesktopsInfo>, ReadReport), Error> {
     let started = Instant::now();
     let mut desktops = Vec::new();
     let mut read = client.read_fleet(query);
