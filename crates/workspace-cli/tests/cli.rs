@@ -452,3 +452,15 @@ fn version_names_the_commit_when_the_build_knows_it() {
         None => assert_eq!(version.trim(), plain),
     }
 }
+
+#[test]
+fn top_needs_a_terminal_and_points_to_watch() {
+    let emu = emulator(10);
+    let o = run(wks_at(&emu).arg("top"));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "wks: top draws on a terminal and stdout is not one; for changes as lines, use `wks connections watch`\n"
+    );
+    assert_eq!(emu.stats().requests, 0, "nothing sent");
+}

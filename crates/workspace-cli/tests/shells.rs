@@ -91,6 +91,7 @@ fn every_man_page_renders_without_a_warning() {
             "wks-connections.1",
             "wks-doctor.1",
             "wks-man-pages.1",
+            "wks-top.1",
             "wks.1",
         ]
     );
