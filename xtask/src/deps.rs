@@ -37,8 +37,8 @@ const RULES: &[Rule] = &[
     Rule {
         krate: "workspace-cli",
         features: &["--no-default-features"],
-        banned: &["workspace-emulator"],
-        why: "without its default feature `emulator`, wks does not link the emulator",
+        banned: &["workspace-emulator", "tokio", "hyper", "socket2"],
+        why: "without its default feature `emulator`, wks links neither the emulator nor a server runtime",
     },
     Rule {
         krate: "workspace-exporter",

@@ -27,6 +27,7 @@ tasks:
   fuzz   every fuzz target for a while (--smoke: 20 s each; --seconds N), with cargo-fuzz
   bench  every benchmark, as a report; the full run writes docs/performance.md
          (--quick: shorter runs, report printed only)
+  man    the man pages of wks, one per command, into target/man
 ";
 
 /// The library crates, each linted and tested on its own.
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(env::args().skip(2).collect()),
         "deny" => deny(),
         "bench" => bench::run(env::args().nth(2).as_deref() == Some("--quick")),
+        "man" => man(),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);
@@ -211,6 +213,15 @@ fn doc() -> Result {
     run(Command::new(cargo_bin())
         .args(["doc", "--workspace", "--all-features", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))
+}
+
+/// The man pages of `wks`, which it writes itself (`wks man-pages DIR`), into `target/man`.
+fn man() -> Result {
+    let dir = project_root().join("target").join("man");
+    let dir = dir.to_str().ok_or("the project's path is not UTF-8")?;
+    cargo(&["run", "--quiet", "-p", "workspace-cli", "--", "man-pages", dir])?;
+    eprintln!("man pages written to {dir}");
+    Ok(())
 }
 
 /// Supply-chain checks with cargo-deny (`cargo install cargo-deny`).

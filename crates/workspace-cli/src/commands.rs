@@ -5,9 +5,9 @@ use std::io::{self, IsTerminal};
 
 use workspace_blocking::{Client, Error, Query, ReadReport};
 
-use crate::args::{Format, List, Summary};
+use crate::args::{Format, Global, List};
 use crate::exit;
-use crate::output::{self, DesktopWriter};
+use crate::output::{self, DesktopWriter, Style};
 use crate::sink::Sink;
 
 /// What made a command fail.
@@ -36,11 +36,6 @@ impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Self {
         Failure::Output(e)
     }
-}
-
-/// The format asked for, else a table on a terminal and `fallback` otherwise.
-pub(crate) fn format(asked: Option<Format>, fallback: Format) -> Format {
-    asked.unwrap_or(if io::stdout().is_terminal() { Format::Table } else { fallback })
 }
 
 /// The query of `connections list`, as the flags give it.
@@ -75,35 +70,41 @@ pub(crate) fn with_directory(query: Query, users: Option<Vec<String>>) -> Query 
 }
 
 /// Says on stderr, in one line, what a whole read did: when it saw the fleet move, and always
-/// with `-v`. Never on stdout, which holds only what was asked for.
-pub(crate) fn report_read(report: &ReadReport, verbose: u8) {
-    if report.moved() || verbose > 0 {
+/// with `-v`; never with `--quiet`. Never on stdout, which holds only what was asked for.
+pub(crate) fn report_read(report: &ReadReport, verbose: u8, quiet: bool) {
+    if !quiet && (report.moved() || verbose > 0) {
         exit::report(&report.to_string());
     }
 }
 
-/// `connections list`, with the user names of `--users-from` and the `-v` count.
+/// `connections list`, with the user names of `--users-from`: every matching desktop, or with
+/// `--limit` (and not `--all`) one request.
 pub(crate) fn list(
     client: &Client,
     args: &List,
     users: Option<Vec<String>>,
-    verbose: u8,
+    global: &Global,
     sink: &Sink,
 ) -> Result<(), Failure> {
     let query = query(args);
-    let mut out = DesktopWriter::new(format(args.output, Format::Json), sink);
-    // One request serves the query when its distinct names fit in one; more are read in batches.
-    // User names from a file serve only whole reads, so they make one.
+    let quiet = global.output.quiet;
+    let mut out = DesktopWriter::new(Style::new(&global.output, Format::Json), args.sort_by, sink);
+    // One request serves a limited query when its distinct names fit in one; more are read in
+    // batches. User names from a file serve only whole reads, so they make one.
     let one_request = query.request().is_ok();
-    if !args.all && users.is_none() && one_request {
+    if let (Some(limit), false, None, true) = (args.limit, args.all, &users, one_request) {
         let page = client.send(&query)?;
         for d in page.desktops() {
             out.desktop(d)?;
         }
         out.finish(page.total_count())?;
+        let listed = u64::try_from(page.desktops().len()).unwrap_or(u64::MAX);
+        if let (false, Some(total)) = (quiet, page.total_count()) {
+            report_remaining(total, args.offset.unwrap_or(0), listed, limit);
+        }
         return Ok(());
     }
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(quiet);
     let mut desktops = client.read_fleet(&with_directory(query, users));
     for desktop in desktops.by_ref() {
         match desktop {
@@ -117,8 +118,22 @@ pub(crate) fn list(
     }
     drop(progress);
     out.finish(None)?;
-    report_read(&desktops.report(), verbose);
+    report_read(&desktops.report(), global.verbose, quiet);
     Ok(())
+}
+
+/// Says on stderr, in one line, how many desktops one limited request left out of the service's
+/// `total`, and how to get them.
+fn report_remaining(total: u64, offset: u32, listed: u64, limit: u32) {
+    let next = u64::from(offset) + listed;
+    let remaining = total.saturating_sub(next);
+    if remaining == 0 {
+        return;
+    }
+    let noun = if remaining == 1 { "desktop" } else { "desktops" };
+    exit::report(&format!(
+        "{remaining} more {noun} of {total} not listed (--limit {limit}): add --offset {next} for the next page, or leave out --limit to list them all"
+    ));
 }
 
 /// The progress of a long read, on stderr when it is a terminal; cleared when dropped, so that an
@@ -130,8 +145,9 @@ struct Progress {
 }
 
 impl Progress {
-    fn new() -> Self {
-        Self { shown: false, read: 0, on: io::stderr().is_terminal() }
+    /// Progress on stderr when it is a terminal, unless `quiet`.
+    fn new(quiet: bool) -> Self {
+        Self { shown: false, read: 0, on: !quiet && io::stderr().is_terminal() }
     }
 
     fn tick(&mut self) {
@@ -152,9 +168,14 @@ impl Drop for Progress {
 }
 
 /// `connections summary`, with the user names of `--users-from` for a count that reads.
-pub(crate) fn summary(client: &Client, args: &Summary, users: Option<Vec<String>>, sink: &Sink) -> Result<(), Failure> {
+pub(crate) fn summary(
+    client: &Client,
+    users: Option<Vec<String>>,
+    global: &Global,
+    sink: &Sink,
+) -> Result<(), Failure> {
     let counts = client.count_by_status(&with_directory(Query::new(), users))?;
-    sink.write(&output::counts(format(args.output, Format::Json), &counts)?, 0)?;
+    sink.write(&output::counts(&Style::new(&global.output, Format::Json), &counts)?, 0)?;
     sink.flush()?;
     Ok(())
 }

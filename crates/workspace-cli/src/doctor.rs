@@ -2,7 +2,7 @@
 //! open (the page cap, what `total_count` counts, the gateway's clock, what `limit=0` returns)
 //! in six requests. What each answer means is the core's to decide; this only asks and reports.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
@@ -11,10 +11,10 @@ use workspace_blocking::types::limits::MAX_LIMIT;
 use workspace_blocking::{Client, Error, Page, Query};
 use workspace_core::{CLOCK_SKEW_EVIDENCE, TotalsMeaning};
 
-use crate::args::{Doctor, ReportFormat};
+use crate::args::Format;
 use crate::commands::Failure;
 use crate::exit;
-use crate::output::table;
+use crate::output::{Style, table};
 use crate::safe_text::terminal;
 use crate::sink::Sink;
 
@@ -88,12 +88,10 @@ impl Report {
 
 /// `wks doctor`: probes, prints the report (also when a request failed, with what was learnt
 /// so far), and fails with the request's error, or with the first check that does not hold.
-pub(crate) fn doctor(client: &Client, args: &Doctor, sink: &Sink) -> Result<(), Failure> {
+pub(crate) fn doctor(client: &Client, style: &Style, sink: &Sink) -> Result<(), Failure> {
     let mut report = Report::new();
     let failed = probe(client, &mut report).err();
-    let format =
-        args.output.unwrap_or(if io::stdout().is_terminal() { ReportFormat::Table } else { ReportFormat::Json });
-    sink.write(&render(format, &report)?, 0)?;
+    sink.write(&render(style, &report)?, 0)?;
     sink.flush()?;
     if let Some(e) = failed {
         return Err(e.into());
@@ -341,18 +339,20 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// The report as one document: a table, or a JSON object with one entry per check, in order.
-fn render(format: ReportFormat, report: &Report) -> io::Result<Vec<u8>> {
+fn render(style: &Style, report: &Report) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    match format {
-        ReportFormat::Table => {
-            let rows: Vec<[String; 3]> = report
+    match style.format {
+        Format::Table | Format::Wide | Format::Csv | Format::Ndjson => {
+            let rows: Vec<Vec<String>> = report
                 .checks
                 .iter()
-                .map(|c| [c.name, c.outcome.as_str(), c.detail.as_str()].map(|s| terminal(s).into_owned()))
+                .map(|c| {
+                    [c.name, c.outcome.as_str(), c.detail.as_str()].iter().map(|s| terminal(s).into_owned()).collect()
+                })
                 .collect();
-            table(&mut out, ["CHECK", "RESULT", "DETAIL"], &rows)?;
+            table(&mut out, style, &["CHECK", "RESULT", "DETAIL"], &rows)?;
         }
-        ReportFormat::Json => {
+        Format::Json => {
             // Written by hand so that the checks, and the fields of each, keep their order.
             out.push(b'{');
             for (i, c) in report.checks.iter().enumerate() {

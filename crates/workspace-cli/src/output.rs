@@ -1,28 +1,86 @@
 //! The output formats: table, json (the API's shape), ndjson and csv. Text from the service is
 //! escaped for the table and csv (see `safe_text`); json and ndjson are exact.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::SystemTime;
 
-use serde_json::json;
-use unicode_width::UnicodeWidthStr;
+use serde::Serialize;
 use workspace_blocking::types::{AttachType, ConnectDesktopsInfo, ConnectStatus};
 use workspace_blocking::{Change, StatusCounts, Transition};
 use workspace_core::format_sdk_date;
 
-use crate::args::Format;
+use crate::args::{ColorWhen, Format, OutputArgs, SortBy};
 use crate::safe_text::{csv_cell, terminal};
 use crate::sink::Sink;
+use crate::table::{Layout, Paint, write_table};
 
-/// Writes desktops in `format`: json and the table whole at the end, so that they are valid or
-/// absent; ndjson and csv a whole record at a time as they come.
+/// How output is written: the format, and for tables their header, colour and width.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Style {
+    /// The format.
+    pub(crate) format: Format,
+    /// Whether tables and csv have their header (and tables their closing count).
+    pub(crate) headers: bool,
+    /// Whether table cells are coloured.
+    pub(crate) color: bool,
+    /// The width tables fit in: `COLUMNS` when set, else the terminal's; none for a pipe.
+    pub(crate) width: Option<usize>,
+}
+
+impl Style {
+    /// The style the flags ask for; the format when none is given is a table on a terminal and
+    /// `fallback` otherwise.
+    pub(crate) fn new(args: &OutputArgs, fallback: Format) -> Self {
+        let terminal = io::stdout().is_terminal();
+        let format = args.output.unwrap_or(if terminal { Format::Table } else { fallback });
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .filter(|&c: &usize| c > 0)
+            .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)));
+        Self { format, headers: !args.no_headers, color: colour(args.color, terminal), width }
+    }
+
+    fn layout<'a>(&self, cuttable: &'a [usize], paint: Paint) -> Layout<'a> {
+        Layout { headers: self.headers, width: self.width, cuttable, paint: self.color.then_some(paint) }
+    }
+}
+
+/// Whether to colour an output that is a terminal or not: `--color`, then `NO_COLOR` (set and
+/// not empty: never), then `CLICOLOR_FORCE` (set and not `0`: always).
+pub(crate) fn colour(when: ColorWhen, terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto if set("NO_COLOR").is_some() => false,
+        ColorWhen::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+        ColorWhen::Auto => terminal,
+    }
+}
+
+/// The colour of a status cell: connected green, disconnected yellow, unregistered red.
+fn status_colour(status: &str) -> Option<&'static str> {
+    match status {
+        "CONNECTED" => Some("32"),
+        "DISCONNECTED" => Some("33"),
+        "UNREGISTER" => Some("31"),
+        _ => None,
+    }
+}
+
+/// Writes desktops in a style: json and tables whole at the end, so that they are valid or
+/// absent; ndjson and csv a whole record at a time as they come, unless they are sorted.
 pub(crate) struct DesktopWriter<'s> {
-    format: Format,
+    style: Style,
+    sort: Option<SortBy>,
     sink: &'s Sink,
     count: u64,
     /// The json document so far.
     json: Vec<u8>,
-    rows: Vec<[String; 4]>,
+    rows: Vec<Vec<String>>,
+    /// Desktops held to be sorted.
+    held: Vec<ConnectDesktopsInfo>,
     header_written: bool,
 }
 
@@ -34,10 +92,22 @@ fn csv_line<'a>(fields: impl IntoIterator<Item = &'a str>) -> io::Result<Vec<u8>
 }
 
 const CSV_HEADER: [&str; 4] = ["desktop_id", "desktop_name", "connect_status", "users"];
+const TABLE_HEADER: [&str; 4] = ["DESKTOP", "STATUS", "USERS", "DESKTOP ID"];
+const WIDE_HEADER: [&str; 6] = ["DESKTOP", "STATUS", "USERS", "USER GROUPS", "ATTACH TYPES", "DESKTOP ID"];
 
 impl<'s> DesktopWriter<'s> {
-    pub(crate) fn new(format: Format, sink: &'s Sink) -> Self {
-        Self { format, sink, count: 0, json: b"{\"desktops\":[".to_vec(), rows: Vec::new(), header_written: false }
+    /// A writer in `style`, sorting by `sort` when given.
+    pub(crate) fn new(style: Style, sort: Option<SortBy>, sink: &'s Sink) -> Self {
+        Self {
+            style,
+            sort,
+            sink,
+            count: 0,
+            json: b"{\"desktops\":[".to_vec(),
+            rows: Vec::new(),
+            held: Vec::new(),
+            header_written: !style.headers,
+        }
     }
 
     fn csv_header(&mut self) -> io::Result<()> {
@@ -48,8 +118,17 @@ impl<'s> DesktopWriter<'s> {
         Ok(())
     }
 
+    /// Takes one desktop.
     pub(crate) fn desktop(&mut self, d: &ConnectDesktopsInfo) -> io::Result<()> {
-        match self.format {
+        if self.sort.is_some() {
+            self.held.push(d.clone());
+            return Ok(());
+        }
+        self.write(d)
+    }
+
+    fn write(&mut self, d: &ConnectDesktopsInfo) -> io::Result<()> {
+        match self.style.format {
             Format::Json => {
                 if self.count > 0 {
                     self.json.push(b',');
@@ -67,7 +146,22 @@ impl<'s> DesktopWriter<'s> {
                 self.sink.write(&csv_line([id(d).as_str(), &name(d), &status(d), &users])?, 1)?;
             }
             Format::Table => {
-                self.rows.push([name(d), status(d), users(d).join(", "), id(d)].map(|c| terminal(&c).into_owned()))
+                let row = [name(d), status(d), users(d).join(", "), id(d)];
+                self.rows.push(row.iter().map(|c| terminal(c).into_owned()).collect());
+            }
+            Format::Wide => {
+                let names = d.attach_users.iter().map(|u| u.name.clone().unwrap_or_default());
+                let groups = d.attach_users.iter().map(|u| u.user_group.as_ref().map_or("", |g| g.as_str()));
+                let types = d.attach_users.iter().map(|u| u.attach_type.as_ref().map_or("", |t| t.as_str()));
+                let row = [
+                    name(d),
+                    status(d),
+                    names.collect::<Vec<_>>().join(", "),
+                    groups.collect::<Vec<_>>().join(", "),
+                    types.collect::<Vec<_>>().join(", "),
+                    id(d),
+                ];
+                self.rows.push(row.iter().map(|c| terminal(c).into_owned()).collect());
             }
         }
         self.count += 1;
@@ -76,16 +170,30 @@ impl<'s> DesktopWriter<'s> {
 
     /// Ends the output; `total` is the service's count for one page, or the number written.
     pub(crate) fn finish(mut self, total: Option<u64>) -> io::Result<()> {
+        if let Some(by) = self.sort {
+            let mut held = std::mem::take(&mut self.held);
+            sort(&mut held, by);
+            for d in &held {
+                self.write(d)?;
+            }
+        }
         let total = total.unwrap_or(self.count);
-        match self.format {
+        let paint: Paint = |col, text| if col == 1 { status_colour(text) } else { None };
+        match self.style.format {
             Format::Json => {
                 writeln!(self.json, "],\"total_count\":{total}}}")?;
                 self.sink.write(&self.json, self.count)?;
             }
-            Format::Table => {
+            Format::Table | Format::Wide => {
                 let mut text = Vec::new();
-                table(&mut text, ["DESKTOP", "STATUS", "USERS", "DESKTOP ID"], &self.rows)?;
-                writeln!(text, "{} of {total} desktops", self.count)?;
+                let (header, cuttable): (&[&str], &[usize]) = match self.style.format {
+                    Format::Wide => (&WIDE_HEADER, &[0, 2, 3, 4]),
+                    _ => (&TABLE_HEADER, &[0, 2]),
+                };
+                write_table(&mut text, header, &self.rows, &self.style.layout(cuttable, paint))?;
+                if self.style.headers {
+                    writeln!(text, "{} of {total} desktops", self.count)?;
+                }
                 self.sink.write(&text, self.count)?;
             }
             Format::Csv => self.csv_header()?,
@@ -93,6 +201,20 @@ impl<'s> DesktopWriter<'s> {
         }
         self.sink.flush()
     }
+}
+
+/// Sorts desktops by `by`, each tie broken by name and then id, so that the order is the same
+/// on every run.
+fn sort(desktops: &mut [ConnectDesktopsInfo], by: SortBy) {
+    desktops.sort_by_cached_key(|d| {
+        let first = match by {
+            SortBy::Name => name(d),
+            SortBy::Status => status(d),
+            SortBy::Id => id(d),
+            SortBy::Users => users(d).join(","),
+        };
+        (first, name(d), id(d))
+    });
 }
 
 fn id(d: &ConnectDesktopsInfo) -> String {
@@ -118,67 +240,85 @@ fn users(d: &ConnectDesktopsInfo) -> Vec<String> {
         .collect()
 }
 
-/// A table with columns padded to their widest cell, by display width (so CJK text aligns).
-/// Cells must be safe for a terminal already.
-pub(crate) fn table<const N: usize>(out: &mut impl Write, header: [&str; N], rows: &[[String; N]]) -> io::Result<()> {
-    let mut widths = header.map(UnicodeWidthStr::width);
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.width());
-        }
-    }
-    let line = |out: &mut dyn Write, cells: &[&str]| -> io::Result<()> {
-        let mut text = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            text.push_str(cell);
-            if i + 1 < N {
-                text.push_str(&" ".repeat(w - cell.width() + 2));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())
-    };
-    line(out, &header)?;
-    for row in rows {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        line(out, &cells)?;
-    }
-    Ok(())
+/// A table of the rows in `style`, none of its columns cut, the second coloured as a status.
+pub(crate) fn table(out: &mut impl Write, style: &Style, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let paint: Paint = |col, text| if col == 1 { status_colour(text) } else { None };
+    write_table(out, header, rows, &style.layout(&[], paint))
+}
+
+/// The counts per status in json, with the documented keys in the documented order.
+#[derive(Serialize)]
+struct CountsJson {
+    #[serde(rename = "UNREGISTER")]
+    unregister: u64,
+    #[serde(rename = "REGISTERED")]
+    registered: u64,
+    #[serde(rename = "CONNECTED")]
+    connected: u64,
+    #[serde(rename = "DISCONNECTED")]
+    disconnected: u64,
+    /// Desktops of undocumented statuses, when there are any.
+    #[serde(rename = "OTHER", skip_serializing_if = "Option::is_none")]
+    other: Option<u64>,
+    total: u64,
+}
+
+/// One count in ndjson.
+#[derive(Serialize)]
+struct CountLine<'a> {
+    connect_status: &'a str,
+    count: u64,
 }
 
 /// The counts per status, as one document.
-pub(crate) fn counts(format: Format, c: &StatusCounts) -> io::Result<Vec<u8>> {
+pub(crate) fn counts(style: &Style, c: &StatusCounts) -> io::Result<Vec<u8>> {
     let out = &mut Vec::new();
+    let of = |s: ConnectStatus| c.get(&s).unwrap_or(0);
     let mut rows: Vec<(String, u64)> =
         ConnectStatus::KNOWN.iter().map(|s| (s.as_str().to_owned(), c.get(s).unwrap_or(0))).collect();
     if c.other() > 0 {
         rows.push(("OTHER".to_owned(), c.other()));
     }
-    match format {
+    match style.format {
         Format::Json => {
-            let mut obj = serde_json::Map::new();
-            for (s, n) in &rows {
-                obj.insert(s.clone(), json!(n));
-            }
-            obj.insert("total".into(), json!(c.total));
-            writeln!(out, "{}", serde_json::Value::Object(obj))?;
+            let doc = CountsJson {
+                unregister: of(ConnectStatus::Unregister),
+                registered: of(ConnectStatus::Registered),
+                connected: of(ConnectStatus::Connected),
+                disconnected: of(ConnectStatus::Disconnected),
+                other: (c.other() > 0).then_some(c.other()),
+                total: c.total,
+            };
+            serde_json::to_writer(&mut *out, &doc)?;
+            out.push(b'\n');
         }
         Format::Ndjson => {
-            for (s, n) in &rows {
-                writeln!(out, "{}", json!({"connect_status": s, "count": n}))?;
+            let total = ("total".to_owned(), c.total);
+            for (s, n) in rows.iter().chain([&total]) {
+                serde_json::to_writer(&mut *out, &CountLine { connect_status: s, count: *n })?;
+                out.push(b'\n');
             }
-            writeln!(out, "{}", json!({"connect_status": "total", "count": c.total}))?;
         }
         Format::Csv => {
-            writeln!(out, "connect_status,count")?;
+            if style.headers {
+                writeln!(out, "connect_status,count")?;
+            }
             for (s, n) in &rows {
                 writeln!(out, "{s},{n}")?;
             }
             writeln!(out, "total,{}", c.total)?;
         }
-        Format::Table => {
-            let mut table_rows: Vec<[String; 2]> = rows.iter().map(|(s, n)| [s.clone(), n.to_string()]).collect();
-            table_rows.push(["TOTAL".into(), c.total.to_string()]);
-            table(out, ["STATUS", "DESKTOPS"], &table_rows)?;
+        Format::Table | Format::Wide => {
+            let mut table_rows: Vec<Vec<String>> = rows.iter().map(|(s, n)| vec![s.clone(), n.to_string()]).collect();
+            table_rows.push(vec!["TOTAL".into(), c.total.to_string()]);
+            let mut lines = Vec::new();
+            write_table(
+                &mut lines,
+                &["STATUS", "DESKTOPS"],
+                &table_rows,
+                &style.layout(&[], |col, text| if col == 0 { status_colour(text) } else { None }),
+            )?;
+            out.extend(lines);
         }
     }
     Ok(std::mem::take(out))
@@ -201,6 +341,17 @@ fn change(t: &Transition) -> (&'static str, String, String) {
     }
 }
 
+/// One transition in json and ndjson, with the documented keys in the documented order.
+#[derive(Serialize)]
+struct TransitionJson<'a> {
+    time: &'a str,
+    desktop_id: &'a str,
+    desktop_name: &'a str,
+    change: &'a str,
+    from: &'a str,
+    to: &'a str,
+}
+
 /// One transition as one record, with the csv header before the first one (`header`).
 pub(crate) fn transition(format: Format, t: &Transition, header: bool) -> io::Result<Vec<u8>> {
     let (kind, from, to) = change(t);
@@ -209,8 +360,16 @@ pub(crate) fn transition(format: Format, t: &Transition, header: bool) -> io::Re
     let mut out = Vec::new();
     match format {
         Format::Json | Format::Ndjson => {
-            let v = json!({"time": time, "desktop_id": t.desktop_id, "desktop_name": name, "change": kind, "from": from, "to": to});
-            writeln!(out, "{v}")?;
+            let record = TransitionJson {
+                time: &time,
+                desktop_id: &t.desktop_id,
+                desktop_name: &name,
+                change: kind,
+                from: &from,
+                to: &to,
+            };
+            serde_json::to_writer(&mut out, &record)?;
+            out.push(b'\n');
         }
         Format::Csv => {
             if header {
@@ -218,7 +377,7 @@ pub(crate) fn transition(format: Format, t: &Transition, header: bool) -> io::Re
             }
             out.extend(csv_line([time.as_str(), &t.desktop_id, &name, kind, &from, &to])?);
         }
-        Format::Table => {
+        Format::Table | Format::Wide => {
             let (from, to) = (terminal(&from), terminal(&to));
             let arrow = match kind {
                 "appeared" => format!("appeared as {to}"),

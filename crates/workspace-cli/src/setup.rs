@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use workspace_blocking::{Client, ClientOptions, ClientOptionsBuilder, Error, RetryPolicy, Transport, UreqTransport};
 use workspace_config::ConfigLoader;
+use workspace_core::Attempt;
 #[cfg(feature = "emulator")]
 use workspace_emulator::{Emulator, EmulatorConfig};
 
@@ -25,12 +26,14 @@ pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
     if global.emulator {
         // The demo fleet changes about one status a second, so that `watch` has something to show.
         let emu = Emulator::start(EmulatorConfig::default().churn(1.0)).map_err(Failure::Emulator)?;
-        eprintln!(
-            "wks: using a local emulator at {} (project {}, {} demo desktops, demo credentials)",
-            emu.base_url(),
-            emu.project_id(),
-            emu.desktops().len()
-        );
+        if !global.output.quiet {
+            eprintln!(
+                "wks: using a local emulator at {} (project {}, {} demo desktops, demo credentials)",
+                emu.base_url(),
+                emu.project_id(),
+                emu.desktops().len()
+            );
+        }
         let options = common_options(global, emu.client_options().map_err(Error::from)?).build()?;
         return Ok(Session { client: client(options, global.verbose)?, _emulator: Some(emu) });
     }
@@ -47,8 +50,8 @@ pub(crate) fn session(global: &Global) -> Result<Session, Failure> {
 }
 
 /// The client; with `-v`, the built-in transport with one line on stderr per HTTP exchange:
-/// method, path and query without user names, status, duration and request id. Headers, and so
-/// secrets, are never shown.
+/// method, path and query without user names, status, duration, request id and attempt.
+/// Headers, and so secrets, are never shown.
 fn client(options: ClientOptions, verbose: u8) -> Result<Client, Error> {
     if verbose == 0 {
         return Client::new(options);
@@ -56,6 +59,7 @@ fn client(options: ClientOptions, verbose: u8) -> Result<Client, Error> {
     let inner = UreqTransport::new(&options)?;
     let logged = move |request: http::Request<Vec<u8>>| {
         let call = format!("{} {}", request.method(), target(request.uri().path(), request.uri().query()));
+        let attempt = request.extensions().get::<Attempt>().map_or(1, |a| a.0);
         let started = Instant::now();
         let result = inner.send(request);
         let ms = started.elapsed().as_millis();
@@ -63,9 +67,9 @@ fn client(options: ClientOptions, verbose: u8) -> Result<Client, Error> {
             Ok(response) => {
                 let id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok());
                 let id = id.map_or_else(|| "no request id".to_owned(), |id| format!("request id {id}"));
-                exit::report(&format!("{call} -> {} in {ms} ms ({id})", response.status().as_u16()));
+                exit::report(&format!("{call} -> {} in {ms} ms ({id}, attempt {attempt})", response.status().as_u16()));
             }
-            Err(e) => exit::report(&format!("{call} -> {} after {ms} ms", e.kind())),
+            Err(e) => exit::report(&format!("{call} -> {} after {ms} ms (attempt {attempt})", e.kind())),
         }
         result
     };

@@ -9,11 +9,11 @@ use workspace_blocking::types::ConnectDesktopsInfo;
 use workspace_blocking::{Client, Error, Query, ReadReport};
 use workspace_core::{DeadlineExceeded, FleetDiff};
 
-use crate::args::{self, Format};
-use crate::commands::{Failure, format, report_read, with_directory};
+use crate::args::{self, Format, Global};
+use crate::commands::{Failure, report_read, with_directory};
 use crate::deadline::seconds;
 use crate::exit;
-use crate::output;
+use crate::output::{self, Style};
 use crate::sink::Sink;
 use crate::wait;
 
@@ -25,22 +25,22 @@ pub(crate) fn watch(
     client: &Client,
     args: &args::Watch,
     users: Option<Vec<String>>,
-    verbose: u8,
+    global: &Global,
     sink: &Sink,
-    deadline: Duration,
 ) -> Result<(), Failure> {
-    let format = format(args.output, Format::Ndjson);
+    let style = Style::new(&global.output, Format::Ndjson);
+    let (format, deadline) = (style.format, global.deadline);
     let query = with_directory(Query::new(), users);
     let interval = args.interval;
     let mut watch = FleetDiff::new();
     let (mut polls, mut failed_in_a_row, mut any_succeeded) = (0u64, 0u64, false);
-    let mut header = format == Format::Csv;
+    let mut header = format == Format::Csv && style.headers;
     loop {
         polls += 1;
         let last = args.iterations.is_some_and(|n| polls >= n);
         match poll(client, &query, deadline) {
             Ok((desktops, report)) => {
-                report_read(&report, verbose);
+                report_read(&report, global.verbose, global.output.quiet);
                 any_succeeded = true;
                 failed_in_a_row = 0;
                 for t in watch.observe(desktops, SystemTime::now()) {
@@ -67,7 +67,11 @@ pub(crate) fn watch(
 
 /// One poll: the whole fleet, within `deadline` (each request's retries stop by it too), and what
 /// the read did.
-fn poll(client: &Client, query: &Query, deadline: Duration) -> Result<(Vec<ConnectDesktopsInfo>, ReadReport), Error> {
+pub(crate) fn poll(
+    client: &Client,
+    query: &Query,
+    deadline: Duration,
+) -> Result<(Vec<ConnectDesktopsInfo>, ReadReport), Error> {
     let started = Instant::now();
     let mut desktops = Vec::new();
     let mut read = client.read_fleet(query);

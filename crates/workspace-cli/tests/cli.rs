@@ -183,11 +183,12 @@ fn watch_prints_each_change_once() {
     let d = emu.desktops()[4].clone();
     let to = if d.connect_status == "CONNECTED" { "DISCONNECTED" } else { "CONNECTED" };
     assert!(emu.set_status(&d.desktop_id, to));
-    let lines: Vec<Value> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect();
+    let raw: Vec<String> = BufReader::new(child.stdout.take().unwrap()).lines().map(Result::unwrap).collect();
     assert!(child.wait().unwrap().success());
+    let lines: Vec<Value> = raw.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // The documented order of the keys.
+    let keys: Vec<&str> = raw.iter().flat_map(|l| l.split("\":").map(|k| k.rsplit('"').next().unwrap_or(""))).collect();
+    assert_eq!(keys[..6], ["time", "desktop_id", "desktop_name", "change", "from", "to"]);
     assert_eq!(lines.len(), 1, "{lines:?}");
     let t = &lines[0];
     assert_eq!((t["desktop_id"].as_str(), t["change"].as_str()), (Some(d.desktop_id.as_str()), Some("status_changed")));
@@ -252,7 +253,7 @@ fn exit_codes() {
 fn the_embedded_emulator_needs_no_configuration() {
     let o = run(wks().args(["--emulator", "connections", "list", "-o", "json"]));
     let page: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!((desktops(&page).len(), page["total_count"].as_u64()), (100, Some(200)));
+    assert_eq!((desktops(&page).len(), page["total_count"].as_u64()), (200, Some(200)));
     assert!(stderr(&o).contains("using a local emulator"));
 }
 
@@ -269,4 +270,197 @@ fn help_reads_well() {
     assert!(stdout(&run(wks().args(["connections", "summary", "--help"]))).contains("--output"));
     let watch = stdout(&run(wks().args(["connections", "watch", "--help"])));
     assert!(watch.contains("--interval") && watch.contains("--iterations"));
+}
+
+#[test]
+fn list_reads_every_desktop_unless_limited() {
+    let emu = emulator(250);
+    let o = run(wks_at(&emu).args(["connections", "list", "-o", "json"]));
+    let page: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((desktops(&page), page["total_count"].as_u64()), (json(&emu.desktops()), Some(250)));
+    assert_eq!(stderr(&o), "", "a complete list says nothing more");
+    // --all is still accepted, and means the same.
+    let all: Value =
+        serde_json::from_str(&stdout(&run(wks_at(&emu).args(["connections", "list", "--all", "-o", "json"])))).unwrap();
+    assert_eq!(all, page);
+}
+
+#[test]
+fn a_limited_list_says_what_remains_unless_quiet() {
+    let emu = emulator(250);
+    let o = run(wks_at(&emu).args(["connections", "list", "--limit", "7", "-o", "ndjson"]));
+    assert_eq!(stdout(&o).lines().count(), 7);
+    assert_eq!(
+        stderr(&o),
+        "wks: 243 more desktops of 250 not listed (--limit 7): add --offset 7 for the next page, or leave out --limit to list them all\n"
+    );
+    let before = emu.stats().requests;
+    let o = run(wks_at(&emu).args(["connections", "list", "--offset", "240", "--limit", "5", "-o", "json"]));
+    let page: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(desktops(&page), json(&emu.desktops()[240..245]));
+    assert_eq!(emu.stats().requests - before, 1, "--offset with --limit is one request");
+    assert!(stderr(&o).contains("5 more desktops of 250 not listed (--limit 5): add --offset 245"), "{}", stderr(&o));
+    let o = run(wks_at(&emu).args(["-q", "connections", "list", "--limit", "7"]));
+    assert_eq!((stdout(&o).is_empty(), stderr(&o)), (false, String::new()));
+    // The last page leaves nothing out, and says nothing.
+    let o = run(wks_at(&emu).args(["connections", "list", "--offset", "245", "--limit", "5"]));
+    assert_eq!((stdout(&o).is_empty(), stderr(&o)), (false, String::new()));
+    // --offset alone has no meaning any more: a usage error, nothing sent.
+    let before = emu.stats().requests;
+    let o = run(wks_at(&emu).args(["connections", "list", "--offset", "3"]));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(emu.stats().requests, before);
+}
+
+#[test]
+fn an_undocumented_status_is_sent_with_one_warning() {
+    let emu = emulator(20);
+    let o = run(wks_at(&emu).args(["connections", "list", "--status", "bogus", "-o", "json"]));
+    let page: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(page["total_count"], 0);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("wks: warning: --status \"bogus\" is not one of the documented statuses; sent as given"),
+        "{err}"
+    );
+    assert!(emu.stats().requests >= 1, "the status is sent");
+    // A documented one, in any case, says nothing.
+    let o = run(wks_at(&emu).args(["connections", "list", "--status", "connected", "-o", "json"]));
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn output_flags_work_before_and_after_the_subcommand() {
+    let emu = emulator(40);
+    let before = stdout(&run(wks_at(&emu).args(["-o", "csv", "--no-headers", "connections", "list"])));
+    let after = stdout(&run(wks_at(&emu).args(["connections", "list", "--no-headers", "-o", "csv"])));
+    assert_eq!(before, after);
+    assert_eq!(before.lines().count(), 40, "no header");
+    assert!(!before.contains("desktop_id"));
+    let table = stdout(&run(wks_at(&emu).args(["connections", "list", "-o", "table", "--no-headers"])));
+    assert_eq!(table.lines().count(), 40, "{table}");
+    let summary = stdout(&run(wks_at(&emu).args(["-o", "csv", "--no-headers", "connections", "summary"])));
+    assert!(summary.starts_with("UNREGISTER,"), "{summary}");
+    assert_eq!(code(&run(wks_at(&emu).args(["-o", "json", "doctor"]))), 0);
+}
+
+#[test]
+fn wide_tables_show_user_groups_and_attach_types() {
+    let emu = emulator(30);
+    let out = stdout(&run(wks_at(&emu).args(["connections", "list", "-o", "wide"])));
+    assert!(out.starts_with("DESKTOP"));
+    let header: Vec<&str> = out.lines().next().unwrap().split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(header, ["DESKTOP", "STATUS", "USERS", "USER GROUPS", "ATTACH TYPES", "DESKTOP ID"]);
+    for d in emu.desktops() {
+        let line = out.lines().find(|l| l.contains(&d.desktop_id)).unwrap();
+        for u in &d.attach_users {
+            assert!(line.contains(&u.user_group) && line.contains(&u.attach_type), "{u:?} in {line}");
+        }
+    }
+}
+
+#[test]
+fn sort_by_gives_a_stable_order() {
+    let emu = emulator(120);
+    let fleet = emu.desktops();
+    for (key, field) in [("name", "desktop_name"), ("id", "desktop_id"), ("status", "connect_status")] {
+        let out = stdout(&run(wks_at(&emu).args(["connections", "list", "--sort-by", key, "-o", "ndjson"])));
+        let got: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(got.len(), fleet.len());
+        let keys: Vec<(String, String, String)> = got
+            .iter()
+            .map(|d| {
+                let s = |f: &str| d[f].as_str().unwrap_or_default().to_owned();
+                (s(field), s("desktop_name"), s("desktop_id"))
+            })
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "--sort-by {key}");
+        let again = stdout(&run(wks_at(&emu).args(["connections", "list", "--sort-by", key, "-o", "ndjson"])));
+        assert_eq!(again, out, "the same order every time");
+    }
+}
+
+#[test]
+fn colour_follows_the_flag_and_the_environment() {
+    let emu = emulator(20);
+    let table = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut c = wks_at(&emu);
+        c.args(["connections", "list", "-o", "table"]).args(extra);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        stdout(&run(&mut c))
+    };
+    let coloured = |s: &str| s.contains("\x1b[");
+    assert!(!coloured(&table(&[], &[])), "not a terminal");
+    assert!(coloured(&table(&["--color", "always"], &[])));
+    assert!(coloured(&table(&[], &[("CLICOLOR_FORCE", "1")])));
+    assert!(!coloured(&table(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])));
+    assert!(!coloured(&table(&["--color", "never"], &[("CLICOLOR_FORCE", "1")])));
+    assert!(coloured(&table(&["--color", "always"], &[("NO_COLOR", "1")])));
+    // Colour never moves a column.
+    let plain = table(&["--color", "never"], &[]);
+    let painted = table(&["--color", "always"], &[]);
+    let strip =
+        |s: &str| s.replace("\x1b[0m", "").replace("\x1b[32m", "").replace("\x1b[33m", "").replace("\x1b[31m", "");
+    assert_eq!(strip(&painted), plain);
+}
+
+#[test]
+fn tables_fit_the_width_of_columns() {
+    let emu = emulator(30);
+    let out = stdout(&run(wks_at(&emu).env("COLUMNS", "70").args(["connections", "list", "-o", "table"])));
+    for line in out.lines() {
+        assert!(line.chars().count() <= 70, "{line}");
+    }
+    assert!(out.contains('…'), "{out}");
+    for d in emu.desktops() {
+        assert!(out.contains(&d.desktop_id), "ids are never cut");
+    }
+}
+
+#[test]
+fn documented_json_keys_keep_their_order() {
+    let emu = emulator(20);
+    let summary = stdout(&run(wks_at(&emu).args(["connections", "summary", "-o", "json"])));
+    let keys: Vec<&str> = summary.split('"').skip(1).step_by(2).collect();
+    assert_eq!(keys, ["UNREGISTER", "REGISTERED", "CONNECTED", "DISCONNECTED", "total"]);
+}
+
+#[test]
+fn version_names_the_commit_when_the_build_knows_it() {
+    let version = stdout(&run(wks().arg("--version")));
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_owned());
+    let plain = concat!("wks ", env!("CARGO_PKG_VERSION"));
+    match head {
+        // A checkout: the commit it was built from, which is the one checked out.
+        Some(head) => {
+            let commit = version.trim().strip_prefix(plain).and_then(|c| c.strip_prefix(" (commit "));
+            let commit = commit.and_then(|c| c.strip_suffix(')')).unwrap_or_else(|| panic!("{version}"));
+            assert!(commit.len() >= 7 && head.starts_with(commit), "{version} vs {head}");
+        }
+        // Sources without git: the version alone.
+        None => assert_eq!(version.trim(), plain),
+    }
+}
+
+#[test]
+fn top_needs_a_terminal_and_points_to_watch() {
+    let emu = emulator(10);
+    let o = run(wks_at(&emu).arg("top"));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "wks: top draws on a terminal and stdout is not one; for changes as lines, use `wks connections watch`\n"
+    );
+    assert_eq!(emu.stats().requests, 0, "nothing sent");
 }

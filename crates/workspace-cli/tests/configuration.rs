@@ -154,7 +154,7 @@ fn a_device_or_a_fifo_as_the_credentials_file_is_refused_at_once() {
 #[cfg(feature = "emulator")]
 mod against_the_emulator {
     use super::*;
-    use workspace_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+    use workspace_emulator::{Behaviour, DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Fault, FaultRule};
 
     /// `wks` at `emu`, with the demo keys in the environment; the project id is discovered from
     /// the emulator's IAM unless given.
@@ -197,7 +197,8 @@ mod against_the_emulator {
             let rest = line.strip_prefix(start).unwrap_or_else(|| panic!("{line:?} should start with {start:?}"));
             let (ms, id) = rest.split_once(" ms (request id ").unwrap_or_else(|| panic!("{line}"));
             assert!(ms.parse::<u64>().is_ok(), "{line}");
-            assert!(id.ends_with(')') && id.len() > 1, "{line}");
+            let id = id.strip_suffix(", attempt 1)").unwrap_or_else(|| panic!("{line}"));
+            assert!(!id.is_empty(), "{line}");
         };
         shape(calls[0], &format!("wks: GET /v3/projects?name={} -> 200 in ", emu.region()));
         let page =
@@ -206,8 +207,39 @@ mod against_the_emulator {
         assert!(!err.contains("alice"), "{err}");
         assert!(!err.contains(DEMO_SK), "{err}");
         // Without -v, nothing of the kind.
-        let o = wks_at(&home, &emu).args(["connections", "list", "--limit", "1", "-o", "json"]).output().unwrap();
+        let o = wks_at(&home, &emu).args(["-q", "connections", "list", "--limit", "1", "-o", "json"]).output().unwrap();
         assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+        std::fs::remove_dir_all(home).unwrap();
+    }
+
+    #[test]
+    fn very_verbose_adds_retries_and_paging_decisions() {
+        let home = scratch("very-verbose");
+        // More desktops than one query reaches, in pages capped at 500, and one 503 to retry.
+        let config = EmulatorConfig::default().desktops(5000).behaviour(Behaviour::default().page_cap(500));
+        let emu = Emulator::start(config).unwrap();
+        let args = ["connections", "list", "--project-id", emu.project_id(), "-o", "ndjson"];
+        let run = |verbose: &str| {
+            emu.push_faults([FaultRule::new(Fault::Status { status: 503, retry_after: None }, 1)]);
+            let o = wks_at(&home, &emu).arg(verbose).args(args).args(["--concurrency", "1"]).output().unwrap();
+            assert!(o.status.success(), "{}", stderr(&o));
+            assert_eq!(o.stdout.iter().filter(|&&b| b == b'\n').count(), 5000);
+            stderr(&o)
+        };
+        let decisions = ["retrying", "splitting a part that one query cannot reach", "the service caps its pages"];
+        let v = run("-v");
+        let calls: Vec<&str> = v.lines().filter(|l| l.starts_with("wks: GET ")).collect();
+        assert!(calls[0].contains("-> 503 in ") && calls[0].ends_with(", attempt 1)"), "{v}");
+        assert!(calls[1].contains("-> 200 in ") && calls[1].ends_with(", attempt 2)"), "{v}");
+        assert_eq!(v.lines().count(), calls.len() + 1, "one line per call, then the read's report: {v}");
+        for d in decisions {
+            assert!(!v.contains(d), "{d} only with -vv: {v}");
+        }
+        let vv = run("-vv");
+        for d in decisions {
+            assert!(vv.contains(d), "{d}: {vv}");
+        }
+        assert!(vv.lines().filter(|l| l.starts_with("wks: GET ")).count() >= calls.len(), "{vv}");
         std::fs::remove_dir_all(home).unwrap();
     }
 
@@ -224,7 +256,8 @@ mod against_the_emulator {
             std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(mode)).unwrap();
             let mut c = wks(&home);
             c.args(["--endpoint", &emu.base_url(), "--project-id", emu.project_id()]);
-            let o = c.args(["connections", "list", "--limit", "1", "-o", "json"]).output().unwrap();
+            // A warning is shown even with --quiet.
+            let o = c.args(["connections", "list", "--limit", "1", "-o", "json", "--quiet"]).output().unwrap();
             assert!(o.status.success(), "{}", stderr(&o));
             stderr(&o)
         };

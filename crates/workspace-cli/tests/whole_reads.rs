@@ -252,7 +252,7 @@ fn a_still_fleet_is_reported_only_with_verbose() {
         assert_eq!(report_lines(&o).len(), 1, "{format}: {}", context(&o));
     }
     // A single page is no whole read: no report.
-    let o = run(&emu, &["-v", "connections", "list", "-o", "ndjson"]);
+    let o = run(&emu, &["-v", "connections", "list", "--limit", "100", "-o", "ndjson"]);
     assert_eq!(o.status.code(), Some(0), "{}", context(&o));
     assert!(report_lines(&o).is_empty(), "{}", context(&o));
     // Each poll of a watch is one.

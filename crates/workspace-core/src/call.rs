@@ -24,6 +24,11 @@ use crate::time::{parse_http_date, parse_sdk_date};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttemptTimeout(pub Duration);
 
+/// Which attempt of its call a request is, from 1 (a retry is 2 or more). The call puts it in
+/// every request it hands out, for transports that log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt(pub u32);
+
 /// What the call needs next.
 #[derive(Debug)]
 #[must_use]
@@ -169,6 +174,7 @@ impl Call {
                     limit = limit.min((started + deadline).duration_since(now).unwrap_or(Duration::ZERO));
                 }
                 req.extensions_mut().insert(AttemptTimeout(limit));
+                req.extensions_mut().insert(Attempt(self.attempts));
                 self.state = State::InFlight;
                 Action::Send(req)
             }

@@ -559,6 +559,8 @@ impl Chain {
         let (first, other) = if seq(sa) <= seq(sb) { (sa.offset, sb.offset) } else { (sb.offset, sa.offset) };
         let again = [sa, sb].iter().any(|s| s.kind == Kind::Bridge && s.offset == first);
         let offset = if again { other } else { first };
+        #[cfg(feature = "tracing")]
+        tracing::info!(offset, depth, "two pages share no desktop: asking again for the window answered first");
         // Twice the page, so that it overlaps both sides even where `null` entries (which have
         // no id) fill an overlap.
         self.insert(b, offset, step.saturating_mul(2).min(MAX_LIMIT), Kind::Bridge, depth);

@@ -58,7 +58,7 @@ pub mod text;
 mod time;
 pub mod transport;
 
-pub use call::AttemptTimeout;
+pub use call::{Attempt, AttemptTimeout};
 pub use client::ClientCore;
 pub use counts::{MAX_PLAUSIBLE_TOTAL, StatusCounts};
 pub use credentials::{AccessKeyId, AkSk, AuthToken, Credentials, SecretAccessKey, SecurityToken};

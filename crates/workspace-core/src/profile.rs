@@ -111,6 +111,8 @@ impl ServiceProfile {
     pub(crate) fn learn_cap(&self, cap: u32) {
         let mut l = self.lock();
         if cap > 0 && l.page_cap.is_none_or(|c| cap < c) {
+            #[cfg(feature = "tracing")]
+            tracing::info!(page_cap = cap, "the service caps its pages: reading on past the cap");
             l.page_cap = Some(cap);
         }
     }
@@ -118,6 +120,8 @@ impl ServiceProfile {
     /// Records what a split's totals say; an inconclusive split changes nothing.
     pub(crate) fn learn_totals(&self, meaning: TotalsMeaning) {
         if meaning != TotalsMeaning::Unknown {
+            #[cfg(feature = "tracing")]
+            tracing::info!(totals = ?meaning, "learnt what total_count counts from a split by status");
             self.lock().totals = meaning;
         }
     }

@@ -101,6 +101,17 @@ impl FleetRead {
             self.fail(err.into());
             return Ok(());
         };
+        #[cfg(feature = "tracing")]
+        let (described, how) = (
+            part.describe(),
+            if part.request.connect_status().is_none() {
+                "by status"
+            } else if names.len() > 1 {
+                "into two halves of its user names"
+            } else {
+                "by the source of user names, 100 at a time"
+            },
+        );
         let children: Result<Vec<Part>, ValidationError> = if part.request.connect_status().is_none() {
             self.split_by_status(i, total)
         } else if names.len() > 1 {
@@ -139,6 +150,14 @@ impl FleetRead {
                 return Ok(());
             }
         };
+        #[cfg(feature = "tracing")]
+        tracing::info!(
+            part = described,
+            total,
+            parts = children.len(),
+            how,
+            "splitting a part that one query cannot reach"
+        );
         if let Some(s) = self.parts[i].names.filter(|_| children.len() > 1) {
             self.splits[s].left += children.len() - 1;
         }
