@@ -55,6 +55,14 @@ impl WebConfig {
 /// `client_auth_type` and `min_version`.
 fn tls_config(tls: &Fields<'_>) -> Result<Arc<ServerConfig>, FileError> {
     tls.only(&["cert_file", "key_file", "client_ca_file", "client_auth_type", "min_version"])?;
+    let auth_type = tls.string("client_auth_type")?;
+    if let Some(other) = auth_type.as_deref().filter(|t| !CLIENT_AUTH_TYPES.contains(t)) {
+        return Err(tls.error(
+            "client_auth_type",
+            Some(other),
+            format!("must be one of {}", CLIENT_AUTH_TYPES.join(", ")),
+        ));
+    }
     let required = |key: &str| tls.file_path(key)?.ok_or_else(|| tls.error(key, None, "is required"));
     let (cert_file, key_file) = (required("cert_file")?, required("key_file")?);
     let certs = CertificateDer::pem_file_iter(&cert_file)
@@ -79,7 +87,6 @@ fn tls_config(tls: &Fields<'_>) -> Result<Arc<ServerConfig>, FileError> {
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(versions)
         .map_err(|e| tls.error("min_version", None, format!("cannot be used: {e}")))?;
-    let auth_type = tls.string("client_auth_type")?;
     let ca_file = tls.file_path("client_ca_file")?;
     let builder = match (auth_type.as_deref().unwrap_or("NoClientCert"), ca_file) {
         ("NoClientCert", None) => builder.with_no_client_auth(),
