@@ -7,6 +7,7 @@ use std::time::Instant;
 
 mod api;
 mod bench;
+mod deploy;
 mod deps;
 mod exporter_bench;
 mod fuzz;
@@ -15,7 +16,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci     every check CI runs: fmt, deps, lint, features, test, doc, package
+  ci     every check CI runs: fmt, deps, lint, features, test, deploy, doc, package
   fmt    check formatting (cargo fmt --check)
   lint   clippy with -D warnings on each crate: default, no default and all features
   features  each crate with each of its features alone
@@ -23,6 +24,7 @@ tasks:
   doc    rustdoc with warnings denied
   package  every publishable crate packages and builds from its package
   deps   the architecture invariants of docs/ARCHITECTURE.md
+  deploy the files of deploy/: promtool test rules, systemd-analyze verify
   deny   cargo deny: licenses, bans, sources; advisories when their database can be fetched
   fuzz   every fuzz target for a while (--smoke: 20 s each; --seconds N), with cargo-fuzz
   bench  every benchmark, as a report; the full run writes docs/performance.md
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         "doc" => doc(),
         "package" => package(),
         "deps" => deps::check(),
+        "deploy" => deploy::check(),
         "fuzz" => fuzz::run(env::args().skip(2).collect()),
         "deny" => deny(),
         "bench" => bench::run(env::args().nth(2).as_deref() == Some("--quick")),
@@ -77,12 +80,13 @@ type Result<T = ()> = std::result::Result<T, String>;
 type Task = fn() -> Result;
 
 fn ci() -> Result {
-    let steps: [(&str, Task); 7] = [
+    let steps: [(&str, Task); 8] = [
         ("fmt", fmt),
         ("deps", deps::check),
         ("lint", lint),
         ("features", features),
         ("test", test),
+        ("deploy", deploy::check),
         ("doc", doc),
         ("package", package),
     ];

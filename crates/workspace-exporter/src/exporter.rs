@@ -28,11 +28,20 @@ pub struct Settings {
     pub region: String,
     /// A poll that takes longer fails, as a timeout.
     pub poll_timeout: Duration,
+    /// The time between polls, exported as `huaweicloud_workspace_poll_interval_seconds` so that
+    /// rules can tell stale data; the exporter itself polls only when asked.
+    pub interval: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { per_desktop: false, transitions: false, region: String::new(), poll_timeout: Duration::from_secs(60) }
+        Self {
+            per_desktop: false,
+            transitions: false,
+            region: String::new(),
+            poll_timeout: Duration::from_secs(60),
+            interval: Duration::from_secs(60),
+        }
     }
 }
 
@@ -52,6 +61,12 @@ impl Settings {
     /// Sets [`region`](Self::region).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
+        self
+    }
+
+    /// Sets [`interval`](Self::interval).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
         self
     }
 
@@ -90,6 +105,7 @@ impl Exporter {
     /// An exporter whose client has these options; its exchanges are counted. Nothing is sent.
     pub fn new(options: ClientOptions, settings: Settings) -> Result<Self, Error> {
         let metrics = Metrics::new(settings.transitions);
+        metrics.poll_interval.set(settings.interval.as_secs_f64());
         let options = options
             .to_builder()
             .user_agent_suffix(concat!("workspace-exporter/", env!("CARGO_PKG_VERSION")))

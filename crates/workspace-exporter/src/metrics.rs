@@ -22,6 +22,7 @@ pub(crate) struct Metrics {
     /// Unix time of the last successful poll; 0 until one succeeded, and then not exported.
     pub(crate) last_success: Gauge<f64, AtomicU64>,
     pub(crate) poll_duration: Gauge<f64, AtomicU64>,
+    pub(crate) poll_interval: Gauge<f64, AtomicU64>,
     pub(crate) poll_failures: Counter,
 }
 
@@ -100,6 +101,11 @@ impl Metrics {
             "huaweicloud_workspace_poll_duration_seconds",
             "Duration of the last poll, successful or not, retries included",
             self.poll_duration.clone(),
+        );
+        r.register(
+            "huaweicloud_workspace_poll_interval_seconds",
+            "Time between the starts of two polls",
+            self.poll_interval.clone(),
         );
         r.register("huaweicloud_workspace_poll_failures", "Polls that failed", self.poll_failures.clone());
         r.register(

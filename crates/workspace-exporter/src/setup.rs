@@ -112,7 +112,12 @@ fn from_file(cli: &Args, path: &std::path::Path) -> Result<Vec<TargetSetup>, Fai
 }
 
 fn settings(per_desktop: bool, transitions: bool, region: &str, interval: Duration) -> Settings {
-    Settings::default().per_desktop(per_desktop).transitions(transitions).region(region).poll_timeout(interval)
+    Settings::default()
+        .per_desktop(per_desktop)
+        .transitions(transitions)
+        .region(region)
+        .interval(interval)
+        .poll_timeout(interval)
 }
 
 /// What the flags say whatever the configuration, set on `options`: retries and timeouts.
