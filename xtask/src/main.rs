@@ -10,6 +10,7 @@ mod bench;
 mod deploy;
 mod deps;
 mod exporter_bench;
+mod exporter_scale;
 mod fuzz;
 
 const USAGE: &str = "\
@@ -28,7 +29,8 @@ tasks:
   deny   cargo deny: licenses, bans, sources; advisories when their database can be fetched
   fuzz   every fuzz target for a while (--smoke: 20 s each; --seconds N), with cargo-fuzz
   bench  every benchmark, as a report; the full run writes docs/performance.md
-         (--quick: shorter runs, report printed only)
+         (--quick: shorter runs, report printed only); `bench exporter [--quick]`: only
+         the exporter at scale (12,000 and 50,000 desktops, three targets), printed
 ";
 
 /// The library crates, each linted and tested on its own.
@@ -59,7 +61,10 @@ fn main() -> ExitCode {
         "deploy" => deploy::check(),
         "fuzz" => fuzz::run(env::args().skip(2).collect()),
         "deny" => deny(),
-        "bench" => bench::run(env::args().nth(2).as_deref() == Some("--quick")),
+        "bench" => match env::args().nth(2).as_deref() {
+            Some("exporter") => bench::exporter(env::args().nth(3).as_deref() == Some("--quick")),
+            quick => bench::run(quick == Some("--quick")),
+        },
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);
