@@ -8,12 +8,12 @@ fn main() {
     let rustc = std::env::var("RUSTC").ok().and_then(|rustc| output(&rustc, &["--version"]));
     println!("cargo:rustc-env=WORKSPACE_EXPORTER_REVISION={}", revision.unwrap_or_else(|| "unknown".to_owned()));
     println!("cargo:rustc-env=WORKSPACE_EXPORTER_RUSTC={}", rustc.unwrap_or_else(|| "unknown".to_owned()));
-    // A new commit changes the revision: watch what HEAD points to.
-    for path in ["HEAD", "refs/heads"].iter().filter_map(|p| output("git", &["rev-parse", "--git-path", p])) {
-        println!("cargo:rerun-if-changed={path}");
-    }
-    if let Some(reference) = output("git", &["symbolic-ref", "-q", "HEAD"]) {
-        if let Some(path) = output("git", &["rev-parse", "--git-path", &reference]) {
+    // A new commit changes the revision: watch HEAD and what it points to (only files that
+    // exist: cargo runs the script again at every build for one that does not).
+    let reference = output("git", &["symbolic-ref", "-q", "HEAD"]);
+    let watched = ["HEAD", "packed-refs"].into_iter().map(str::to_owned).chain(reference);
+    for path in watched.filter_map(|p| output("git", &["rev-parse", "--git-path", &p])) {
+        if std::path::Path::new(&path).exists() {
             println!("cargo:rerun-if-changed={path}");
         }
     }
