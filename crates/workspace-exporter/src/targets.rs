@@ -21,9 +21,14 @@ pub enum CredentialsSource {
     /// The chain of `wks`: the `HUAWEICLOUD_SDK_*` variables, then the credentials file they
     /// name or `~/.huaweicloud/credentials`.
     Environment,
-    /// This credentials file (INI, section `[basic]` or `[basiccredentials]`, as the official
-    /// SDKs read it), and nothing from the environment.
-    File(PathBuf),
+    /// This credentials file (INI, as the official SDKs read it), its section when one is
+    /// named, else `[basic]` or `[basiccredentials]`; nothing from the environment.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The section read.
+        section: Option<String>,
+    },
     /// An IAM token, the whole content of this file (surrounding blanks trimmed).
     TokenFile(PathBuf),
 }
@@ -108,13 +113,17 @@ fn seconds(t: &Fields<'_>, text: &str) -> Result<Duration, FileError> {
 /// `credentials`: absent or `environment: true`, `file: PATH` or `token_file: PATH`.
 fn credentials(t: &Fields<'_>) -> Result<CredentialsSource, FileError> {
     let Some(c) = t.mapping("credentials")? else { return Ok(CredentialsSource::Environment) };
-    c.only(&["environment", "file", "token_file"])?;
+    c.only(&["environment", "file", "section", "token_file"])?;
     let given = [c.value("environment").is_some(), c.value("file").is_some(), c.value("token_file").is_some()];
     if given.iter().filter(|g| **g).count() != 1 {
         return Err(t.error("credentials", None, "must have exactly one of environment, file, token_file"));
     }
-    if let Some(file) = c.file_path("file")? {
-        return Ok(CredentialsSource::File(file));
+    let section = c.string("section")?;
+    if let Some(path) = c.file_path("file")? {
+        return Ok(CredentialsSource::File { path, section });
+    }
+    if section.is_some() {
+        return Err(c.error("section", None, "is only for a credentials file (file)"));
     }
     if let Some(file) = c.file_path("token_file")? {
         return Ok(CredentialsSource::TokenFile(file));
@@ -140,7 +149,13 @@ impl Target {
         let origin = |key: &str| ConfigOrigin::Flag(format!("--config.file {}.{key}", self.field));
         let loader = match &self.credentials {
             CredentialsSource::Environment => ConfigLoader::new(),
-            CredentialsSource::File(path) => ConfigLoader::with_environment(OnlyFile(path.clone())),
+            CredentialsSource::File { path, section } => {
+                let loader = ConfigLoader::with_environment(OnlyFile(path.clone()));
+                match section {
+                    Some(section) => loader.credentials_section(section),
+                    None => loader,
+                }
+            }
             CredentialsSource::TokenFile(path) => {
                 let token = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
                     file: "token file".into(),
@@ -218,16 +233,15 @@ mod tests {
         let targets = load(
             "targets:\n  - region: cn-north-4\n    project_id: p1\n    per_desktop: true\n    interval: 30\n  \
              - region: ap-southeast-1\n    credentials:\n      token_file: /run/token\n  \
-             - region: cn-east-3\n    credentials:\n      file: creds.ini\n",
+             - region: cn-east-3\n    credentials:\n      file: creds.ini\n      section: prod\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(targets.len(), 3);
         assert_eq!((targets[0].project_id.as_deref(), targets[0].per_desktop), (Some("p1"), Some(true)));
         assert_eq!(targets[0].interval, Some(Duration::from_secs(30)));
         assert_eq!(targets[1].credentials, CredentialsSource::TokenFile("/run/token".into()));
-        assert!(
-            matches!(&targets[2].credentials, CredentialsSource::File(p) if p.ends_with("creds.ini") && p.is_absolute())
-        );
+        assert!(matches!(&targets[2].credentials, CredentialsSource::File { path, section }
+                if path.ends_with("creds.ini") && path.is_absolute() && section.as_deref() == Some("prod")));
         assert_eq!(targets[1].credentials, CredentialsSource::TokenFile("/run/token".into()));
     }
 

@@ -26,7 +26,11 @@ async fn a_target_that_does_not_answer_never_delays_the_others() {
 
     let dir = tempfile::tempdir().unwrap();
     let credentials = dir.path().join("credentials");
-    std::fs::write(&credentials, format!("[basic]\nak = {DEMO_AK}\nsk = {DEMO_SK}\n")).unwrap();
+    std::fs::write(
+        &credentials,
+        format!("[basic]\nak = {DEMO_AK}\nsk = wrong\n[emulator]\nak = {DEMO_AK}\nsk = {DEMO_SK}\n"),
+    )
+    .unwrap();
     let token = dir.path().join("token");
     std::fs::write(&token, format!("{DEMO_AUTH_TOKEN}\n")).unwrap();
     let target = |emu: &Emulator, credentials: &str, extra: &str| {
@@ -42,9 +46,9 @@ async fn a_target_that_does_not_answer_never_delays_the_others() {
         &config,
         format!(
             "targets:\n{}{}{}",
-            target(&north, "file: credentials", "    per_desktop: true\n"),
+            target(&north, "file: credentials\n      section: emulator", "    per_desktop: true\n"),
             target(&east, "token_file: token", ""),
-            target(&south, "file: credentials", ""),
+            target(&south, "file: credentials\n      section: emulator", ""),
         ),
     )
     .unwrap();
