@@ -237,6 +237,9 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(targets.len(), 3);
+        let numeric =
+            load("targets:\n  - region: r\n    project_id: 000000000000000000000000000000e0\n").unwrap_or_default();
+        assert_eq!(numeric[0].project_id.as_deref(), Some("000000000000000000000000000000e0"), "kept as written");
         assert_eq!((targets[0].project_id.as_deref(), targets[0].per_desktop), (Some("p1"), Some(true)));
         assert_eq!(targets[0].interval, Some(Duration::from_secs(30)));
         assert_eq!(targets[1].credentials, CredentialsSource::TokenFile("/run/token".into()));
@@ -269,6 +272,10 @@ mod tests {
             (
                 "targets:\n  - region: r\n    project_id: p\n  - region: r\n    project_id: p\n",
                 "targets.yml: targets[1].project_id \"p\" is the same region and project as targets[0]: each is polled once",
+            ),
+            (
+                "targets:\n  - region: r\n    project_id: 0123\n",
+                "targets.yml: targets[0].project_id \"123\" must be text: quote it, since YAML reads it as a number",
             ),
             ("target: []\n", "targets.yml: target is not a known field (known: targets)"),
         ];

@@ -135,6 +135,11 @@ impl<'a> Fields<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(Yaml::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+            // YAML reads 0e0 or 1.5 as a number but keeps its text, which is what was written.
+            Some(Yaml::Real(s)) => Ok(Some(s.clone())),
+            Some(Yaml::Integer(i)) => {
+                Err(self.error(key, Some(&i.to_string()), "must be text: quote it, since YAML reads it as a number"))
+            }
             Some(other) => Err(self.error(key, shown(other).as_deref(), "must be non-empty text")),
         }
     }
