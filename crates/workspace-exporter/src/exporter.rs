@@ -87,8 +87,9 @@ impl Settings {
 /// Polls never overlap: a call of [`poll_once`](Self::poll_once) waits for the one in progress.
 /// A snapshot is built whole and then replaces the previous one, so a scrape sees one poll or
 /// the other, never a mix; a failed poll keeps the previous snapshot and sets `up` to 0. Every
-/// metric is rendered once at the end of each poll (and when the exporter is made) into an
-/// [`Exposition`] that every scrape shares until the next poll.
+/// metric is rendered once at the end of each poll (and when the exporter is made), and an
+/// [`Exposer`](crate::Exposer) merges that with the other targets' into what every scrape shares
+/// until the next poll.
 #[derive(Debug)]
 pub struct Exporter {
     client: Client,
