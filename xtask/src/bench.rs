@@ -67,6 +67,7 @@ pub(crate) fn run(quick: bool) -> Result {
     let mut small = Emulator::start(&root.join("target/release/workspace-emulator"), "1000")?;
     let cpu = bench(&["cpu", &small.url, &small.project, &wks, if quick { "quick" } else { "full" }])?;
     small.stop();
+    let scale = crate::exporter_scale::measure(&root, quick)?;
 
     let footprint = footprint(quick)?;
     let report = report(Figures {
@@ -79,6 +80,7 @@ pub(crate) fn run(quick: bool) -> Result {
         fleet,
         cpu,
         exporter,
+        scale,
         footprint,
         quick,
     });
@@ -91,16 +93,22 @@ pub(crate) fn run(quick: bool) -> Result {
 }
 
 /// The emulator, as a separate process so that its work and memory are not counted.
-struct Emulator {
+pub(crate) struct Emulator {
     child: Child,
-    url: String,
-    project: String,
+    pub(crate) url: String,
+    pub(crate) project: String,
 }
 
 impl Emulator {
     fn start(bin: &std::path::Path, desktops: &str) -> Result<Self> {
+        Self::start_args(bin, &["--desktops", desktops])
+    }
+
+    /// Starts it with `args` on a free port.
+    pub(crate) fn start_args(bin: &std::path::Path, args: &[&str]) -> Result<Self> {
         let mut child = Command::new(bin)
-            .args(["--desktops", desktops, "--listen", "127.0.0.1:0"])
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -112,9 +120,17 @@ impl Emulator {
         Ok(Self { child, url, project })
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.stop();
+        }
     }
 }
 
@@ -171,6 +187,30 @@ fn footprint(quick: bool) -> Result<Vec<(String, usize, Option<f64>)>> {
     Ok(out)
 }
 
+/// `cargo xtask bench exporter [--quick]`: only the exporter at scale, printed.
+pub(crate) fn exporter(quick: bool) -> Result {
+    let root = project_root();
+    cargo(&["build", "--quiet", "--release", "-p", "workspace-emulator", "-p", "workspace-exporter", "--bins"])?;
+    let scale = crate::exporter_scale::measure(&root, quick)?;
+    println!("{}", scale_section(&scale));
+    Ok(())
+}
+
+/// The report's section of the exporter at scale.
+fn scale_section(scale: &str) -> String {
+    format!(
+        "## The exporter at scale (`--per-desktop`)\n\n{scale}\n\
+         Each emulator runs in its own process. Series are the sample lines of the text format (the \
+         per-desktop series are two per desktop: `desktop_status` and `desktop_info`); sizes are the \
+         bodies as sent, gzip when asked for. CPU per poll is the exporter's `utime + stime` over \
+         the polls of the three targets counted from their `last_success` timestamps, each poll a \
+         whole read of 12,000 desktops, its snapshot, and the rendering of the merged \
+         exposition in both formats, each also compressed. A scrape is timed from connecting to \
+         its last byte, on loopback, 20 times each way. `cargo xtask bench exporter` runs only \
+         this section and prints it.\n\n"
+    )
+}
+
 struct Figures {
     micro: String,
     e2e: String,
@@ -181,6 +221,7 @@ struct Figures {
     fleet: String,
     cpu: String,
     exporter: String,
+    scale: String,
     footprint: Vec<(String, usize, Option<f64>)>,
     quick: bool,
 }
@@ -284,6 +325,7 @@ fn report(f: Figures) -> String {
         "\n`workspace-exporter` in its own process, polling the emulator every 10 s (the shortest interval\nagainst a service). RSS is `VmRSS` and CPU `utime + stime` (in ticks of 10 ms) from `/proc`, so\nthe figures per poll are averages over the polls counted; CPU at idle is over a time with no poll\n(interval 3,600 s, after the first). A default poll is the five `limit=0` requests of a count;\n`--per-desktop` reads the whole fleet. CPU per scrape is the average of 20 scrapes of `/metrics`.\n{}\n",
         if f.quick { "The quick run counts one poll and 3 s of idle; the full run six polls and 20 s.\n" } else { "" }
     ));
+    r.push_str(&scale_section(&f.scale));
     r.push_str("## Footprint (default features, each crate alone)\n\n| crate | crates in its tree (itself included) | clean release build |\n|---|---|---|\n");
     for (krate, n, build) in &f.footprint {
         let b = build.map_or_else(|| "(full run only)".to_owned(), |s| format!("{s:.0} s"));

@@ -70,7 +70,7 @@ fn requests(metrics: &str) -> f64 {
 }
 
 /// The exporter program, stopped with SIGTERM.
-struct Exporter {
+pub(crate) struct Exporter {
     child: Child,
     addr: String,
 }
@@ -78,10 +78,18 @@ struct Exporter {
 impl Exporter {
     /// Starts it and returns once its first poll has succeeded.
     fn start(bin: &Path, url: &str, project: &str, interval: u64, flags: &[&str]) -> Result<Self> {
+        let mut args: Vec<String> =
+            ["--endpoint", url, "--project-id", project, "--interval", &interval.to_string()].map(str::to_owned).into();
+        args.extend(flags.iter().map(|f| (*f).to_owned()));
+        Self::launch(bin, &args)
+    }
+
+    /// Starts it with `args` (and `--listen 127.0.0.1:0`, the demo credentials in the
+    /// environment) and returns once the first poll of every target has succeeded.
+    pub(crate) fn launch(bin: &Path, args: &[String]) -> Result<Self> {
         let mut child = Command::new(bin)
-            .args(["--endpoint", url, "--project-id", project, "--listen", "127.0.0.1:0"])
-            .args(["--interval", &interval.to_string()])
-            .args(flags)
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
             .env("HUAWEICLOUD_SDK_AK", DEMO_AK)
             .env("HUAWEICLOUD_SDK_SK", DEMO_SK)
             .stdin(Stdio::null())
@@ -93,17 +101,24 @@ impl Exporter {
         let mut lines = BufReader::new(stderr).lines();
         let addr = loop {
             let line = lines.next().and_then(|l| l.ok()).ok_or("the exporter ended before listening")?;
-            if let Some(rest) = line.strip_prefix("workspace-exporter: listening on http://") {
-                break rest.trim_end_matches("/metrics").to_owned();
+            let found =
+                line.split_once(" msg=\"listening on http://").and_then(|(_, rest)| rest.split_once("/metrics"));
+            if let Some((addr, _)) = found {
+                break addr.to_owned();
             }
         };
         // Keep draining its log so that it never blocks on a full pipe.
         std::thread::spawn(move || lines.map_while(|l| l.ok()).for_each(drop));
         let exporter = Self { child, addr };
         let start = Instant::now();
-        while !exporter.metrics()?.lines().any(|l| l.starts_with("huaweicloud_workspace_up{") && l.ends_with(" 1")) {
-            if start.elapsed() > Duration::from_secs(120) {
-                return Err("the exporter's first poll did not succeed within 120 s".into());
+        loop {
+            let metrics = exporter.metrics()?;
+            let up: Vec<&str> = metrics.lines().filter(|l| l.starts_with("huaweicloud_workspace_up{")).collect();
+            if !up.is_empty() && up.iter().all(|l| l.ends_with(" 1")) {
+                break;
+            }
+            if start.elapsed() > Duration::from_secs(300) {
+                return Err("the exporter's first polls did not all succeed within 300 s".into());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -111,20 +126,36 @@ impl Exporter {
     }
 
     /// The body of `/metrics`.
-    fn metrics(&self) -> Result<String> {
+    pub(crate) fn metrics(&self) -> Result<String> {
+        let (body, _) = self.scrape(&[])?;
+        String::from_utf8(body).map_err(|e| format!("exporter: {e}"))
+    }
+
+    /// The body of `/metrics` as it came with these request headers, and the time from
+    /// connecting to the last byte.
+    pub(crate) fn scrape(&self, headers: &[&str]) -> Result<(Vec<u8>, Duration)> {
+        let start = Instant::now();
         let mut stream = TcpStream::connect(&self.addr).map_err(|e| format!("exporter: {e}"))?;
-        stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").map_err(|e| format!("exporter: {e}"))?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).map_err(|e| format!("exporter: {e}"))?;
-        let (head, body) = response.split_once("\r\n\r\n").ok_or("exporter: no HTTP response")?;
+        let mut request = String::from("GET /metrics HTTP/1.0\r\nHost: localhost\r\n");
+        for h in headers {
+            request.push_str(h);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).map_err(|e| format!("exporter: {e}"))?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).map_err(|e| format!("exporter: {e}"))?;
+        let took = start.elapsed();
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").ok_or("exporter: no HTTP response")?;
+        let head = String::from_utf8_lossy(&response[..split]).into_owned();
         if head.split(' ').nth(1) != Some("200") {
             return Err(format!("exporter: {}", head.lines().next().unwrap_or_default()));
         }
-        Ok(body.to_owned())
+        Ok((response[split + 4..].to_vec(), took))
     }
 
     /// Its CPU time so far (user + system), in milliseconds.
-    fn cpu_ms(&self) -> Result<u64> {
+    pub(crate) fn cpu_ms(&self) -> Result<u64> {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).map_err(|e| e.to_string())?;
         // The fields after the command name: state is the first, utime the 12th, stime the 13th.
         let fields: Vec<&str> = stat.rsplit_once(") ").ok_or("unreadable /proc stat")?.1.split(' ').collect();
@@ -134,15 +165,25 @@ impl Exporter {
     }
 
     /// Its resident set, in kB.
-    fn rss_kb(&self) -> Result<u64> {
+    pub(crate) fn rss_kb(&self) -> Result<u64> {
+        self.status_kb("VmRSS:")
+    }
+
+    /// The most its resident set has been, in kB.
+    pub(crate) fn peak_rss_kb(&self) -> Result<u64> {
+        self.status_kb("VmHWM:")
+    }
+
+    /// A field of `/proc/PID/status` given in kB.
+    fn status_kb(&self, field: &str) -> Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).map_err(|e| e.to_string())?;
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:")?.trim().trim_end_matches(" kB").parse().ok())
-            .ok_or_else(|| "no VmRSS".to_owned())
+            .find_map(|l| l.strip_prefix(field)?.trim().trim_end_matches(" kB").parse().ok())
+            .ok_or_else(|| format!("no {field}"))
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
     }

@@ -7,15 +7,17 @@ use std::time::Instant;
 
 mod api;
 mod bench;
+mod deploy;
 mod deps;
 mod exporter_bench;
+mod exporter_scale;
 mod fuzz;
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci     every check CI runs: fmt, deps, lint, features, test, doc, package
+  ci     every check CI runs: fmt, deps, lint, features, test, deploy, doc, package
   fmt    check formatting (cargo fmt --check)
   lint   clippy with -D warnings on each crate: default, no default and all features
   features  each crate with each of its features alone
@@ -23,11 +25,13 @@ tasks:
   doc    rustdoc with warnings denied
   package  every publishable crate packages and builds from its package
   deps   the architecture invariants of docs/ARCHITECTURE.md
+  deploy the files of deploy/: promtool test rules, systemd-analyze verify
   deny   cargo deny: licenses, bans, sources; advisories when their database can be fetched
   fuzz   every fuzz target for a while (--smoke: 20 s each; --seconds N), with cargo-fuzz
   bench  every benchmark, as a report; the full run writes docs/performance.md
-         (--quick: shorter runs, report printed only)
-  man    the man pages of wks, one per command, into target/man
+         (--quick: shorter runs, report printed only); `bench exporter [--quick]`: only
+         the exporter at scale (12,000 and 50,000 desktops, three targets), printed
+  man    the man pages of wks and workspace-exporter, one per command, into target/man
 ";
 
 /// The library crates, each linted and tested on its own.
@@ -55,9 +59,13 @@ fn main() -> ExitCode {
         "doc" => doc(),
         "package" => package(),
         "deps" => deps::check(),
+        "deploy" => deploy::check(),
         "fuzz" => fuzz::run(env::args().skip(2).collect()),
         "deny" => deny(),
-        "bench" => bench::run(env::args().nth(2).as_deref() == Some("--quick")),
+        "bench" => match env::args().nth(2).as_deref() {
+            Some("exporter") => bench::exporter(env::args().nth(3).as_deref() == Some("--quick")),
+            quick => bench::run(quick == Some("--quick")),
+        },
         "man" => man(),
         _ => {
             eprint!("{USAGE}");
@@ -79,12 +87,13 @@ type Result<T = ()> = std::result::Result<T, String>;
 type Task = fn() -> Result;
 
 fn ci() -> Result {
-    let steps: [(&str, Task); 7] = [
+    let steps: [(&str, Task); 8] = [
         ("fmt", fmt),
         ("deps", deps::check),
         ("lint", lint),
         ("features", features),
         ("test", test),
+        ("deploy", deploy::check),
         ("doc", doc),
         ("package", package),
     ];
@@ -220,6 +229,7 @@ fn man() -> Result {
     let dir = project_root().join("target").join("man");
     let dir = dir.to_str().ok_or("the project's path is not UTF-8")?;
     cargo(&["run", "--quiet", "-p", "workspace-cli", "--", "man-pages", dir])?;
+    cargo(&["run", "--quiet", "-p", "workspace-exporter", "--", "--man-page", dir])?;
     eprintln!("man pages written to {dir}");
     Ok(())
 }

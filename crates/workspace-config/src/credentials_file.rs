@@ -21,7 +21,7 @@ const KEYS: [&str; 5] = ["ak", "sk", "security_token", "project_id", "iam_endpoi
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct FileProfile {
     pub(crate) path: PathBuf,
-    pub(crate) section: &'static str,
+    pub(crate) section: String,
     pub(crate) ak: Found,
     pub(crate) sk: Found,
     pub(crate) security_token: Found,
@@ -37,7 +37,7 @@ impl FileProfile {
 
     /// Where a value of this profile came from, for an error: the file and the section.
     pub(crate) fn origin(&self) -> ConfigOrigin {
-        ConfigOrigin::File { path: self.path.clone(), section: Some(self.section.to_owned()) }
+        ConfigOrigin::File { path: self.path.clone(), section: Some(self.section.clone()) }
     }
 }
 
@@ -60,8 +60,9 @@ impl std::fmt::Debug for FileProfile {
 pub(crate) enum CredentialsFile {
     /// There is none: the default file is absent, or there is no home directory.
     Absent,
-    /// The file exists but has neither section read; the sections it has instead.
-    NoSection { path: PathBuf, sections: Vec<String> },
+    /// The file exists but has no section read (the one asked for, else neither default); the
+    /// sections it has instead.
+    NoSection { path: PathBuf, wanted: Option<String>, sections: Vec<String> },
     /// The section read.
     Profile(FileProfile),
 }
@@ -90,27 +91,28 @@ pub(crate) fn credentials_path(env: &dyn Environment) -> (Option<PathBuf>, bool)
     crate::environment::file_path(env, CREDENTIALS_FILE_VAR, "credentials")
 }
 
-/// Reads the credentials file, if there is one. A file named by the variable must exist; the
-/// default one may be absent.
-pub(crate) fn read(env: &dyn Environment) -> Result<CredentialsFile, ConfigError> {
+/// Reads the credentials file, if there is one: its section `wanted`, else `[basic]` or
+/// `[basiccredentials]`. A file named by the variable must exist; the default one may be absent.
+pub(crate) fn read(env: &dyn Environment, wanted: Option<&str>) -> Result<CredentialsFile, ConfigError> {
     let (Some(path), named) = credentials_path(env) else { return Ok(CredentialsFile::Absent) };
     let by = named.then_some(CREDENTIALS_FILE_VAR);
     match read_text(env, &path, "credentials file", by)? {
-        Some(text) => parse(&path, &text),
+        Some(text) => parse(&path, &text, wanted),
         None => Ok(CredentialsFile::Absent),
     }
 }
 
-fn parse(path: &Path, text: &str) -> Result<CredentialsFile, ConfigError> {
+fn parse(path: &Path, text: &str, wanted: Option<&str>) -> Result<CredentialsFile, ConfigError> {
     let ini = Ini::load_from_str(text).map_err(|e| ConfigError::Parse {
         file: "credentials file".into(),
         path: path.to_owned(),
         what: "INI".into(),
         source: e.into(),
     })?;
-    let Some(section) = SECTIONS.into_iter().find(|s| ini.section(Some(*s)).is_some()) else {
+    let mut candidates = wanted.map_or_else(|| SECTIONS.to_vec(), |w| vec![w]).into_iter();
+    let Some(section) = candidates.find(|s| ini.section(Some(*s)).is_some()) else {
         let sections = ini.sections().flatten().map(str::to_owned).collect();
-        return Ok(CredentialsFile::NoSection { path: path.to_owned(), sections });
+        return Ok(CredentialsFile::NoSection { path: path.to_owned(), wanted: wanted.map(str::to_owned), sections });
     };
     let parts: Vec<_> = ini.section_all(Some(section)).collect();
     for key in KEYS {
@@ -126,7 +128,7 @@ fn parse(path: &Path, text: &str) -> Result<CredentialsFile, ConfigError> {
     let text = |k: &str| get(k).filter(|v| !v.is_empty()).map(str::to_owned);
     Ok(CredentialsFile::Profile(FileProfile {
         path: path.to_owned(),
-        section,
+        section: section.to_owned(),
         ak: found("ak"),
         sk: found("sk"),
         security_token: found("security_token"),
@@ -140,7 +142,7 @@ mod tests {
     use super::*;
 
     fn profile(text: &str) -> FileProfile {
-        match parse(Path::new("/c"), text).unwrap() {
+        match parse(Path::new("/c"), text, None).unwrap() {
             CredentialsFile::Profile(p) => p,
             other => panic!("{other:?}"),
         }
@@ -150,19 +152,32 @@ mod tests {
     fn reads_basic_then_basiccredentials() {
         let f = profile("[basic]\nak = AK1\nsk = SK1\nproject_id = p1\n");
         assert_eq!(
-            (f.ak.text(), f.sk.text(), f.project_id.as_deref(), f.section),
+            (f.ak.text(), f.sk.text(), f.project_id.as_deref(), f.section.as_str()),
             (Some("AK1"), Some("SK1"), Some("p1"), "basic")
         );
         let f = profile("[basiccredentials]\nak=AK2\nsk=SK2\nsecurity_token=T\niam_endpoint=https://iam.example.com\n");
-        assert_eq!((f.ak.text(), f.security_token.text(), f.section), (Some("AK2"), Some("T"), "basiccredentials"));
-        assert!(parse(Path::new("/c"), "[basic\nak").is_err());
+        assert_eq!(
+            (f.ak.text(), f.security_token.text(), f.section.as_str()),
+            (Some("AK2"), Some("T"), "basiccredentials")
+        );
+        assert!(parse(Path::new("/c"), "[basic\nak", None).is_err());
     }
 
     #[test]
     fn a_file_without_the_sections_read_says_which_it_has() {
-        let found = parse(Path::new("/c"), "[default]\nak=x\n[other]\n").unwrap();
+        let found = parse(Path::new("/c"), "[default]\nak=x\n[other]\n", None).unwrap();
         let sections = vec!["default".to_owned(), "other".to_owned()];
-        assert_eq!(found, CredentialsFile::NoSection { path: "/c".into(), sections });
+        assert_eq!(found, CredentialsFile::NoSection { path: "/c".into(), wanted: None, sections });
+    }
+
+    #[test]
+    fn a_section_asked_for_is_the_one_read() {
+        let text = "[basic]\nak = A\nsk = a\n[prod]\nak = P\nsk = p\n";
+        let Ok(CredentialsFile::Profile(f)) = parse(Path::new("/c"), text, Some("prod")) else { panic!("a profile") };
+        assert_eq!((f.ak.text(), f.section.as_str()), (Some("P"), "prod"));
+        let found = parse(Path::new("/c"), text, Some("test")).unwrap();
+        let sections = vec!["basic".to_owned(), "prod".to_owned()];
+        assert_eq!(found, CredentialsFile::NoSection { path: "/c".into(), wanted: Some("test".to_owned()), sections });
     }
 
     #[test]
@@ -181,7 +196,7 @@ mod tests {
             ("[basic]\nak = A\nsk = first-secret\n[other]\n[basic]\nsk = second-secret\n", "sk", 2),
             ("[basic]\nproject_id = p1\nproject_id = p2\n", "project_id", 2),
         ] {
-            let err = parse(Path::new("/c"), text).unwrap_err();
+            let err = parse(Path::new("/c"), text, None).unwrap_err();
             let ConfigError::Invalid { what, value: None, origin: ConfigOrigin::File { section, .. }, .. } = &err
             else {
                 panic!("{err:?}")
@@ -204,6 +219,6 @@ mod tests {
         let f = profile("[basic]\nak = A\n");
         let with_bom =
             crate::MapEnvironment::new().var(CREDENTIALS_FILE_VAR, "/c").file("/c", "\u{feff}[basic]\nak = A\n");
-        assert_eq!(read(&with_bom).unwrap(), CredentialsFile::Profile(f));
+        assert_eq!(read(&with_bom, None).unwrap(), CredentialsFile::Profile(f));
     }
 }

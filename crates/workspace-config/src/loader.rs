@@ -121,6 +121,7 @@ impl LoadedConfig {
 pub struct ConfigLoader {
     env: Arc<dyn Environment>,
     explicit_names: Vec<(String, String)>,
+    section: Option<String>,
 }
 
 impl Default for ConfigLoader {
@@ -134,6 +135,7 @@ impl fmt::Debug for ConfigLoader {
         f.debug_struct("ConfigLoader")
             .field("env", &self.env)
             .field("explicit_names", &self.explicit_names)
+            .field("section", &self.section)
             .finish_non_exhaustive()
     }
 }
@@ -146,7 +148,13 @@ impl ConfigLoader {
 
     /// A loader over another environment (for tests).
     pub fn with_environment(env: impl Environment + 'static) -> Self {
-        Self { env: Arc::new(env), explicit_names: Vec::new() }
+        Self { env: Arc::new(env), explicit_names: Vec::new(), section: None }
+    }
+
+    /// Reads this section of the credentials file instead of `[basic]` or `[basiccredentials]`.
+    pub fn credentials_section(mut self, section: impl Into<String>) -> Self {
+        self.section = Some(section.into());
+        self
     }
 
     /// Names an explicit setting in error messages the way the caller's user gave it, such as
@@ -172,7 +180,7 @@ impl ConfigLoader {
     /// where it looked or where the value came from.
     pub fn load(&self, explicit: ClientOptionsBuilder) -> Result<LoadedConfig, Error> {
         let env = &*self.env;
-        let file = credentials_file::read(env)?;
+        let file = credentials_file::read(env, self.section.as_deref())?;
         let mut warnings = Vec::new();
         if let Some(path) = file.path() {
             if let Some(mode) = env.file_mode(path).filter(|m| m & 0o077 != 0) {
@@ -320,12 +328,14 @@ impl ConfigLoader {
                 };
                 format!("{}{by} [{}] ({state})", f.path.display(), f.section)
             }
-            (CredentialsFile::NoSection { path, sections }, _) => {
+            (CredentialsFile::NoSection { path, wanted, sections }, _) => {
                 let has = match sections.as_slice() {
                     [] => "it has no section".to_owned(),
                     list => format!("it has {}", list.iter().map(|s| format!("[{s}]")).collect::<Vec<_>>().join(", ")),
                 };
-                format!("{}{by} (no [basic] or [basiccredentials] section; {has})", path.display())
+                let looked =
+                    wanted.as_ref().map_or_else(|| "[basic] or [basiccredentials]".to_owned(), |w| format!("[{w}]"));
+                format!("{}{by} (no {looked} section; {has})", path.display())
             }
             (CredentialsFile::Absent, Some(p)) => format!("{} (not found)", p.display()),
             (CredentialsFile::Absent, None) => "~/.huaweicloud/credentials (no home directory)".to_owned(),

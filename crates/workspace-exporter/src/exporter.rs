@@ -8,8 +8,8 @@ use workspace_core::types::ConnectDesktopsInfo;
 use workspace_core::{ClientOptions, FleetDiff};
 
 use crate::counting_transport::CountingTransport;
-use crate::exposition::{Encoding, Exposition};
-use crate::format::Format;
+use crate::exposer::merge;
+use crate::format::{Format, to_text};
 use crate::labels::{TransitionLabels, escape, status_class};
 use crate::metrics::Metrics;
 use crate::snapshot::Snapshot;
@@ -28,11 +28,20 @@ pub struct Settings {
     pub region: String,
     /// A poll that takes longer fails, as a timeout.
     pub poll_timeout: Duration,
+    /// The time between polls, exported as `huaweicloud_workspace_poll_interval_seconds` so that
+    /// rules can tell stale data; the exporter itself polls only when asked.
+    pub interval: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { per_desktop: false, transitions: false, region: String::new(), poll_timeout: Duration::from_secs(60) }
+        Self {
+            per_desktop: false,
+            transitions: false,
+            region: String::new(),
+            poll_timeout: Duration::from_secs(60),
+            interval: Duration::from_secs(60),
+        }
     }
 }
 
@@ -55,6 +64,12 @@ impl Settings {
         self
     }
 
+    /// Sets [`interval`](Self::interval).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
     /// Sets [`poll_timeout`](Self::poll_timeout).
     pub fn poll_timeout(mut self, timeout: Duration) -> Self {
         self.poll_timeout = timeout;
@@ -72,15 +87,17 @@ impl Settings {
 /// Polls never overlap: a call of [`poll_once`](Self::poll_once) waits for the one in progress.
 /// A snapshot is built whole and then replaces the previous one, so a scrape sees one poll or
 /// the other, never a mix; a failed poll keeps the previous snapshot and sets `up` to 0. Every
-/// metric is rendered once at the end of each poll (and when the exporter is made) into an
-/// [`Exposition`] that every scrape shares until the next poll.
+/// metric is rendered once at the end of each poll (and when the exporter is made), and an
+/// [`Exposer`](crate::Exposer) merges that with the other targets' into what every scrape shares
+/// until the next poll.
 #[derive(Debug)]
 pub struct Exporter {
     client: Client,
     settings: Settings,
     metrics: Metrics,
     snapshot: RwLock<Arc<Snapshot>>,
-    exposition: RwLock<Arc<Exposition>>,
+    /// The OpenMetrics text of every metric, without `# EOF`.
+    fragment: RwLock<Arc<str>>,
     polls: tokio::sync::watch::Sender<u64>,
     watch: tokio::sync::Mutex<FleetDiff>,
 }
@@ -88,7 +105,8 @@ pub struct Exporter {
 impl Exporter {
     /// An exporter whose client has these options; its exchanges are counted. Nothing is sent.
     pub fn new(options: ClientOptions, settings: Settings) -> Result<Self, Error> {
-        let metrics = Metrics::default();
+        let metrics = Metrics::new(settings.transitions);
+        metrics.poll_interval.set(settings.interval.as_secs_f64());
         let options = options
             .to_builder()
             .user_agent_suffix(concat!("workspace-exporter/", env!("CARGO_PKG_VERSION")))
@@ -101,7 +119,7 @@ impl Exporter {
             metrics,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             // Replaced at once by the rendering of the exporter before its first poll.
-            exposition: RwLock::new(Arc::new(Exposition::new(String::new()))),
+            fragment: RwLock::new(Arc::from("")),
             polls: tokio::sync::watch::Sender::new(0),
             watch: tokio::sync::Mutex::new(FleetDiff::new()),
         };
@@ -158,15 +176,20 @@ impl Exporter {
     }
 
     /// Every metric as rendered at the end of the last poll (or, before the first one ends,
-    /// when the exporter was made), in each format and coding: what `/metrics` serves. Nothing
-    /// is sent, and nothing is copied.
-    pub fn exposition(&self) -> Arc<Exposition> {
-        Arc::clone(&self.exposition.read().unwrap_or_else(PoisonError::into_inner))
+    /// when the exporter was made): the OpenMetrics text without its `# EOF` line. Nothing is
+    /// sent, and nothing is copied.
+    pub(crate) fn fragment(&self) -> Arc<str> {
+        Arc::clone(&self.fragment.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// A copy of the [`exposition`](Self::exposition) in `format`, as text. Nothing is sent.
+    /// This exporter's metrics as rendered at the end of the last poll, alone, in `format`.
+    /// Nothing is sent.
     pub fn render(&self, format: Format) -> String {
-        String::from_utf8_lossy(&self.exposition().body(format, Encoding::Identity).0).into_owned()
+        let openmetrics = merge(&[&self.fragment()]);
+        match format {
+            Format::OpenMetrics => openmetrics,
+            Format::Text => to_text(&openmetrics),
+        }
     }
 
     /// The number of polls that ended, successful or not: to read, or to wait on.
@@ -179,8 +202,9 @@ impl Exporter {
         let snapshot = Arc::clone(&self.snapshot.read().unwrap_or_else(PoisonError::into_inner));
         let project = self.client.project_id().map_or_else(String::new, |p| escape(p.as_str()));
         let constant = vec![("project_id", project), ("region", escape(&self.settings.region))];
-        let exposition = Arc::new(Exposition::new(self.metrics.render(constant, &snapshot)));
-        *self.exposition.write().unwrap_or_else(PoisonError::into_inner) = exposition;
+        let text = self.metrics.render(constant, &snapshot);
+        let fragment = Arc::from(text.strip_suffix("# EOF\n").unwrap_or(&text));
+        *self.fragment.write().unwrap_or_else(PoisonError::into_inner) = fragment;
     }
 
     /// Whether the last poll succeeded.

@@ -12,12 +12,17 @@ pub(crate) struct StatusLabels {
     pub(crate) connect_status: String,
 }
 
-/// One desktop of the per-desktop gauge.
+/// One desktop of the per-desktop status gauge.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct DesktopLabels {
     pub(crate) desktop_id: String,
+}
+
+/// One desktop of the per-desktop info metric.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct DesktopInfoLabels {
+    pub(crate) desktop_id: String,
     pub(crate) desktop_name: String,
-    pub(crate) connect_status: String,
 }
 
 /// A change of status; `absent` stands for a desktop that appeared or disappeared.

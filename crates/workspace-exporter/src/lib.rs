@@ -6,7 +6,10 @@
 //! end of each poll it renders it, with the exporter's own health, once into an [`Exposition`]
 //! (the OpenMetrics text format and the Prometheus text format, each also gzip-compressed),
 //! which [`router`] serves over HTTP (`/metrics`, `/healthz`, `/`) to every scrape, and
-//! [`Exporter::render`] copies as text. A scrape never calls the service. See
+//! [`Exporter::render`] copies as text. An [`Exposer`] merges the metrics of many targets
+//! (projects and regions, [`load_targets`]) and of the process into what `/metrics` serves. A
+//! scrape never calls the service. [`WebConfig`] reads TLS and basic authentication in the
+//! format of Prometheus's exporter-toolkit, and [`Args`] is the program's command line. See
 //! `docs/exporter.md` for the metrics, the flags and the polling rules.
 //!
 //! ```
@@ -25,16 +28,29 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod args;
+mod basic_auth;
 mod counting_transport;
 mod exporter;
+mod exposer;
 mod exposition;
 mod format;
 mod labels;
 mod metrics;
+mod process;
 mod server;
 mod snapshot;
+mod targets;
+mod web_config;
+mod yaml_file;
 
+pub use args::{Args, LogFormat, LogLevel};
+pub use basic_auth::BasicAuth;
 pub use exporter::{Exporter, Settings};
+pub use exposer::Exposer;
 pub use exposition::{Encoding, Exposition};
 pub use format::Format;
 pub use server::router;
+pub use targets::{CredentialsSource, Target, load_targets};
+pub use web_config::WebConfig;
+pub use yaml_file::FileError;

@@ -2,7 +2,6 @@
 //! metrics, polled on an interval and served on `/metrics`.
 #![forbid(unsafe_code)]
 
-mod args;
 mod poll_loop;
 mod report;
 mod serve;
@@ -13,18 +12,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Parser;
-use workspace_core::Error;
-use workspace_exporter::{Exporter, Settings, router};
+use clap::{CommandFactory, Parser};
+use workspace_exporter::{Args, Exporter, Exposer, WebConfig, router};
 
-use crate::args::Cli;
-use crate::report::report;
 use crate::serve::{Limits, Server};
+use crate::setup::{CONFIG, Failed, USAGE};
 
-/// Bad flags or values.
-const USAGE: u8 = 2;
-/// Missing or invalid configuration or credentials.
-const CONFIG: u8 = 3;
 /// The address cannot be listened on.
 const LISTEN: u8 = 1;
 
@@ -33,7 +26,7 @@ const GRACE_PERIOD: Duration = Duration::from_secs(3);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Args::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout with success; usage errors to stderr with 2.
@@ -41,40 +34,60 @@ async fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { USAGE } else { 0 });
         }
     };
+    if let Some(shell) = cli.completions {
+        clap_complete::generate(shell, &mut Args::command(), "workspace-exporter", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(dir) = &cli.man_page {
+        let written = std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(Args::command(), dir));
+        if let Err(e) = written {
+            eprintln!("workspace-exporter: cannot write the man page into {}: {e}", dir.display());
+            return ExitCode::from(CONFIG);
+        }
+        return ExitCode::SUCCESS;
+    }
+    report::init(cli.log_format, cli.log_level);
     if cli.interval() < cli.min_interval() {
         let (min, got) = (cli.min_interval().as_secs_f64(), cli.interval().as_secs_f64());
-        report(&format!("--interval must be at least {min} s (got {got} s)"));
+        report::error(&format!("--interval must be at least {min} s (got {got} s)"));
         return ExitCode::from(USAGE);
     }
     raise_open_files_limit();
+    let web = match &cli.web_config_file {
+        Some(path) => match WebConfig::load(path) {
+            Ok(web) => web,
+            Err(e) => return fail(Failed { code: CONFIG, message: format!("--web.config.file {e}") }),
+        },
+        None => WebConfig::default(),
+    };
     let setup = match setup::setup(&cli) {
         Ok(setup) => setup,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(e),
     };
-    let interval = cli.interval();
-    let settings = Settings::default()
-        .per_desktop(cli.per_desktop)
-        .transitions(cli.transitions)
-        .region(setup.region)
-        .poll_timeout(interval);
-    let exporter = match Exporter::new(setup.options, settings) {
-        Ok(exporter) => Arc::new(exporter),
-        Err(e) => return fail(&e),
-    };
+    let mut targets = Vec::new();
+    for target in &setup.targets {
+        match Exporter::new(target.options.clone(), target.settings.clone()) {
+            Ok(exporter) => targets.push(Arc::new(exporter)),
+            Err(e) => return fail(e.into()),
+        }
+    }
+    let exposer = Arc::new(Exposer::new(targets));
     let listener = match tokio::net::TcpListener::bind(cli.listen).await {
         Ok(listener) => listener,
         Err(e) => {
-            report(&format!("cannot listen on {}: {e}", cli.listen));
+            report::error(&format!("cannot listen on {}: {e}", cli.listen));
             return ExitCode::from(LISTEN);
         }
     };
     let addr = listener.local_addr().unwrap_or(cli.listen);
     // Before saying it listens: from then on, a SIGTERM stops it cleanly.
     let shutdown = shutdown();
-    report(&format!("listening on http://{addr}/metrics"));
+    let scheme = if web.tls.is_some() { "https" } else { "http" };
+    let auth = if web.users.is_enabled() { " (basic authentication)" } else { "" };
+    report::info(&format!("listening on {scheme}://{addr}/metrics{auth}"));
     #[cfg(feature = "emulator")]
     if let Some(emu) = &setup.emulator {
-        report(&format!(
+        report::info(&format!(
             "using a local emulator at {} (project {}, {} demo desktops, demo credentials)",
             emu.base_url(),
             emu.project_id(),
@@ -88,14 +101,26 @@ async fn main() -> ExitCode {
         write_timeout: cli.write_timeout,
         grace_period: GRACE_PERIOD,
     };
-    let poller = tokio::spawn(poll_loop::run(Arc::clone(&exporter), interval));
-    let cut = Server::new(listener, router(exporter), limits).run(shutdown).await;
-    poller.abort();
+    // One loop per target: a slow or failing target never delays the others.
+    let pollers: Vec<_> = exposer
+        .targets()
+        .iter()
+        .zip(&setup.targets)
+        .map(|(exporter, target)| {
+            let run = poll_loop::run(Arc::clone(exporter), Arc::clone(&exposer), target.interval, target.name.clone());
+            tokio::spawn(run)
+        })
+        .collect();
+    let server = Server::new(listener, router(exposer, web.users), limits).tls(web.tls);
+    let cut = server.run(shutdown).await;
+    for poller in pollers {
+        poller.abort();
+    }
     if cut == 0 {
-        report("stopped");
+        report::info("stopped");
     } else {
         let s = if cut == 1 { "" } else { "s" };
-        report(&format!(
+        report::info(&format!(
             "stopped; closed {cut} connection{s} still open at the end of the {} s grace period",
             GRACE_PERIOD.as_secs()
         ));
@@ -108,14 +133,14 @@ async fn main() -> ExitCode {
 fn raise_open_files_limit() {
     #[cfg(unix)]
     if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
-        report(&format!("cannot raise the limit of open files: {e}"));
+        report::warn(&format!("cannot raise the limit of open files: {e}"));
     }
 }
 
 /// Reports a setup error and returns its exit code.
-fn fail(e: &Error) -> ExitCode {
-    report(&e.to_string());
-    ExitCode::from(if matches!(e, Error::InvalidRequest(_)) { USAGE } else { CONFIG })
+fn fail(failed: Failed) -> ExitCode {
+    report::error(&failed.message);
+    ExitCode::from(failed.code)
 }
 
 /// A future that completes at Ctrl-C or, on Unix, SIGTERM. On Unix the handlers are installed

@@ -22,10 +22,45 @@ pub(crate) struct Metrics {
     /// Unix time of the last successful poll; 0 until one succeeded, and then not exported.
     pub(crate) last_success: Gauge<f64, AtomicU64>,
     pub(crate) poll_duration: Gauge<f64, AtomicU64>,
+    pub(crate) poll_interval: Gauge<f64, AtomicU64>,
     pub(crate) poll_failures: Counter,
 }
 
+/// The documented statuses, `other` and `absent`: the values of a transition's `from` and `to`.
+const TRANSITION_STATES: [&str; 6] = ["UNREGISTER", "REGISTERED", "CONNECTED", "DISCONNECTED", "other", "absent"];
+
+/// The `status` values of `api_requests_total` declared at 0: success, the errors the client
+/// treats apart (bad request, refused credentials, forbidden, not found, throttled, server
+/// errors), and no response.
+const REQUEST_STATUSES: [&str; 9] = ["200", "400", "401", "403", "404", "429", "500", "503", "transport_error"];
+
+/// The `error_code` values of `api_errors_total` the exporter itself gives, declared at 0; the
+/// service's own codes appear when first seen.
+const ERROR_CODES: [&str; 3] = ["none", "other", "transport_error"];
+
 impl Metrics {
+    /// The metrics, with every counter declared at 0 for each documented label value (so that
+    /// `rate()` and `increase()` see the first event), transitions only when they are counted.
+    pub(crate) fn new(transitions: bool) -> Self {
+        let metrics = Self::default();
+        if transitions {
+            for from in TRANSITION_STATES {
+                for to in TRANSITION_STATES.into_iter().filter(|to| *to != from) {
+                    let _ = metrics
+                        .transitions
+                        .get_or_create(&TransitionLabels { from: from.to_owned(), to: to.to_owned() });
+                }
+            }
+        }
+        for status in REQUEST_STATUSES {
+            let _ = metrics.api_requests.get_or_create(&RequestLabels { status: status.to_owned() });
+        }
+        for error_code in ERROR_CODES {
+            let _ = metrics.api_errors.get_or_create(&ErrorLabels { error_code: error_code.to_owned() });
+        }
+        metrics
+    }
+
     /// Writes every metric in the OpenMetrics text format, the `snapshot`'s included, with the
     /// `constant` labels on each.
     pub(crate) fn render(&self, constant: Vec<(&'static str, String)>, snapshot: &Snapshot) -> String {
@@ -39,8 +74,13 @@ impl Metrics {
         if let Some(per_desktop) = &snapshot.per_desktop {
             r.register(
                 "huaweicloud_workspace_desktop_status",
-                "1 for each desktop, with its connection status, at the last successful poll",
-                per_desktop.clone(),
+                "Each desktop's connection status at the last successful poll: 0 UNREGISTER, 1 REGISTERED, 2 CONNECTED, 3 DISCONNECTED, -1 another or none",
+                per_desktop.status.clone(),
+            );
+            r.register(
+                "huaweicloud_workspace_desktop_info",
+                "1 for each desktop, with its name, at the last successful poll",
+                per_desktop.info.clone(),
             );
         }
         r.register(
@@ -61,6 +101,11 @@ impl Metrics {
             "huaweicloud_workspace_poll_duration_seconds",
             "Duration of the last poll, successful or not, retries included",
             self.poll_duration.clone(),
+        );
+        r.register(
+            "huaweicloud_workspace_poll_interval_seconds",
+            "Time between the starts of two polls",
+            self.poll_interval.clone(),
         );
         r.register("huaweicloud_workspace_poll_failures", "Polls that failed", self.poll_failures.clone());
         r.register(
@@ -83,6 +128,22 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counters_are_declared_at_zero() {
+        let text = Metrics::new(true).render(Vec::new(), &Snapshot::default());
+        let zeros = |name: &str| text.lines().filter(|l| l.starts_with(name) && l.ends_with("} 0")).count();
+        assert_eq!(zeros("huaweicloud_workspace_status_transitions_total{"), 30, "{text}");
+        assert!(
+            text.contains("huaweicloud_workspace_status_transitions_total{from=\"CONNECTED\",to=\"DISCONNECTED\"} 0")
+        );
+        assert!(text.contains("huaweicloud_workspace_status_transitions_total{from=\"absent\",to=\"CONNECTED\"} 0"));
+        assert_eq!(zeros("huaweicloud_workspace_api_requests_total{"), 9, "{text}");
+        assert!(text.contains("huaweicloud_workspace_api_requests_total{status=\"401\"} 0"));
+        assert_eq!(zeros("huaweicloud_workspace_api_errors_total{"), 3, "{text}");
+        let without = Metrics::new(false).render(Vec::new(), &Snapshot::default());
+        assert!(!without.contains("huaweicloud_workspace_status_transitions_total{"), "{without}");
+    }
 
     #[test]
     fn the_last_success_is_absent_until_a_poll_succeeded() {

@@ -7,9 +7,9 @@ use std::time::Duration;
 use http::StatusCode;
 use tokio::time::{Instant, sleep_until};
 use workspace_core::Error;
-use workspace_exporter::Exporter;
+use workspace_exporter::{Exporter, Exposer};
 
-use crate::report::report;
+use crate::report;
 
 /// The least wait after an error that polling again will not mend (403, other 4xx).
 const PERMANENT_ERROR_WAIT: Duration = Duration::from_secs(15 * 60);
@@ -39,15 +39,21 @@ fn after_failure(e: &Error, interval: Duration) -> Next {
 }
 
 /// Polls now, then every `interval` from the start of the previous poll (at once when a poll
-/// took longer); returns only when the service refused the credentials, after saying so.
-pub(crate) async fn run(exporter: Arc<Exporter>, interval: Duration) {
+/// took longer), and has `exposer` render again after each poll; returns only when the service
+/// refused the credentials, after saying so. Log lines start with `name` when it is not empty.
+pub(crate) async fn run(exporter: Arc<Exporter>, exposer: Arc<Exposer>, interval: Duration, name: String) {
     let mut failures = 0u64;
+    let prefix = if name.is_empty() { String::new() } else { format!("{name}: ") };
     loop {
         let started = Instant::now();
-        let wait = match exporter.poll_once().await {
+        let polled = exporter.poll_once().await;
+        exposer.refresh();
+        let wait = match polled {
             Ok(()) => {
                 if failures > 0 {
-                    report(&format!("poll succeeded after {failures} failed"));
+                    report::info(&format!("{prefix}poll succeeded after {failures} failed"));
+                } else {
+                    report::debug(&format!("{prefix}poll succeeded in {:.3} s", started.elapsed().as_secs_f64()));
                 }
                 failures = 0;
                 interval
@@ -56,16 +62,16 @@ pub(crate) async fn run(exporter: Arc<Exporter>, interval: Duration) {
                 failures += 1;
                 match after_failure(&e, interval) {
                     Next::Stop => {
-                        report(&format!(
-                            "poll failed: the service refused the credentials; polling stopped until the exporter is \
+                        report::error(&format!(
+                            "{prefix}poll failed: the service refused the credentials; polling stopped until the exporter is \
                              restarted, so that it cannot lock the key (five refused signatures in a row lock it for \
                              five minutes): {e}"
                         ));
                         return;
                     }
                     Next::Retry(wait, why) => {
-                        report(&format!(
-                            "poll failed ({failures} in a row), {why}trying again in {} s: {e}",
+                        report::warn(&format!(
+                            "{prefix}poll failed ({failures} in a row), {why}trying again in {} s: {e}",
                             wait.as_secs_f64()
                         ));
                         wait
@@ -86,7 +92,7 @@ mod tests {
     use tokio::net::TcpStream;
     use workspace_core::{Credentials, PagingError};
     use workspace_emulator::{DEMO_AK, Emulator, EmulatorConfig};
-    use workspace_exporter::{Settings, router};
+    use workspace_exporter::{BasicAuth, Settings, router};
 
     use super::*;
     use crate::serve::{Connections, Limits, Server};
@@ -125,7 +131,9 @@ mod tests {
             let exporter = exporter(&emu, settings.clone(), Some("not-the-demo-secret-key-4711"));
             // The loop returns once it stopped polling; the interval is short, so that a loop
             // that went on would send more before the guard.
-            guarded("the poll loop to stop", run(Arc::clone(&exporter), Duration::from_millis(1))).await;
+            let exposer = Arc::new(Exposer::new(vec![Arc::clone(&exporter)]));
+            let run = run(Arc::clone(&exporter), exposer, Duration::from_millis(1), String::new());
+            guarded("the poll loop to stop", run).await;
             let stats = emu.stats();
             assert_eq!(stats.auth_failures, 1, "{settings:?}: one refused signature");
             assert_eq!(stats.requests, 1, "{settings:?}: nothing sent after the refusal");
@@ -154,13 +162,14 @@ mod tests {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
         let addr: SocketAddr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        let server = Server::new(listener, router(Arc::clone(&exporter)), limits);
+        let exposer = Arc::new(Exposer::new(vec![Arc::clone(&exporter)]));
+        let server = Server::new(listener, router(Arc::clone(&exposer), BasicAuth::default()), limits);
         let mut connections = server.connections();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
-        let poller = tokio::spawn(run(Arc::clone(&exporter), Duration::from_millis(1)));
+        let poller = tokio::spawn(run(Arc::clone(&exporter), exposer, Duration::from_millis(1), String::new()));
 
         // The cap's worth of connections that send nothing.
         let connect = || async move { TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("{e}")) };

@@ -1,5 +1,5 @@
-//! The HTTP server: a cap on connections, timeouts on each one, and a stop with a bounded grace
-//! period.
+//! The HTTP server: a cap on connections, timeouts on each one, TLS when configured, and a stop
+//! with a bounded grace period.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,11 +9,14 @@ use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
 
-use crate::report::report;
+use crate::report;
 use crate::timed_io::TimedIo;
 
 /// The most a connection buffers of what it reads (a request's headers must fit).
@@ -53,13 +56,21 @@ pub(crate) struct Server {
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<Arc<ServerConfig>>,
     connections: watch::Sender<Connections>,
 }
 
 impl Server {
     /// A server of `router` on `listener`; nothing is accepted before [`run`](Self::run).
     pub(crate) fn new(listener: TcpListener, router: Router, limits: Limits) -> Self {
-        Self { listener, router, limits, connections: watch::Sender::new(Connections::default()) }
+        Self { listener, router, limits, tls: None, connections: watch::Sender::new(Connections::default()) }
+    }
+
+    /// Serves over TLS with `config` (when given): a connection that does not finish its
+    /// handshake within the header-read timeout is closed, and plain HTTP gets no answer.
+    pub(crate) fn tls(mut self, config: Option<Arc<ServerConfig>>) -> Self {
+        self.tls = config;
+        self
     }
 
     /// Its connections, to read or to wait on.
@@ -75,7 +86,7 @@ impl Server {
     /// A connection is accepted only while fewer than the cap are open, so that the ones past
     /// it cost the process nothing (not even a file descriptor) until one closes.
     pub(crate) async fn run(self, shutdown: impl Future<Output = ()>) -> usize {
-        let Server { listener, router, limits, connections } = self;
+        let Server { listener, router, limits, tls, connections } = self;
         let permits = Arc::new(Semaphore::new(limits.max_connections));
         let (stop, stopping) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -96,7 +107,7 @@ impl Server {
                     Ok((stream, _)) => stream,
                     Err(e) => {
                         if !failing {
-                            report(&format!("cannot accept a connection, trying again: {e}"));
+                            report::warn(&format!("cannot accept a connection, trying again: {e}"));
                         }
                         failing = true;
                         tokio::select! {
@@ -108,7 +119,15 @@ impl Server {
             };
             failing = false;
             let open = Open::new(connections.clone());
-            tasks.spawn(connection(stream, router.clone(), limits, stopping.clone(), permit, open));
+            tasks.spawn(connection(
+                stream,
+                tls.clone().map(TlsAcceptor::from),
+                router.clone(),
+                limits,
+                stopping.clone(),
+                permit,
+                open,
+            ));
         }
         drop(listener);
         let _ = stop.send(true);
@@ -121,17 +140,39 @@ impl Server {
     }
 }
 
-/// Serves one connection until it ends, or until the stop and then the end of its answer.
+/// Serves one connection, after its TLS handshake when there is TLS, until it ends, or until
+/// the stop and then the end of its answer.
 async fn connection(
     stream: TcpStream,
+    tls: Option<TlsAcceptor>,
     router: Router,
     limits: Limits,
-    mut stopping: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
     _open: Open,
 ) {
     let _ = stream.set_nodelay(true);
-    let io = TokioIo::new(TimedIo::new(stream, limits.idle_timeout, limits.write_timeout));
+    let io = TimedIo::new(stream, limits.idle_timeout, limits.write_timeout);
+    match tls {
+        None => serve(io, router, limits, stopping).await,
+        Some(acceptor) => {
+            // A failed or slow handshake (plain HTTP, an unknown client certificate) needs no
+            // report: the client is told by TLS, or by the connection's end.
+            if let Ok(Ok(io)) = tokio::time::timeout(limits.header_read_timeout, acceptor.accept(io)).await {
+                serve(io, router, limits, stopping).await;
+            }
+        }
+    }
+}
+
+/// Serves HTTP/1.1 on `io`.
+async fn serve(
+    io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    router: Router,
+    limits: Limits,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let io = TokioIo::new(io);
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)

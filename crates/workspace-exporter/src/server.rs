@@ -1,37 +1,42 @@
-//! The HTTP side: `/metrics`, `/healthz` and an index page.
+//! The HTTP side: `/metrics`, `/healthz` and an index page, behind basic authentication when
+//! users are configured.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{Html, Response};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
-use crate::exporter::Exporter;
+use crate::basic_auth::BasicAuth;
+use crate::exposer::Exposer;
 use crate::exposition::Encoding;
 use crate::format::Format;
 
 const INDEX: &str = "<!doctype html>\n<html><head><title>Workspace exporter</title></head>\n<body><h1>Huawei Cloud Workspace exporter</h1>\n<p>Metrics: <a href=\"/metrics\">/metrics</a>. Health: <a href=\"/healthz\">/healthz</a>.</p></body></html>\n";
 
-/// The routes: `/metrics` (the exposition of the last poll, never a call of the service;
+/// The routes: `/metrics` (the exposition of the last polls, never a call of the service;
 /// OpenMetrics when the `Accept` header asks for it, as Prometheus does, else the Prometheus
 /// text format; compressed with gzip when `Accept-Encoding` asks for it; the same shared bytes
 /// for every scrape), `/healthz` (`ok` while the listener is up) and `/` (a page pointing to
-/// `/metrics`).
-pub fn router(exporter: Arc<Exporter>) -> Router {
-    Router::new()
+/// `/metrics`). When `users` has any, every route answers 401 without the `Authorization` of
+/// one of them.
+pub fn router(exposer: Arc<Exposer>, users: BasicAuth) -> Router {
+    let routes = Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/", get(|| async { Html(INDEX) }))
-        .with_state(exporter)
+        .with_state(exposer);
+    if users.is_enabled() { routes.layer(middleware::from_fn_with_state(users, authenticate)) } else { routes }
 }
 
-async fn metrics(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> Response {
+async fn metrics(State(exposer): State<Arc<Exposer>>, headers: HeaderMap) -> Response {
     let asked = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     let format = Format::negotiate(asked(header::ACCEPT));
-    let (bytes, encoding) = exporter.exposition().body(format, Encoding::negotiate(asked(header::ACCEPT_ENCODING)));
+    let (bytes, encoding) = exposer.exposition().body(format, Encoding::negotiate(asked(header::ACCEPT_ENCODING)));
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
@@ -40,4 +45,15 @@ async fn metrics(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> R
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
     response
+}
+
+/// Lets a request through with the credentials of a configured user, else answers 401 with
+/// the challenge.
+async fn authenticate(State(users): State<BasicAuth>, request: Request, next: Next) -> Response {
+    let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if users.check(authorization).await {
+        return next.run(request).await;
+    }
+    let challenge = [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"workspace-exporter\""))];
+    (StatusCode::UNAUTHORIZED, challenge, "Unauthorized\n").into_response()
 }

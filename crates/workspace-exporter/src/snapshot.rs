@@ -5,15 +5,38 @@ use prometheus_client::metrics::gauge::Gauge;
 use workspace_core::StatusCounts;
 use workspace_core::types::{ConnectDesktopsInfo, ConnectStatus};
 
-use crate::labels::{DesktopLabels, StatusLabels, escape};
+use crate::labels::{DesktopInfoLabels, DesktopLabels, StatusLabels, escape};
 
 /// Desktops per status and, when asked, each desktop's status.
 #[derive(Debug, Default)]
 pub(crate) struct Snapshot {
     /// `huaweicloud_workspace_desktops`, empty before the first successful poll.
     pub(crate) desktops: Family<StatusLabels, Gauge>,
-    /// `huaweicloud_workspace_desktop_status`, with `--per-desktop`.
-    pub(crate) per_desktop: Option<Family<DesktopLabels, Gauge>>,
+    /// `huaweicloud_workspace_desktop_status` and `_info`, with `--per-desktop`.
+    pub(crate) per_desktop: Option<PerDesktop>,
+}
+
+/// Two series per desktop whose label sets never change while the desktop exists: its status
+/// as a number, and its name on an info metric.
+#[derive(Debug, Default)]
+pub(crate) struct PerDesktop {
+    /// `huaweicloud_workspace_desktop_status`: the status's [`status_code`].
+    pub(crate) status: Family<DesktopLabels, Gauge>,
+    /// `huaweicloud_workspace_desktop_info`: 1, with the name.
+    pub(crate) info: Family<DesktopInfoLabels, Gauge>,
+}
+
+/// The value of `huaweicloud_workspace_desktop_status`: the documented statuses in the order of
+/// a desktop's life (0 `UNREGISTER`, 1 `REGISTERED`, 2 `CONNECTED`, 3 `DISCONNECTED`), -1 for
+/// another status or none.
+pub(crate) fn status_code(status: Option<&ConnectStatus>) -> i64 {
+    match status {
+        Some(ConnectStatus::Unregister) => 0,
+        Some(ConnectStatus::Registered) => 1,
+        Some(ConnectStatus::Connected) => 2,
+        Some(ConnectStatus::Disconnected) => 3,
+        _ => -1,
+    }
 }
 
 impl Snapshot {
@@ -35,16 +58,19 @@ impl Snapshot {
     pub(crate) fn from_desktops(list: &[ConnectDesktopsInfo], per_desktop: bool) -> Self {
         let mut snapshot = Self::from_counts(&StatusCounts::from_desktops(list));
         if per_desktop {
-            let family: Family<DesktopLabels, Gauge> = Family::default();
+            let families = PerDesktop::default();
             for d in list {
-                let labels = DesktopLabels {
-                    desktop_id: escape(d.id()),
-                    desktop_name: escape(d.name()),
-                    connect_status: escape(d.status().map_or("", ConnectStatus::as_str)),
-                };
-                family.get_or_create(&labels).set(1);
+                let desktop_id = escape(d.id());
+                families
+                    .info
+                    .get_or_create(&DesktopInfoLabels {
+                        desktop_id: desktop_id.clone(),
+                        desktop_name: escape(d.name()),
+                    })
+                    .set(1);
+                families.status.get_or_create(&DesktopLabels { desktop_id }).set(status_code(d.status()));
             }
-            snapshot.per_desktop = Some(family);
+            snapshot.per_desktop = Some(families);
         }
         snapshot
     }

@@ -3,9 +3,11 @@
 
 mod support;
 
+use std::sync::Arc;
 use workspace_core::{ClientOptions, Credentials};
 use workspace_emulator::{DEMO_AK, Emulator, EmulatorConfig, Fault, FaultRule};
-use workspace_exporter::{Encoding, Exporter, Format, Settings};
+
+use workspace_exporter::{Encoding, Exporter, Exposer, Format, Settings};
 
 use support::exposition::{samples, sum, value};
 
@@ -101,12 +103,34 @@ async fn transitions_and_each_desktop_come_from_successive_fleet_reads() {
     );
     assert_eq!(sum(&text, "huaweicloud_workspace_desktops", &[]), FLEET as f64);
     assert!(value(&text, "huaweicloud_workspace_desktops", &[("connect_status", "other")]) >= 1.0);
-    assert_eq!(
-        value(&text, "huaweicloud_workspace_desktop_status", &[("desktop_id", odd)]),
-        1.0,
-        "each desktop has one series"
+    assert_eq!(value(&text, "huaweicloud_workspace_desktop_status", &[("desktop_id", odd)]), -1.0, "another status");
+    for d in &disconnected[..20] {
+        let status = value(&text, "huaweicloud_workspace_desktop_status", &[("desktop_id", &d.desktop_id)]);
+        assert!(status == 2.0 || status == 3.0, "CONNECTED (or moved again by churn): {status}");
+    }
+    assert_eq!(value(&text, "huaweicloud_workspace_desktop_info", &[("desktop_id", odd)]), 1.0);
+    assert!(!text.contains("MAINTENANCE"), "no status as a label value");
+
+    // The series of each desktop are the same set however its status moved.
+    let series = |text: &str| {
+        let mut names: Vec<String> = ["huaweicloud_workspace_desktop_status", "huaweicloud_workspace_desktop_info"]
+            .iter()
+            .flat_map(|name| {
+                samples(text, name, &[]).into_iter().map(|(line, _)| line.rsplit_once(' ').unwrap().0.to_owned())
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(series(&baseline), series(&text), "the same series before and after the changes");
+    assert_eq!(series(&text).len(), 2 * FLEET, "two series per desktop");
+    let info = samples(&text, "huaweicloud_workspace_desktop_info", &[]);
+    assert!(info.iter().all(|(line, _)| line.contains("desktop_name=\"")), "the name is on the info metric");
+    assert!(
+        samples(&text, "huaweicloud_workspace_desktop_status", &[])
+            .iter()
+            .all(|(line, _)| !line.contains("desktop_name"))
     );
-    assert!(text.contains(&format!("desktop_id=\"{odd}\"")) && text.contains("connect_status=\"MAINTENANCE\""));
 }
 
 #[tokio::test]
@@ -199,10 +223,11 @@ async fn odd_names_cannot_break_the_exposition() {
 #[tokio::test]
 async fn scrapes_share_one_rendering_per_poll() {
     let emu = emulator(0.0);
-    let exporter = Exporter::new(options(&emu), Settings::default().per_desktop(true)).unwrap();
+    let exporter = Arc::new(Exporter::new(options(&emu), Settings::default().per_desktop(true)).unwrap());
     exporter.poll_once().await.unwrap();
-    let (first, second) = (exporter.exposition(), exporter.exposition());
-    assert!(std::sync::Arc::ptr_eq(&first, &second), "two scrapes, one rendering");
+    let exposer = Exposer::new(vec![Arc::clone(&exporter)]);
+    let (first, second) = (exposer.exposition(), exposer.exposition());
+    assert!(Arc::ptr_eq(&first, &second), "two scrapes, one rendering");
     for format in [Format::OpenMetrics, Format::Text] {
         for encoding in [Encoding::Identity, Encoding::Gzip] {
             let (a, _) = first.body(format, encoding);
@@ -212,11 +237,18 @@ async fn scrapes_share_one_rendering_per_poll() {
     }
     let requests = emu.stats().requests;
     for _ in 0..10 {
-        exporter.exposition();
+        exposer.exposition();
     }
     assert_eq!(emu.stats().requests, requests, "a scrape never calls the service");
 
     exporter.poll_once().await.unwrap();
-    assert!(!std::sync::Arc::ptr_eq(&first, &exporter.exposition()), "each poll renders anew");
+    exposer.refresh();
+    assert!(!Arc::ptr_eq(&first, &exposer.exposition()), "each poll renders anew");
     assert_eq!(*exporter.polls().borrow(), 2);
+    let text = exposer.render(Format::Text);
+    assert_eq!(sum(&text, "huaweicloud_workspace_desktops", &[]), FLEET as f64);
+    assert_eq!(
+        value(&text, "huaweicloud_workspace_exporter_build_info", &[("version", env!("CARGO_PKG_VERSION"))]),
+        1.0
+    );
 }

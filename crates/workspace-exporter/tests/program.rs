@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::exposition::{sum, value};
+use support::exposition::{samples, sum, value};
 use support::process::{EXPORTER, ExporterProcess, PATIENCE, get, get_raw, prometheus_tool};
 
 /// Runs the program to its end with a clean environment (no credentials anywhere).
@@ -104,7 +104,13 @@ async fn serves_metrics_promtool_accepts_and_stops_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(sum(&text, "huaweicloud_workspace_desktops", &[]), 200.0);
-    assert_eq!(sum(&text, "huaweicloud_workspace_desktop_status", &[]), 200.0);
+    assert_eq!(samples(&text, "huaweicloud_workspace_desktop_status", &[]).len(), 200);
+    assert_eq!(sum(&text, "huaweicloud_workspace_desktop_info", &[]), 200.0);
+    assert_eq!(value(&text, "huaweicloud_workspace_exporter_build_info", &[]), 1.0);
+    for name in ["process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds", "process_max_fds"] {
+        assert!(value(&text, name, &[]) >= 0.0, "{name}");
+    }
+    assert!(value(&text, "process_start_time_seconds", &[]) > 1.7e9);
 
     for (format, accept, gzip) in [
         ("text", None, false),
@@ -152,7 +158,7 @@ async fn serves_metrics_promtool_accepts_and_stops_on_sigterm() {
 
     let (status, stderr) = exporter.terminate();
     assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
-    assert!(stderr.iter().any(|l| l == "workspace-exporter: stopped"), "{stderr:?}");
+    assert!(stderr.iter().any(|l| l.ends_with(" level=info msg=\"stopped\"")), "{stderr:?}");
 }
 
 #[tokio::test]
@@ -176,7 +182,7 @@ async fn a_half_sent_request_does_not_hold_the_stop() {
 
     let (status, stderr) = exporter.terminate();
     assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
-    assert!(stderr.last().is_some_and(|l| l.starts_with("workspace-exporter: stopped")), "{stderr:?}");
+    assert!(stderr.last().is_some_and(|l| l.contains(" msg=\"stopped")), "{stderr:?}");
     drop(half);
 }
 
@@ -212,6 +218,6 @@ fn a_sigterm_right_after_listening_stops_cleanly() {
         let exporter = ExporterProcess::start(&["--emulator", "--listen", "127.0.0.1:0"]);
         let (status, stderr) = exporter.terminate();
         assert!(status.success(), "a clean stop on SIGTERM: {status:?}");
-        assert_eq!(stderr.last().map(String::as_str), Some("workspace-exporter: stopped"));
+        assert!(stderr.last().is_some_and(|l| l.ends_with(" msg=\"stopped\"")), "{stderr:?}");
     }
 }

@@ -44,9 +44,10 @@ impl ExporterProcess {
             match lines.next() {
                 Some(Ok(line)) => {
                     let found = line
-                        .strip_prefix("workspace-exporter: listening on http://")
-                        .and_then(|rest| rest.strip_suffix("/metrics"))
-                        .map(str::to_owned);
+                        .split_once(" msg=\"listening on ")
+                        .and_then(|(_, rest)| rest.split_once("://"))
+                        .and_then(|(_, rest)| rest.split_once("/metrics"))
+                        .map(|(addr, _)| addr.to_owned());
                     seen.push(line);
                     if let Some(addr) = found {
                         break addr;
