@@ -5,7 +5,8 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use workspace_blocking::types::ConnectStatus;
 use workspace_blocking::types::limits::MAX_LIMIT;
 use workspace_blocking::{Client, Error, Page, Query};
@@ -45,7 +46,85 @@ struct Check {
     name: &'static str,
     outcome: Outcome,
     detail: String,
-    values: Map<String, Value>,
+    values: Values,
+}
+
+/// What a check measured, each with its keys in the documented order (`docs/cli.md`).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Values {
+    /// Nothing: not checked, or the request failed.
+    None,
+    Endpoint {
+        latency_ms: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
+    },
+    Credentials {
+        project_id: String,
+        project_id_source: &'static str,
+    },
+    Clock {
+        clock_offset_ms: Option<i64>,
+    },
+    PageCap {
+        page_cap: Option<u64>,
+        entries: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expected: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        total_count: Option<u64>,
+        null_entries: u64,
+    },
+    TotalCount {
+        totals_meaning: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        total: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        per_status: Option<PerStatus>,
+    },
+    LimitZero {
+        entries_held: u64,
+    },
+    RequestId {
+        responses: usize,
+        without_request_id: usize,
+    },
+}
+
+/// The totals of the documented statuses, in the order of the summary.
+#[derive(Debug, Serialize)]
+struct PerStatus {
+    #[serde(rename = "UNREGISTER")]
+    unregister: u64,
+    #[serde(rename = "REGISTERED")]
+    registered: u64,
+    #[serde(rename = "CONNECTED")]
+    connected: u64,
+    #[serde(rename = "DISCONNECTED")]
+    disconnected: u64,
+}
+
+/// A check in JSON: `name`, `result`, `detail`, then its values.
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    name: &'a str,
+    result: &'a str,
+    detail: &'a str,
+    #[serde(flatten)]
+    values: &'a Values,
+}
+
+impl Serialize for Report {
+    /// One entry per check, in [`CHECKS`] order.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.checks.len()))?;
+        for c in &self.checks {
+            let check = CheckJson { name: c.name, result: c.outcome.as_str(), detail: &c.detail, values: &c.values };
+            map.serialize_entry(c.name, &check)?;
+        }
+        map.end()
+    }
 }
 
 /// The checks, in the order they are reported.
@@ -64,20 +143,17 @@ impl Report {
                 name,
                 outcome: Outcome::Unknown,
                 detail: "not checked: an earlier request failed".into(),
-                values: Map::new(),
+                values: Values::None,
             })
             .collect();
         Self { checks }
     }
 
-    fn set(&mut self, name: &str, outcome: Outcome, detail: impl Into<String>, values: Value) {
+    fn set(&mut self, name: &str, outcome: Outcome, detail: impl Into<String>, values: Values) {
         if let Some(c) = self.checks.iter_mut().find(|c| c.name == name) {
             c.outcome = outcome;
             c.detail = detail.into();
-            c.values = match values {
-                Value::Object(m) => m,
-                _ => Map::new(),
-            };
+            c.values = values;
         }
     }
 
@@ -128,14 +204,14 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     let url = endpoints.first().map(ToString::to_string).unwrap_or_default();
     let also = if endpoints.len() > 1 { " (or one of its fallbacks)" } else { "" };
     let detail = format!("reached {url}{also}; the first answer took {latency_ms} ms");
-    report.set("endpoint", Outcome::Ok, detail, json!({"latency_ms": latency_ms, "endpoint": url}));
+    report.set("endpoint", Outcome::Ok, detail, Values::Endpoint { latency_ms, endpoint: Some(url) });
     let project = client.project_id().map(ToString::to_string).unwrap_or_default();
     let source = if given { "given" } else { "discovered" };
     report.set(
         "credentials",
         Outcome::Ok,
         format!("accepted for project {project} ({source})"),
-        json!({"project_id": project, "project_id_source": source}),
+        Values::Credentials { project_id: project, project_id_source: source },
     );
     clock(report, &first, received);
     let total = first.total_count();
@@ -163,13 +239,13 @@ fn probe(client: &Client, report: &mut Report) -> Result<(), Error> {
     let held: u64 = zero_entries.iter().sum();
     if held == 0 {
         let detail = format!("the {} limit=0 answers held no desktops, as documented", zero_entries.len());
-        report.set("limit_zero", Outcome::Ok, detail, json!({"entries_held": 0}));
+        report.set("limit_zero", Outcome::Ok, detail, Values::LimitZero { entries_held: 0 });
     } else {
         let detail = format!("the limit=0 answers held {held} entries; the documentation means none");
-        report.set("limit_zero", Outcome::Failed, detail, json!({"entries_held": held}));
+        report.set("limit_zero", Outcome::Failed, detail, Values::LimitZero { entries_held: held });
     }
     let without = pages.iter().filter(|p| p.request_id().is_none()).count();
-    let values = json!({"responses": pages.len(), "without_request_id": without});
+    let values = Values::RequestId { responses: pages.len(), without_request_id: without };
     if without == 0 {
         report.set("request_id", Outcome::Ok, format!("X-Request-Id on all {} responses", pages.len()), values);
     } else {
@@ -210,30 +286,31 @@ fn first_failed(report: &mut Report, e: &Error, latency: Duration, discovering: 
             "endpoint",
             Outcome::Ok,
             format!("reached; the answer took {latency_ms} ms"),
-            json!({"latency_ms": latency_ms}),
+            Values::Endpoint { latency_ms, endpoint: None },
         );
-        report.set("credentials", Outcome::Failed, format!("refused: {why}"), json!({}));
+        report.set("credentials", Outcome::Failed, format!("refused: {why}"), Values::None);
     } else if matches!(e.last_error(), Error::Config(_) | Error::Signing(_)) {
-        report.set("credentials", Outcome::Failed, why, json!({}));
+        report.set("credentials", Outcome::Failed, why, Values::None);
     } else if discovering && matches!(e.last_error(), Error::InvalidResponse(_)) {
         let detail = format!("the project id could not be discovered: {why}");
-        report.set("credentials", Outcome::Failed, detail, json!({}));
+        report.set("credentials", Outcome::Failed, detail, Values::None);
     } else if matches!(e.last_error(), Error::Transport(_)) {
-        report.set("endpoint", Outcome::Failed, format!("not reached: {why}"), json!({}));
+        report.set("endpoint", Outcome::Failed, format!("not reached: {why}"), Values::None);
     } else {
-        report.set("endpoint", Outcome::Failed, format!("no usable answer: {why}"), json!({}));
+        report.set("endpoint", Outcome::Failed, format!("no usable answer: {why}"), Values::None);
     }
 }
 
 fn request_failed(report: &mut Report, check: &str, e: &Error) {
-    report.set(check, Outcome::Failed, format!("the request failed: {}", exit::describe(e)), json!({}));
+    report.set(check, Outcome::Failed, format!("the request failed: {}", exit::describe(e)), Values::None);
 }
 
 /// The gateway's `Date` against this machine's clock when the answer arrived.
 fn clock(report: &mut Report, page: &Page, received: SystemTime) {
     let date = page.headers().get("date").and_then(|v| v.to_str().ok()).and_then(|v| httpdate::parse_http_date(v).ok());
     let Some(date) = date else {
-        report.set("clock", Outcome::Unknown, "the answer had no Date header", json!({"clock_offset_ms": null}));
+        let values = Values::Clock { clock_offset_ms: None };
+        report.set("clock", Outcome::Unknown, "the answer had no Date header", values);
         return;
     };
     let (ahead, offset) = match date.duration_since(received) {
@@ -241,7 +318,7 @@ fn clock(report: &mut Report, page: &Page, received: SystemTime) {
         Err(e) => (false, e.duration()),
     };
     let ms = i64::try_from(offset.as_millis()).unwrap_or(i64::MAX);
-    let values = json!({"clock_offset_ms": if ahead { ms } else { -ms }});
+    let values = Values::Clock { clock_offset_ms: Some(if ahead { ms } else { -ms }) };
     // The Date header counts whole seconds.
     let secs = offset.as_secs();
     let side = if ahead { "ahead of" } else { "behind" };
@@ -263,22 +340,28 @@ fn page_cap(report: &mut Report, page: &Page) {
     let entries = page.entries();
     let nulls = entries.saturating_sub(page.desktops().len() as u64);
     let Some(total) = page.total_count() else {
-        let values = json!({"page_cap": null, "entries": entries, "null_entries": nulls});
+        let values =
+            Values::PageCap { page_cap: None, entries, expected: None, total_count: None, null_entries: nulls };
         report.set("page_cap", Outcome::Unknown, "the answer had no total_count to compare with", values);
         return;
     };
     if total == 0 {
-        let values = json!({"page_cap": null, "entries": entries, "total_count": 0, "null_entries": nulls});
+        let values =
+            Values::PageCap { page_cap: None, entries, expected: None, total_count: Some(0), null_entries: nulls };
         report.set("page_cap", Outcome::Unknown, "the fleet is empty, so a cap cannot be seen", values);
         return;
     }
     let expected = total.min(u64::from(MAX_LIMIT));
     let null_note = if nulls > 0 { format!("; {nulls} of its entries were null, not desktops") } else { String::new() };
-    let mut values = json!({
-        "page_cap": null, "entries": entries, "expected": expected, "total_count": total, "null_entries": nulls
-    });
+    let cap = (entries < expected).then_some(entries);
+    let values = Values::PageCap {
+        page_cap: cap,
+        entries,
+        expected: Some(expected),
+        total_count: Some(total),
+        null_entries: nulls,
+    };
     if entries < expected {
-        values["page_cap"] = json!(entries);
         let detail =
             format!("pages are capped at {entries}, below the documented 2000; the SDK reads past it{null_note}");
         report.set("page_cap", Outcome::Failed, detail, values);
@@ -304,19 +387,25 @@ fn page_cap(report: &mut Report, page: &Page) {
 fn total_count(report: &mut Report, total: Option<u64>, parts: &[Option<u64>]) {
     let parts: Option<Vec<u64>> = parts.iter().copied().collect();
     let (Some(total), Some(parts)) = (total, parts) else {
-        let values = json!({"totals_meaning": "unknown"});
+        let values = Values::TotalCount { totals_meaning: "unknown", total: None, per_status: None };
         report.set("total_count", Outcome::Unknown, "an answer had no total_count", values);
         return;
     };
-    let per_status: Map<String, Value> =
-        ConnectStatus::KNOWN.iter().zip(&parts).map(|(s, n)| (s.as_str().to_owned(), json!(n))).collect();
+    // The counts were asked in the order of `ConnectStatus::KNOWN`.
+    let of = |s: ConnectStatus| ConnectStatus::KNOWN.iter().position(|k| *k == s).and_then(|i| parts.get(i).copied());
+    let per_status = PerStatus {
+        unregister: of(ConnectStatus::Unregister).unwrap_or(0),
+        registered: of(ConnectStatus::Registered).unwrap_or(0),
+        connected: of(ConnectStatus::Connected).unwrap_or(0),
+        disconnected: of(ConnectStatus::Disconnected).unwrap_or(0),
+    };
     let meaning = TotalsMeaning::from_split(total, &parts);
     let name = match meaning {
         TotalsMeaning::Filtered => "filtered",
         TotalsMeaning::Unfiltered => "unfiltered",
         _ => "unknown",
     };
-    let values = json!({"totals_meaning": name, "total": total, "per_status": per_status});
+    let values = Values::TotalCount { totals_meaning: name, total: Some(total), per_status: Some(per_status) };
     match meaning {
         TotalsMeaning::Filtered => {
             let detail =
@@ -353,21 +442,8 @@ fn render(style: &Style, report: &Report) -> io::Result<Vec<u8>> {
             table(&mut out, style, &["CHECK", "RESULT", "DETAIL"], &rows)?;
         }
         Format::Json => {
-            // Written by hand so that the checks, and the fields of each, keep their order.
-            out.push(b'{');
-            for (i, c) in report.checks.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write!(out, "{}:", json!(c.name))?;
-                write!(out, "{{\"name\":{},\"result\":{}", json!(c.name), json!(c.outcome.as_str()))?;
-                write!(out, ",\"detail\":{}", json!(c.detail))?;
-                for (k, v) in &c.values {
-                    write!(out, ",{}:{v}", json!(k))?;
-                }
-                out.push(b'}');
-            }
-            writeln!(out, "}}")?;
+            serde_json::to_writer(&mut out, report)?;
+            writeln!(out)?;
         }
     }
     Ok(out)
