@@ -1,7 +1,7 @@
 //! What the client's reads return: streams of pages, desktops, a whole fleet, a watch's
 //! transitions, each with `next().await` for callers without a stream crate. Each dereferences
 //! to its operation, for its progress: `offset()` and `total_count()` of a listing, `report()`
-//! of a whole read, `polls()` of a watch. Dropping one cancels its requests in flight.
+//! and `expected()` of a whole read, `polls()` of a watch. Dropping one cancels its requests in flight.
 
 use std::ops::Deref;
 use std::pin::Pin;

@@ -1,6 +1,6 @@
 //! What the client's reads return: iterators of pages, desktops, a whole fleet, a watch's
 //! transitions. Each dereferences to its operation, for its progress: `offset()` and
-//! `total_count()` of a listing, `report()` of a whole read, `polls()` of a watch.
+//! `total_count()` of a listing, `report()` and `expected()` of a whole read, `polls()` of a watch.
 
 use std::ops::Deref;
 

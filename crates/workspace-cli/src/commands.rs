@@ -106,15 +106,10 @@ pub(crate) fn list(
     }
     let mut progress = Progress::new(quiet);
     let mut desktops = client.read_fleet(&with_directory(query, users));
-    for desktop in desktops.by_ref() {
-        match desktop {
-            Ok(d) => {
-                out.desktop(&d)?;
-                progress.tick();
-            }
-            // The read yields its error after every desktop it released before the failure.
-            Err(e) => return Err(e.into()),
-        }
+    // The read yields its error after every desktop it released before the failure.
+    while let Some(desktop) = desktops.next() {
+        out.desktop(&desktop?)?;
+        progress.tick(desktops.expected());
     }
     drop(progress);
     out.finish(None)?;
@@ -150,10 +145,11 @@ impl Progress {
         Self { shown: false, read: 0, on: !quiet && io::stderr().is_terminal() }
     }
 
-    fn tick(&mut self) {
+    /// One more desktop read, of the `expected` the service counted when it is known.
+    fn tick(&mut self, expected: Option<u64>) {
         self.read += 1;
         if self.on && self.read % 500 == 0 {
-            eprint!("\rread {} desktops…", self.read);
+            eprint!("\r\x1b[K{}", progress_line(self.read, expected));
             self.shown = true;
         }
     }
@@ -167,6 +163,29 @@ impl Drop for Progress {
     }
 }
 
+/// What the progress line says after `read` desktops: `read 500 of 1,200 desktops…` while the
+/// service's count (`expected`) is known and not passed, else `read 500 desktops…`. The fleet may
+/// move during the read, so the count is the service's word, never shown as less than was read.
+fn progress_line(read: u64, expected: Option<u64>) -> String {
+    match expected.filter(|&e| e >= read) {
+        Some(e) => format!("read {} of {} desktops…", grouped(read), grouped(e)),
+        None => format!("read {} desktops…", grouped(read)),
+    }
+}
+
+/// A count with its thousands separated by commas: `12,000`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `connections summary`, with the user names of `--users-from` for a count that reads.
 pub(crate) fn summary(
     client: &Client,
@@ -178,4 +197,28 @@ pub(crate) fn summary(
     sink.write(&output::counts(&Style::new(&global.output, Format::Json), &counts)?, 0)?;
     sink.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_shows_the_services_count_while_it_holds() {
+        assert_eq!(progress_line(500, Some(1200)), "read 500 of 1,200 desktops…");
+        assert_eq!(progress_line(12_000, Some(12_000)), "read 12,000 of 12,000 desktops…");
+        assert_eq!(progress_line(500, None), "read 500 desktops…", "no count known");
+        // The fleet grew during the read: the count no longer holds, so it is not shown.
+        assert_eq!(progress_line(1500, Some(1200)), "read 1,500 desktops…");
+        assert_eq!(progress_line(1_234_567, Some(2_000_000)), "read 1,234,567 of 2,000,000 desktops…");
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        let cases = [(0, "0"), (999, "999"), (1000, "1,000"), (12_000, "12,000"), (100_000, "100,000")];
+        for (n, text) in cases {
+            assert_eq!(grouped(n), text);
+        }
+        assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
+    }
 }

@@ -125,6 +125,10 @@ pub(crate) struct FleetRead {
     changed: HashSet<String>,
     report: ReadReport,
     max_items: Option<u64>,
+    /// How many batches of user names the read began with: the first parts.
+    batches: usize,
+    /// The trusted total of the first part, when the read is of one batch.
+    expected: Option<u64>,
     failed: bool,
     /// The error that ended the read, handed out after the items released before it.
     error: Option<Error>,
@@ -139,6 +143,8 @@ impl FleetRead {
         let step = profile.page_cap().map_or(page_size, |c| c.min(page_size));
         let parts: Vec<Part> = batches.into_iter().map(|r| Part::new(r, step)).collect();
         Self {
+            batches: parts.len(),
+            expected: None,
             page_size,
             overlap: initial_overlap(step),
             profile,
@@ -206,6 +212,17 @@ impl FleetRead {
     /// and requests. Final once the read [`is_finished`](Self::is_finished).
     pub(crate) fn report(&self) -> ReadReport {
         ReadReport { changed: self.changed.len() as u64, ..self.report }
+    }
+
+    /// How many desktops the read expects to deliver, as the service counted them: the
+    /// `total_count` of the first page, once it is known to count the query's matches (a read of
+    /// one batch of user names whose total is trusted), at most the item cap. `None` before, and
+    /// when no count can be trusted: totals that do not follow filters, or several batches, whose
+    /// totals may each count the same desktop. The fleet may move while the read runs, so the read
+    /// may deliver fewer or more: an estimate for progress, not a promise.
+    pub(crate) fn expected(&self) -> Option<u64> {
+        let total = self.expected?;
+        Some(self.max_items.map_or(total, |m| total.min(m)))
     }
 
     /// Whether the read has ended (all read, the item cap reached, or an error): nothing more is

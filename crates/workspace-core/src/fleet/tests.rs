@@ -178,6 +178,45 @@ fn an_unseen_status_is_not_silently_lost() {
     );
 }
 
+/// Answers one request of `read`, returning whether there was one.
+fn answer_one(read: &mut FleetRead, service: &Service) -> bool {
+    let Some((ticket, req)) = read.next_request() else { return false };
+    read.on_result(ticket, Ok(service.serve(&req)));
+    true
+}
+
+#[test]
+fn the_expected_count_is_the_trusted_total_of_one_query() {
+    let service = Service::fleet(12_000, by_status);
+    let mut r = read(all());
+    assert_eq!(r.expected(), None, "unknown before the first page");
+    assert!(answer_one(&mut r, &service));
+    assert_eq!(r.expected(), Some(12_000), "the whole fleet's total, known after the probe");
+    let mut capped = read(all());
+    capped.max_items = Some(500);
+    assert!(answer_one(&mut capped, &service));
+    assert_eq!(capped.expected(), Some(500), "no more than the cap");
+
+    // A status's total counts its matches only where totals are known to follow filters.
+    let connected =
+        || vec![ListDesktopsConnectStatusRequest::builder().connect_status(ConnectStatus::Connected).build().unwrap()];
+    let mut r = FleetRead::new(connected(), 0, ServiceProfile::default());
+    assert!(answer_one(&mut r, &service));
+    assert_eq!(r.expected(), None, "what the total counts is not known yet");
+    let profile = ServiceProfile::default();
+    profile.learn_totals(TotalsMeaning::Filtered);
+    let mut r = FleetRead::new(connected(), 0, profile);
+    assert!(answer_one(&mut r, &service));
+    assert_eq!(r.expected(), Some(3_000));
+
+    // Batches of user names may share desktops: their totals add up to more than the read finds.
+    let names: Vec<String> = (0..150).map(|i| format!("user{i}")).collect();
+    let batches = ListDesktopsConnectStatusRequest::builder().user_names(names).build_batches().unwrap();
+    let mut r = FleetRead::new(batches, 0, ServiceProfile::default());
+    while answer_one(&mut r, &service) {}
+    assert_eq!(r.expected(), None);
+}
+
 #[test]
 fn small_reads_and_caps() {
     let service = Service::fleet(250, |_| ConnectStatus::Connected);

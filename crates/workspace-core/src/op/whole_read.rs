@@ -35,6 +35,15 @@ impl FleetOp {
         self.read.requests()
     }
 
+    /// How many desktops the read expects to deliver, for progress: the service's `total_count`
+    /// of the query, once its first page is in and the total is known to count the query's
+    /// matches (at most `max_items`); `None` before, or when no total can be trusted (totals that
+    /// ignore filters, more than 100 user names). The fleet may move during the read, so it may
+    /// deliver fewer or more: show it as a count the service gave, not as the final number.
+    pub fn expected(&self) -> Option<u64> {
+        self.read.expected()
+    }
+
     /// What the read did so far: desktops delivered, desktops seen to change while it ran, pages
     /// read again to prove continuity, and requests. Final once the read is done.
     pub fn report(&self) -> ReadReport {
