@@ -1,6 +1,6 @@
 //! `wks top` as a person sees it: run in a real terminal (tmux), its screen read with
 //! `capture-pane` and compared with the emulator's fleet, driven with keys, and the terminal
-//! checked to be restored after `q` and after Ctrl-C. Nothing waits for a time: each step polls
+//! checked to be restored after `q`, after Ctrl-C and after a panic in any of its threads. Nothing waits for a time: each step polls
 //! the screen until what it expects is there, within a generous bound. tmux is installed by
 //! `.ci/run`; without it these tests fail, saying so.
 #![allow(clippy::unwrap_used)]
@@ -21,8 +21,13 @@ fn emulator() -> Emulator {
 
 /// The command line that runs `wks top` against `emu`, in a clean environment.
 fn top_command(emu: &Emulator) -> String {
+    top_command_with(emu, "")
+}
+
+/// `top_command` with more of the environment, such as `WKS_TEST_PANIC=draw`.
+fn top_command_with(emu: &Emulator, env: &str) -> String {
     format!(
-        "env -i TERM=xterm-256color HOME=/nonexistent HUAWEICLOUD_SDK_AK={DEMO_AK} HUAWEICLOUD_SDK_SK={DEMO_SK} {} --endpoint {} --project-id {} top --interval 0.2",
+        "env -i TERM=xterm-256color HOME=/nonexistent HUAWEICLOUD_SDK_AK={DEMO_AK} HUAWEICLOUD_SDK_SK={DEMO_SK} {env} {} --endpoint {} --project-id {} top --interval 0.2",
         env!("CARGO_BIN_EXE_wks"),
         emu.base_url(),
         emu.project_id()
@@ -104,3 +109,42 @@ fn ctrl_c_ends_top_and_restores_the_terminal() {
     tmux.assert_restored("RESTORED-AFTER-CTRL-C");
 }
 
+/// Makes `top` panic in one of its threads (`draw` or `poll`, through the debug builds' test-only
+/// `WKS_TEST_PANIC` and the key `!`) once the view shows the fleet, and checks what a person sees
+/// then: the normal screen with the panic's message on lines of their own, the exit code of a
+/// panic, and a terminal back in line mode with echo and the cursor shown.
+fn a_panic_restores_the_terminal(thread: &str, name: &str) {
+    if !cfg!(debug_assertions) {
+        // A release build has no test panic.
+        return;
+    }
+    let emu = emulator();
+    let tmux = Tmux::start(&format!("panic-{thread}"), 100, 40);
+    tmux.line(&format!("{}; echo EXIT=$?", top_command_with(&emu, &format!("WKS_TEST_PANIC={thread}"))));
+    let want = fleet_counts(&emu);
+    tmux.wait_for("the emulator's counts", |s| (screen_counts(s) == want).then_some(()));
+    assert_eq!(tmux.pane("#{alternate_on}"), "1", "a full-screen view");
+    tmux.keys(&["!"]);
+    let code: u8 =
+        tmux.wait_for("the exit code", |s| s.lines().find_map(|l| l.strip_prefix("EXIT=")?.trim().parse().ok()));
+    assert_eq!(code, 101, "a panic's exit code");
+    let screen = tmux.screen();
+    let message = format!("a panic of top's {name} thread, for tests (WKS_TEST_PANIC={thread})");
+    // Each line starts at the left edge: the message was written in line mode, not raw.
+    assert!(
+        screen.lines().any(|l| l.starts_with("thread '") && l.contains("panicked at")),
+        "the panic's location; the screen:\n{screen}"
+    );
+    assert!(screen.lines().any(|l| l == message), "the panic's message; the screen:\n{screen}");
+    tmux.assert_restored(&format!("RESTORED-AFTER-{}-PANIC", thread.to_uppercase()));
+}
+
+#[test]
+fn a_panic_of_the_drawing_thread_restores_the_terminal() {
+    a_panic_restores_the_terminal("draw", "drawing");
+}
+
+#[test]
+fn a_panic_of_the_polling_thread_restores_the_terminal() {
+    a_panic_restores_the_terminal("poll", "polling");
+}

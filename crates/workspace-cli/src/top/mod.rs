@@ -1,8 +1,10 @@
 //! `wks top`: a full-screen view of one fleet, polled every interval: the counts per status
 //! with their history, the connected ratio and the latest transitions. Three threads: this one
 //! draws, one polls (with the blocking client), one reads keys; they meet on one channel. The
-//! terminal is restored whatever ends it: `q`, Ctrl-C (a key in raw mode), an error or a panic.
+//! terminal is restored whatever ends it: `q`, Ctrl-C (a key in raw mode), an error, or a panic
+//! in any of the three (see [`screen`]).
 
+mod screen;
 mod state;
 mod view;
 
@@ -44,25 +46,31 @@ pub(crate) fn check_terminal() -> Result<(), Failure> {
     ))
 }
 
-/// Restores the terminal when dropped, however `top` ends.
-struct Restore;
+/// What the view tells the polling thread.
+#[derive(Debug, Default)]
+struct Control {
+    /// Polling is paused.
+    paused: AtomicBool,
+    /// The next poll panics (`WKS_TEST_PANIC=poll`, debug builds only).
+    panic: AtomicBool,
+}
 
-impl Drop for Restore {
-    fn drop(&mut self) {
-        ratatui::restore();
-    }
+/// Which thread the key `!` makes panic, so that tests can see the terminal restored after a
+/// panic: `draw` or `poll`, from `WKS_TEST_PANIC`. Read in debug builds only; for tests.
+fn test_panic() -> Option<String> {
+    if cfg!(debug_assertions) { std::env::var("WKS_TEST_PANIC").ok() } else { None }
 }
 
 /// Runs the view until `q` or Ctrl-C; each poll reads with the user names of `--users-from` and
 /// ends by `deadline`.
 pub(crate) fn top(client: &Client, args: &Top, users: Option<Vec<String>>, deadline: Duration) -> Result<(), Failure> {
     let (tx, rx) = mpsc::channel();
-    let paused = Arc::new(AtomicBool::new(false));
+    let control = Arc::new(Control::default());
     let wake =
-        start_polling(client.clone(), with_directory(Query::new(), users), args.interval, deadline, &paused, &tx);
+        start_polling(client.clone(), with_directory(Query::new(), users), args.interval, deadline, &control, &tx);
     start_reading_keys(tx);
-    let _restore = Restore;
-    let mut terminal = ratatui::try_init().map_err(Failure::Output)?;
+    // Dropped in reverse order: the terminal (which shows the cursor), then the screen's modes.
+    let (_screen, mut terminal) = screen::Screen::enter().map_err(Failure::Output)?;
     let interval = seconds(args.interval);
     let mut state = State::new();
     loop {
@@ -78,7 +86,7 @@ pub(crate) fn top(client: &Client, args: &Top, users: Option<Vec<String>>, deadl
                 KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return Ok(()),
                 KeyCode::Char('p') => {
                     state.paused = !state.paused;
-                    paused.store(state.paused, Ordering::Relaxed);
+                    control.paused.store(state.paused, Ordering::Relaxed);
                     if !state.paused {
                         // Resuming polls at once.
                         let _ = wake.send(());
@@ -89,6 +97,14 @@ pub(crate) fn top(client: &Client, args: &Top, users: Option<Vec<String>>, deadl
                 KeyCode::Up | KeyCode::Char('k') => state.scroll_by(-1),
                 KeyCode::PageDown => state.scroll_by(10),
                 KeyCode::PageUp => state.scroll_by(-10),
+                KeyCode::Char('!') => match test_panic().as_deref() {
+                    Some("draw") => panic!("a panic of top's drawing thread, for tests (WKS_TEST_PANIC=draw)"),
+                    Some("poll") => {
+                        control.panic.store(true, Ordering::Relaxed);
+                        let _ = wake.send(());
+                    }
+                    _ => {}
+                },
                 _ => {}
             },
         }
@@ -102,14 +118,17 @@ fn start_polling(
     query: Query,
     interval: Duration,
     deadline: Duration,
-    paused: &Arc<AtomicBool>,
+    control: &Arc<Control>,
     tx: &Sender<Message>,
 ) -> Sender<()> {
     let (wake, woken): (Sender<()>, Receiver<()>) = mpsc::channel();
-    let (paused, tx) = (Arc::clone(paused), tx.clone());
+    let (control, tx) = (Arc::clone(control), tx.clone());
     std::thread::spawn(move || {
         loop {
-            if !paused.load(Ordering::Relaxed) {
+            if control.panic.load(Ordering::Relaxed) {
+                panic!("a panic of top's polling thread, for tests (WKS_TEST_PANIC=poll)");
+            }
+            if !control.paused.load(Ordering::Relaxed) {
                 let polled = watch::poll(&client, &query, deadline).map(|(desktops, _)| desktops);
                 if tx.send(Message::Polled(polled, SystemTime::now())).is_err() {
                     return;
