@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use flate2::Compression;
@@ -93,17 +95,24 @@ impl Fragment {
 /// each body (format and coding) rendered from them when first asked for.
 ///
 /// The program makes one at the end of each poll of any target, which costs little: the
-/// fragments are shared, not copied. A body is rendered the first time a scrape asks for that
-/// format and coding, and every later scrape until the next poll clones [`Bytes`] that point to
-/// the same memory, so that it costs no allocation in proportion to the output, however many
-/// clients ask and however slowly they read. A format and coding nobody asks for is never
-/// rendered, and a gzip body is compressed as it is written, without the text in memory.
+/// fragments are shared, not copied. A gzip body is rendered the first time a scrape asks for
+/// that format, compressed as it is written (the text is never whole in memory), and every
+/// later scrape until the next poll clones [`Bytes`] that point to the same memory, so that it
+/// costs no allocation in proportion to the output, however many clients ask and however
+/// slowly they read. `/metrics` writes a body that is not compressed as the client reads it,
+/// in [`CHUNK`]-sized pieces, rather than keeping the text, six times the size of its gzip, in
+/// memory; [`body`](Self::body) also renders it whole, once, when asked for. A format and coding
+/// nobody asks for is never rendered.
 pub struct Exposition {
     fragments: Vec<Arc<Fragment>>,
     /// OpenMetrics, text, OpenMetrics gzip, text gzip; a gzip body is `None` only if the encoder
     /// failed, which writing to memory does not.
     bodies: [OnceLock<Option<Bytes>>; 4],
 }
+
+/// The size of the pieces a body is written in: under the size from which the allocator maps
+/// memory of its own (128 KiB), so that the pieces reuse the same memory.
+pub(crate) const CHUNK: usize = 64 * 1024;
 
 impl Exposition {
     /// The exposition of these fragments, in this order; nothing is rendered yet.
@@ -115,39 +124,69 @@ impl Exposition {
     /// for (and compressed, which always succeeds in practice), else the text as it is. The
     /// first call for a format and coding renders it; later ones share the same bytes.
     pub fn body(&self, format: Format, encoding: Encoding) -> (Bytes, Encoding) {
-        let slot = |n: usize| match format {
-            Format::OpenMetrics => n,
-            Format::Text => n + 1,
-        };
-        if encoding == Encoding::Gzip {
-            let gzip = self.bodies[slot(2)].get_or_init(|| self.gzip(format));
-            if let Some(bytes) = gzip {
-                return (bytes.clone(), Encoding::Gzip);
-            }
+        if encoding == Encoding::Gzip
+            && let Some(bytes) = self.gzip(format)
+        {
+            return (bytes, Encoding::Gzip);
         }
-        let plain = self.bodies[slot(0)].get_or_init(|| Some(Bytes::from(self.render(format))));
+        let plain =
+            self.bodies[slot(format, Encoding::Identity)].get_or_init(|| Some(Bytes::from(self.render(format))));
         (plain.clone().unwrap_or_default(), Encoding::Identity)
+    }
+
+    /// The gzip body of `format`, rendered the first time it is asked for; `None` only if the
+    /// encoder failed, which writing to memory does not.
+    pub(crate) fn gzip(&self, format: Format) -> Option<Bytes> {
+        let compress = || {
+            let mut encoder = GzEncoder::new(Vec::with_capacity(CHUNK), Compression::fast());
+            let mut failed = false;
+            self.each_chunk(format, |chunk| failed |= encoder.write_all(chunk.as_bytes()).is_err());
+            let mut out = encoder.finish().ok().filter(|_| !failed)?;
+            out.shrink_to_fit();
+            Some(Bytes::from(out))
+        };
+        self.bodies[slot(format, Encoding::Gzip)].get_or_init(compress).clone()
     }
 
     /// The text of `format`, rendered now and not kept.
     pub(crate) fn render(&self, format: Format) -> String {
-        let families = merge(&self.fragments);
-        let mut size = 0usize;
-        write(&families, format, &mut |s: &str| size += s.len());
+        let mut size = 0;
+        self.each_chunk(format, |chunk| size += chunk.len());
         let mut out = String::with_capacity(size);
-        write(&families, format, &mut |s: &str| out.push_str(s));
+        self.each_chunk(format, |chunk| out.push_str(chunk));
         out
     }
 
-    /// The text of `format` compressed with gzip as it is written; `None` only if the encoder
-    /// fails, which writing to memory does not.
-    fn gzip(&self, format: Format) -> Option<Bytes> {
-        let families = merge(&self.fragments);
-        let mut size = 0usize;
-        write(&families, format, &mut |s: &str| size += s.len());
-        let mut sink = GzipSink::new(size / 6 + 64);
-        write(&families, format, &mut |s: &str| sink.put(s));
-        sink.finish().map(Bytes::from)
+    /// The text of `format`, in pieces of about [`CHUNK`] bytes, written one at a time as
+    /// they are taken; each holds the exposition, so that a poll that ends meanwhile changes
+    /// nothing of it.
+    pub(crate) fn chunks(self: &Arc<Self>, format: Format) -> Chunks {
+        let plan = Plan::new(&self.fragments, format);
+        Chunks { exposition: Arc::clone(self), plan, cursor: Cursor::default() }
+    }
+
+    /// Calls `f` with each piece of the text of `format`, in order, from one buffer.
+    fn each_chunk(&self, format: Format, mut f: impl FnMut(&str)) {
+        let plan = Plan::new(&self.fragments, format);
+        let mut cursor = Cursor::default();
+        let mut buffer = String::with_capacity(CHUNK + 1024);
+        while !cursor.done {
+            buffer.clear();
+            plan.write(&self.fragments, &mut cursor, &mut buffer);
+            f(&buffer);
+        }
+    }
+}
+
+/// Where a format and coding is kept in [`Exposition::bodies`].
+fn slot(format: Format, encoding: Encoding) -> usize {
+    let f = match format {
+        Format::OpenMetrics => 0,
+        Format::Text => 1,
+    };
+    match encoding {
+        Encoding::Identity => f,
+        Encoding::Gzip => f + 2,
     }
 }
 
@@ -164,126 +203,185 @@ impl fmt::Debug for Exposition {
     }
 }
 
-/// A gzip encoder fed through a buffer, so that it compresses large pieces rather than each
-/// label value alone.
-struct GzipSink {
-    buffer: String,
-    encoder: GzEncoder<Vec<u8>>,
-    failed: bool,
+/// The text of an exposition in one format, written a piece at a time: an iterator, and a
+/// stream for an HTTP body.
+pub(crate) struct Chunks {
+    exposition: Arc<Exposition>,
+    plan: Plan,
+    cursor: Cursor,
 }
 
-impl GzipSink {
-    /// How much text is gathered before it is compressed.
-    const BUFFER: usize = 64 * 1024;
+impl Iterator for Chunks {
+    type Item = Bytes;
 
-    fn new(capacity: usize) -> Self {
-        Self {
-            buffer: String::with_capacity(Self::BUFFER),
-            encoder: GzEncoder::new(Vec::with_capacity(capacity), Compression::fast()),
-            failed: false,
+    fn next(&mut self) -> Option<Bytes> {
+        if self.cursor.done {
+            return None;
         }
-    }
-
-    fn put(&mut self, s: &str) {
-        self.buffer.push_str(s);
-        if self.buffer.len() >= Self::BUFFER - 1024 {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        self.failed |= self.encoder.write_all(self.buffer.as_bytes()).is_err();
-        self.buffer.clear();
-    }
-
-    fn finish(mut self) -> Option<Vec<u8>> {
-        self.flush();
-        let mut out = self.encoder.finish().ok().filter(|_| !self.failed)?;
-        out.shrink_to_fit();
-        Some(out)
+        let mut out = String::with_capacity(CHUNK + 1024);
+        self.plan.write(&self.exposition.fragments, &mut self.cursor, &mut out);
+        Some(Bytes::from(out))
     }
 }
 
-/// One sample source of a family: a line of a fragment, or a target's per-desktop series.
-enum Samples<'a> {
-    Line(&'a str),
-    Status(&'a PerDesktopSeries),
-    Info(&'a PerDesktopSeries),
+impl futures_core::Stream for Chunks {
+    type Item = Result<Bytes, std::convert::Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Poll::Ready(self.get_mut().next().map(Ok))
+    }
+}
+
+impl fmt::Debug for Chunks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Chunks").field("done", &self.cursor.done).finish_non_exhaustive()
+    }
+}
+
+/// A line of a fragment: the fragment's index, and the line's bounds in its text.
+#[derive(Clone, Copy)]
+struct Span {
+    fragment: usize,
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    fn text(self, fragments: &[Arc<Fragment>]) -> &str {
+        &fragments[self.fragment].text[self.start..self.end]
+    }
+}
+
+/// One sample source of a family: a line of a fragment, or the per-desktop series of the
+/// fragment of that index.
+#[derive(Clone, Copy)]
+enum Samples {
+    Line(Span),
+    Status(usize),
+    Info(usize),
 }
 
 /// One metric family of the exposition: its descriptor lines and its samples.
 #[derive(Default)]
-struct Family<'a> {
-    descriptor: Vec<&'a str>,
-    samples: Vec<Samples<'a>>,
+struct Family {
+    descriptor: Vec<Span>,
+    samples: Vec<Samples>,
 }
 
-/// Fragments merged into families: each family once, its descriptor from the first fragment
-/// that has it, its samples from every fragment in order, families in the order first seen.
-fn merge(fragments: &[Arc<Fragment>]) -> Vec<Family<'_>> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut families: HashMap<&str, Family<'_>> = HashMap::new();
-    for fragment in fragments {
-        // The family the lines being read belong to, and whether this fragment introduced it.
-        let mut current: Option<(&str, bool)> = None;
-        for line in fragment.text.lines().filter(|l| *l != "# EOF") {
-            if let Some(rest) = line.strip_prefix("# ") {
-                let Some(name) = rest.split(' ').nth(1) else { continue };
-                if current.is_none_or(|(c, _)| c != name) {
-                    let new = !families.contains_key(name);
-                    if new {
-                        order.push(name);
+/// What to write, in order: the fragments merged into families (each family once, its
+/// descriptor from the first fragment that has it, its samples from every fragment in order,
+/// families in the order first seen), in a format.
+struct Plan {
+    families: Vec<Family>,
+    format: Format,
+    /// With the Prometheus text format, the names of the counters, whose `HELP` and `TYPE`
+    /// lines name them with `_total`.
+    counters: Vec<String>,
+}
+
+/// How far a [`Plan`] has been written.
+#[derive(Default)]
+struct Cursor {
+    family: usize,
+    /// The descriptor lines, then the samples of the family.
+    step: usize,
+    /// The next desktop, in per-desktop samples.
+    desktop: usize,
+    done: bool,
+}
+
+impl Plan {
+    fn new(fragments: &[Arc<Fragment>], format: Format) -> Self {
+        let mut order: Vec<&str> = Vec::new();
+        let mut families: HashMap<&str, Family> = HashMap::new();
+        for (index, fragment) in fragments.iter().enumerate() {
+            // The family the lines being read belong to, and whether this fragment introduced it.
+            let mut current: Option<(&str, bool)> = None;
+            let mut start = 0;
+            for line in fragment.text.split_inclusive('\n') {
+                let span = Span { fragment: index, start, end: start + line.trim_end_matches('\n').len() };
+                start += line.len();
+                let line = span.text(fragments);
+                if line == "# EOF" {
+                    continue;
+                }
+                if let Some(rest) = line.strip_prefix("# ") {
+                    let Some(name) = rest.split(' ').nth(1) else { continue };
+                    if current.is_none_or(|(c, _)| c != name) {
+                        let new = !families.contains_key(name);
+                        if new {
+                            order.push(name);
+                        }
+                        current = Some((name, new));
                     }
-                    current = Some((name, new));
+                    let family = families.entry(name).or_default();
+                    if current.is_some_and(|(_, new)| new) {
+                        family.descriptor.push(span);
+                    }
+                } else if let Some((name, _)) = current {
+                    families.entry(name).or_default().samples.push(Samples::Line(span));
                 }
-                let family = families.entry(name).or_default();
-                if current.is_some_and(|(_, new)| new) {
-                    family.descriptor.push(line);
+            }
+            if fragment.per_desktop.is_some() {
+                if let Some(family) = families.get_mut(DESKTOP_STATUS) {
+                    family.samples.push(Samples::Status(index));
                 }
-            } else if let Some((name, _)) = current {
-                families.entry(name).or_default().samples.push(Samples::Line(line));
+                if let Some(family) = families.get_mut(DESKTOP_INFO) {
+                    family.samples.push(Samples::Info(index));
+                }
             }
         }
-        if let Some(series) = &fragment.per_desktop {
-            if let Some(family) = families.get_mut(DESKTOP_STATUS) {
-                family.samples.push(Samples::Status(series));
-            }
-            if let Some(family) = families.get_mut(DESKTOP_INFO) {
-                family.samples.push(Samples::Info(series));
-            }
-        }
+        let families: Vec<Family> = order.into_iter().filter_map(|name| families.remove(name)).collect();
+        let counters = match format {
+            Format::OpenMetrics => Vec::new(),
+            Format::Text => counter_names(families.iter().flat_map(|f| &f.descriptor).map(|span| span.text(fragments)))
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        };
+        Self { families, format, counters }
     }
-    order.into_iter().filter_map(|name| families.remove(name)).collect()
-}
 
-/// Writes the families in `format` through `put`: OpenMetrics with its closing `# EOF`, or the
-/// Prometheus text format.
-fn write(families: &[Family<'_>], format: Format, put: &mut dyn FnMut(&str)) {
-    let counters = match format {
-        Format::OpenMetrics => Vec::new(),
-        Format::Text => counter_names(families.iter().flat_map(|f| f.descriptor.iter().copied())),
-    };
-    for family in families {
-        for line in &family.descriptor {
-            match format {
-                Format::OpenMetrics => put(line),
-                Format::Text => put_text_line(line, &counters, put),
+    /// Writes what comes after `cursor` into `out` until it holds [`CHUNK`] bytes or more, or
+    /// all is written (then `cursor.done`): OpenMetrics with its closing `# EOF`, or the
+    /// Prometheus text format.
+    fn write(&self, fragments: &[Arc<Fragment>], cursor: &mut Cursor, out: &mut String) {
+        let counters: Vec<&str> = self.counters.iter().map(String::as_str).collect();
+        while let Some(family) = self.families.get(cursor.family) {
+            if out.len() >= CHUNK {
+                return;
             }
-            put("\n");
-        }
-        for samples in &family.samples {
-            match samples {
-                Samples::Line(line) => {
-                    put(line);
-                    put("\n");
+            let described = family.descriptor.len();
+            if let Some(span) = family.descriptor.get(cursor.step) {
+                match self.format {
+                    Format::OpenMetrics => out.push_str(span.text(fragments)),
+                    Format::Text => put_text_line(span.text(fragments), &counters, &mut |s| out.push_str(s)),
                 }
-                Samples::Status(series) => write_status(series, put),
-                Samples::Info(series) => write_info(series, put),
+                out.push('\n');
+                cursor.step += 1;
+                continue;
+            }
+            let Some(samples) = family.samples.get(cursor.step - described) else {
+                (cursor.family, cursor.step) = (cursor.family + 1, 0);
+                continue;
+            };
+            let finished = match *samples {
+                Samples::Line(span) => {
+                    out.push_str(span.text(fragments));
+                    out.push('\n');
+                    true
+                }
+                Samples::Status(index) => write_status(&fragments[index], &mut cursor.desktop, out),
+                Samples::Info(index) => write_info(&fragments[index], &mut cursor.desktop, out),
+            };
+            if finished {
+                (cursor.step, cursor.desktop) = (cursor.step + 1, 0);
             }
         }
-    }
-    if format == Format::OpenMetrics {
-        put("# EOF\n");
+        if self.format == Format::OpenMetrics {
+            out.push_str("# EOF\n");
+        }
+        cursor.done = true;
     }
 }
 
@@ -294,33 +392,50 @@ fn series_prefix(name: &str, labels: &str) -> String {
     format!("{name}{{{labels}{comma}")
 }
 
-/// The lines of `huaweicloud_workspace_desktop_status`, as the encoder writes a gauge of
-/// label set `desktop_id`.
-fn write_status(series: &PerDesktopSeries, put: &mut dyn FnMut(&str)) {
+/// Writes the lines of `huaweicloud_workspace_desktop_status` from the desktop `next` on, as
+/// the encoder writes a gauge of label set `desktop_id`, until `out` holds [`CHUNK`] bytes;
+/// whether all are written.
+fn write_status(fragment: &Fragment, next: &mut usize, out: &mut String) -> bool {
+    let Some(series) = &fragment.per_desktop else { return true };
     let prefix = series_prefix(DESKTOP_STATUS, &series.labels);
-    for desktop in series.desktops.series() {
+    for desktop in series.desktops.series_from(*next) {
+        if out.len() >= CHUNK {
+            return false;
+        }
+        *next += 1;
         let Some(status) = desktop.status else { continue };
-        put(&prefix);
-        put("desktop_id=\"");
-        put(desktop.id);
-        put("\"} ");
-        put(&code(status));
-        put("\n");
+        out.push_str(&prefix);
+        out.push_str("desktop_id=\"");
+        out.push_str(desktop.id);
+        out.push_str("\"} ");
+        out.push_str(&code(status));
+        out.push('\n');
     }
+    true
 }
 
-/// The lines of `huaweicloud_workspace_desktop_info`, as the encoder writes a gauge of label
-/// set `desktop_id`, `desktop_name` and value 1.
-fn write_info(series: &PerDesktopSeries, put: &mut dyn FnMut(&str)) {
+/// Writes the lines of `huaweicloud_workspace_desktop_info` from the desktop `next` on, as the
+/// encoder writes a gauge of label set `desktop_id`, `desktop_name` and value 1, until `out`
+/// holds [`CHUNK`] bytes; whether all are written.
+fn write_info(fragment: &Fragment, next: &mut usize, out: &mut String) -> bool {
+    let Some(series) = &fragment.per_desktop else { return true };
     let prefix = series_prefix(DESKTOP_INFO, &series.labels);
-    for desktop in series.desktops.series().filter(|d| d.info) {
-        put(&prefix);
-        put("desktop_id=\"");
-        put(desktop.id);
-        put("\",desktop_name=\"");
-        put(desktop.name);
-        put("\"} 1\n");
+    for desktop in series.desktops.series_from(*next) {
+        if out.len() >= CHUNK {
+            return false;
+        }
+        *next += 1;
+        if !desktop.info {
+            continue;
+        }
+        out.push_str(&prefix);
+        out.push_str("desktop_id=\"");
+        out.push_str(desktop.id);
+        out.push_str("\",desktop_name=\"");
+        out.push_str(desktop.name);
+        out.push_str("\"} 1\n");
     }
+    true
 }
 
 /// A status code as text.
@@ -502,6 +617,32 @@ mod tests {
         let exposition = Exposition::new(vec![Arc::new(fragment(&desktops, &[]))]);
         assert_eq!(exposition.render(Format::OpenMetrics), encoded(&[], &[]));
         assert_eq!(exposition.render(Format::OpenMetrics), "# EOF\n");
+    }
+
+    #[test]
+    fn the_pieces_of_a_body_make_the_whole_text() {
+        let list: Vec<ConnectDesktopsInfo> = (0..3000)
+            .map(|i| {
+                ConnectDesktopsInfo::new(format!("id-{i}"), format!("wks-{i}"), ConnectStatus::Connected, Vec::new())
+            })
+            .collect();
+        let desktops = Snapshot::from_desktops(&list, true).per_desktop.unwrap_or_else(|| panic!("per-desktop series"));
+        let constant = [("project_id", "p1".to_owned()), ("region", "cn-north-4".to_owned())];
+        let exposition = Arc::new(Exposition::new(vec![
+            Arc::new(Fragment::new(OPENMETRICS.to_owned(), None, &[])),
+            Arc::new(fragment(&desktops, &constant)),
+            Arc::new(fragment(&desktops, &constant[..1])),
+        ]));
+        for format in [Format::OpenMetrics, Format::Text] {
+            let whole = exposition.render(format);
+            let pieces: Vec<Bytes> = exposition.chunks(format).collect();
+            assert!(pieces.len() > 4, "{} pieces", pieces.len());
+            assert!(pieces.iter().all(|p| p.len() < CHUNK + 1024), "no piece much past the size");
+            assert_eq!(pieces.concat(), whole.as_bytes(), "{format:?}");
+            assert_eq!(whole.matches("huaweicloud_workspace_desktop_info{").count(), 6000);
+            assert_eq!(&exposition.body(format, Encoding::Identity).0[..], whole.as_bytes());
+            assert_eq!(gunzip(&exposition.body(format, Encoding::Gzip).0), whole);
+        }
     }
 
     #[test]

@@ -66,10 +66,10 @@ impl PerDesktop {
         self.rows.is_empty()
     }
 
-    /// The desktops in the order read.
-    pub(crate) fn series(&self) -> impl Iterator<Item = Desktop<'_>> {
-        let mut start = 0;
-        self.rows.iter().map(move |row| {
+    /// The desktops in the order read, from the one of index `first` on.
+    pub(crate) fn series_from(&self, first: usize) -> impl Iterator<Item = Desktop<'_>> {
+        let mut start = first.checked_sub(1).and_then(|i| self.rows.get(i)).map_or(0, |row| row.name_end);
+        self.rows.iter().skip(first).map(move |row| {
             let id = &self.text[start..row.id_end];
             let name = &self.text[row.id_end..row.name_end];
             start = row.name_end;
