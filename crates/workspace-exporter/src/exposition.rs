@@ -100,7 +100,7 @@ impl Fragment {
 /// later scrape until the next poll clones [`Bytes`] that point to the same memory, so that it
 /// costs no allocation in proportion to the output, however many clients ask and however
 /// slowly they read. `/metrics` writes a body that is not compressed as the client reads it,
-/// in [`CHUNK`]-sized pieces, rather than keeping the text, six times the size of its gzip, in
+/// in pieces of 64 KiB, rather than keeping the text, six times the size of its gzip, in
 /// memory; [`body`](Self::body) also renders it whole, once, when asked for. A format and coding
 /// nobody asks for is never rendered.
 pub struct Exposition {
