@@ -204,9 +204,11 @@ fn scale_section(scale: &str) -> String {
          per-desktop series are two per desktop: `desktop_status` and `desktop_info`); sizes are the \
          bodies as sent, gzip when asked for. CPU per poll is the exporter's `utime + stime` over \
          the polls of the three targets counted from their `last_success` timestamps, each poll a \
-         whole read of 12,000 desktops, its snapshot, and the rendering of the merged \
-         exposition in both formats, each also compressed. A scrape is timed from connecting to \
-         its last byte, on loopback, 20 times each way. `cargo xtask bench exporter` runs only \
+         whole read of 12,000 desktops and its snapshot (the time counted also has one scrape \
+         without gzip, which renders the text as it sends it). A gzip body is rendered at \
+         the first scrape that asks for it after a poll, then shared until the next; a body \
+         without gzip is rendered as it is sent, at each scrape. A scrape is timed from \
+         connecting to its last byte, on loopback, 20 times each way. `cargo xtask bench exporter` runs only \
          this section and prints it.\n\n"
     )
 }

@@ -8,11 +8,11 @@ use workspace_core::types::ConnectDesktopsInfo;
 use workspace_core::{ClientOptions, FleetDiff};
 
 use crate::counting_transport::CountingTransport;
-use crate::exposer::merge;
-use crate::format::{Format, to_text};
+use crate::exposition::{Exposition, Fragment};
+use crate::format::Format;
 use crate::labels::{TransitionLabels, escape, status_class};
 use crate::metrics::Metrics;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, SnapshotBuilder};
 
 /// What the exporter reads and exports.
 #[derive(Clone, Debug)]
@@ -86,18 +86,18 @@ impl Settings {
 ///
 /// Polls never overlap: a call of [`poll_once`](Self::poll_once) waits for the one in progress.
 /// A snapshot is built whole and then replaces the previous one, so a scrape sees one poll or
-/// the other, never a mix; a failed poll keeps the previous snapshot and sets `up` to 0. Every
-/// metric is rendered once at the end of each poll (and when the exporter is made), and an
-/// [`Exposer`](crate::Exposer) merges that with the other targets' into what every scrape shares
-/// until the next poll.
+/// the other, never a mix; a failed poll keeps the previous snapshot and sets `up` to 0. At the
+/// end of each poll (and when the exporter is made) its metrics are rendered into a fragment
+/// (the per-desktop series stay in their compact form), and an [`Exposer`](crate::Exposer)
+/// merges that with the other targets' into what every scrape shares until the next poll.
 #[derive(Debug)]
 pub struct Exporter {
     client: Client,
     settings: Settings,
     metrics: Metrics,
     snapshot: RwLock<Arc<Snapshot>>,
-    /// The OpenMetrics text of every metric, without `# EOF`.
-    fragment: RwLock<Arc<str>>,
+    /// Every metric as rendered at the end of the last poll.
+    fragment: RwLock<Arc<Fragment>>,
     polls: tokio::sync::watch::Sender<u64>,
     watch: tokio::sync::Mutex<FleetDiff>,
 }
@@ -119,7 +119,7 @@ impl Exporter {
             metrics,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             // Replaced at once by the rendering of the exporter before its first poll.
-            fragment: RwLock::new(Arc::from("")),
+            fragment: RwLock::new(Arc::new(Fragment::default())),
             polls: tokio::sync::watch::Sender::new(0),
             watch: tokio::sync::Mutex::new(FleetDiff::new()),
         };
@@ -176,20 +176,15 @@ impl Exporter {
     }
 
     /// Every metric as rendered at the end of the last poll (or, before the first one ends,
-    /// when the exporter was made): the OpenMetrics text without its `# EOF` line. Nothing is
-    /// sent, and nothing is copied.
-    pub(crate) fn fragment(&self) -> Arc<str> {
+    /// when the exporter was made). Nothing is sent, and nothing is copied.
+    pub(crate) fn fragment(&self) -> Arc<Fragment> {
         Arc::clone(&self.fragment.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// This exporter's metrics as rendered at the end of the last poll, alone, in `format`.
     /// Nothing is sent.
     pub fn render(&self, format: Format) -> String {
-        let openmetrics = merge(&[&self.fragment()]);
-        match format {
-            Format::OpenMetrics => openmetrics,
-            Format::Text => to_text(&openmetrics),
-        }
+        Exposition::new(vec![self.fragment()]).render(format)
     }
 
     /// The number of polls that ended, successful or not: to read, or to wait on.
@@ -197,13 +192,12 @@ impl Exporter {
         self.polls.subscribe()
     }
 
-    /// Renders every metric, from the last good snapshot, into a new exposition.
+    /// Renders every metric, from the last good snapshot, into a new fragment.
     fn refresh(&self) {
         let snapshot = Arc::clone(&self.snapshot.read().unwrap_or_else(PoisonError::into_inner));
         let project = self.client.project_id().map_or_else(String::new, |p| escape(p.as_str()));
         let constant = vec![("project_id", project), ("region", escape(&self.settings.region))];
-        let text = self.metrics.render(constant, &snapshot);
-        let fragment = Arc::from(text.strip_suffix("# EOF\n").unwrap_or(&text));
+        let fragment = Arc::new(self.metrics.fragment(constant, &snapshot));
         *self.fragment.write().unwrap_or_else(PoisonError::into_inner) = fragment;
     }
 
@@ -212,18 +206,26 @@ impl Exporter {
         self.metrics.up.get() == 1
     }
 
-    /// A new snapshot, and the desktops read when the fleet was read.
+    /// A new snapshot, and the desktops read when transitions are counted (their ids, names
+    /// and statuses: what the comparison needs). The snapshot is built as the desktops arrive,
+    /// so that a read for `--per-desktop` alone keeps none of them.
     async fn read(&self) -> Result<(Snapshot, Option<Vec<ConnectDesktopsInfo>>), Error> {
         if !self.settings.reads_fleet() {
             let counts = self.client.count_by_status(&Query::new()).await?;
             return Ok((Snapshot::from_counts(&counts), None));
         }
         let mut items = self.client.read_fleet(&Query::new());
-        let mut desktops = Vec::new();
+        let mut snapshot = SnapshotBuilder::new(self.settings.per_desktop);
+        let mut desktops = self.settings.transitions.then(Vec::new);
         while let Some(d) = items.next().await {
-            desktops.push(d?);
+            let mut d = d?;
+            snapshot.add(&d);
+            if let Some(desktops) = &mut desktops {
+                d.attach_users = Vec::new();
+                desktops.push(d);
+            }
         }
-        Ok((Snapshot::from_desktops(&desktops, self.settings.per_desktop), Some(desktops)))
+        Ok((snapshot.finish(), desktops))
     }
 }
 

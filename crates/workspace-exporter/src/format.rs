@@ -32,31 +32,39 @@ impl Format {
 /// OpenMetrics text as the Prometheus text format: the two differ, for what this exporter
 /// writes, only in that a counter's `HELP` and `TYPE` lines name it with its `_total` suffix,
 /// and that there is no `# EOF`.
+#[cfg(test)]
 pub(crate) fn to_text(openmetrics: &str) -> String {
-    let counters: Vec<&str> =
-        openmetrics.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter")).collect();
+    let counters = counter_names(openmetrics.lines());
     let mut out = String::with_capacity(openmetrics.len() + 32 * counters.len());
-    for line in openmetrics.lines() {
-        if line == "# EOF" {
-            continue;
-        }
-        let descriptor = ["# HELP ", "# TYPE "].into_iter().find_map(|p| {
-            let rest = line.strip_prefix(p)?;
-            let (name, tail) = rest.split_once(' ')?;
-            counters.contains(&name).then_some((p, name, tail))
-        });
-        match descriptor {
-            Some((p, name, tail)) => {
-                out.push_str(p);
-                out.push_str(name);
-                out.push_str("_total ");
-                out.push_str(tail);
-            }
-            None => out.push_str(line),
-        }
+    for line in openmetrics.lines().filter(|l| *l != "# EOF") {
+        put_text_line(line, &counters, &mut |s| out.push_str(s));
         out.push('\n');
     }
     out
+}
+
+/// The names of the counters among OpenMetrics `lines`: those of their `# TYPE … counter` lines.
+pub(crate) fn counter_names<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    lines.into_iter().filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter")).collect()
+}
+
+/// Writes one OpenMetrics line, without its line feed, as the Prometheus text format has it:
+/// the `HELP` and `TYPE` lines of the `counters` name them with their `_total` suffix.
+pub(crate) fn put_text_line(line: &str, counters: &[&str], put: &mut dyn FnMut(&str)) {
+    let descriptor = ["# HELP ", "# TYPE "].into_iter().find_map(|p| {
+        let rest = line.strip_prefix(p)?;
+        let (name, tail) = rest.split_once(' ')?;
+        counters.contains(&name).then_some((p, name, tail))
+    });
+    match descriptor {
+        Some((p, name, tail)) => {
+            put(p);
+            put(name);
+            put("_total ");
+            put(tail);
+        }
+        None => put(line),
+    }
 }
 
 #[cfg(test)]

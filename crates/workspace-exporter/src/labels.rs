@@ -12,13 +12,16 @@ pub(crate) struct StatusLabels {
     pub(crate) connect_status: String,
 }
 
-/// One desktop of the per-desktop status gauge.
+/// One desktop of the per-desktop status gauge, as a map of label sets holds it (the
+/// exposition writes these series from their compact form; tests compare it with this).
+#[cfg(test)]
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct DesktopLabels {
     pub(crate) desktop_id: String,
 }
 
-/// One desktop of the per-desktop info metric.
+/// One desktop of the per-desktop info metric, as a map of label sets holds it.
+#[cfg(test)]
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct DesktopInfoLabels {
     pub(crate) desktop_id: String,
@@ -57,15 +60,23 @@ pub(crate) fn status_class(status: Option<&ConnectStatus>) -> &str {
 /// values as they are): backslash, double quote and line feed.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, text);
     out
+}
+
+/// Appends `text` to `out`, escaped as [`escape`] does.
+pub(crate) fn escape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['\\', '"', '\n']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'\\' => "\\\\",
+            b'"' => "\\\"",
+            _ => "\\n",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// The most distinct error codes of the service kept as label values; codes seen after that are

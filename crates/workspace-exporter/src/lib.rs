@@ -2,11 +2,11 @@
 //! client.
 //!
 //! An [`Exporter`] polls the service when asked ([`Exporter::poll_once`]; the
-//! `workspace-exporter` program does so on an interval) and keeps the last good snapshot; at the
-//! end of each poll it renders it, with the exporter's own health, once into an [`Exposition`]
-//! (the OpenMetrics text format and the Prometheus text format, each also gzip-compressed),
-//! which [`router`] serves over HTTP (`/metrics`, `/healthz`, `/`) to every scrape, and
-//! [`Exporter::render`] copies as text. An [`Exposer`] merges the metrics of many targets
+//! `workspace-exporter` program does so on an interval) and keeps the last good snapshot, the
+//! per-desktop series in a compact form. An [`Exposition`] of it, with the exporter's own
+//! health, renders the OpenMetrics text format or the Prometheus text format, gzip-compressed or
+//! not, when first asked for; [`router`] serves it over HTTP (`/metrics`, `/healthz`, `/`) to
+//! every scrape, and [`Exporter::render`] renders it as text. An [`Exposer`] merges the metrics of many targets
 //! (projects and regions, [`load_targets`]) and of the process into what `/metrics` serves. A
 //! scrape never calls the service. [`WebConfig`] reads TLS and basic authentication in the
 //! format of Prometheus's exporter-toolkit, and [`Args`] is the program's command line. See

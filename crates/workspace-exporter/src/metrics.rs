@@ -4,13 +4,16 @@ use std::borrow::Cow;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use crate::exposition::{DESKTOP_INFO, DESKTOP_STATUS, Fragment};
 use crate::labels::{ErrorLabels, RequestLabels, TransitionLabels};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{PerDesktop, Snapshot};
 
 /// The exporter's counters and health gauges. Clones share the same values.
 #[derive(Clone, Debug, Default)]
@@ -61,8 +64,15 @@ impl Metrics {
         metrics
     }
 
-    /// Writes every metric in the OpenMetrics text format, the `snapshot`'s included, with the
-    /// `constant` labels on each.
+    /// What this target adds to an exposition: every metric of [`render`](Self::render), and
+    /// the `snapshot`'s per-desktop series with the `constant` labels.
+    pub(crate) fn fragment(&self, constant: Vec<(&'static str, String)>, snapshot: &Snapshot) -> Fragment {
+        Fragment::new(self.render(constant.clone(), snapshot), snapshot.per_desktop.clone(), &constant)
+    }
+
+    /// Writes every metric in the OpenMetrics text format, with the `constant` labels on each:
+    /// the `snapshot`'s counts, and the descriptors of its per-desktop families, whose series
+    /// a [`Fragment`] writes.
     pub(crate) fn render(&self, constant: Vec<(&'static str, String)>, snapshot: &Snapshot) -> String {
         let labels = constant.into_iter().map(|(k, v)| (Cow::Borrowed(k), Cow::Owned(v)));
         let mut r = Registry::with_labels(labels);
@@ -72,16 +82,7 @@ impl Metrics {
             snapshot.desktops.clone(),
         );
         if let Some(per_desktop) = &snapshot.per_desktop {
-            r.register(
-                "huaweicloud_workspace_desktop_status",
-                "Each desktop's connection status at the last successful poll: 0 UNREGISTER, 1 REGISTERED, 2 CONNECTED, 3 DISCONNECTED, -1 another or none",
-                per_desktop.status.clone(),
-            );
-            r.register(
-                "huaweicloud_workspace_desktop_info",
-                "1 for each desktop, with its name, at the last successful poll",
-                per_desktop.info.clone(),
-            );
+            register_per_desktop(&mut r, per_desktop);
         }
         r.register(
             "huaweicloud_workspace_status_transitions",
@@ -122,6 +123,41 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = encode(&mut out, &r);
         out
+    }
+}
+
+/// The help of `huaweicloud_workspace_desktop_status`.
+pub(crate) const DESKTOP_STATUS_HELP: &str = "Each desktop's connection status at the last successful poll: 0 UNREGISTER, 1 REGISTERED, 2 CONNECTED, 3 DISCONNECTED, -1 another or none";
+
+/// The help of `huaweicloud_workspace_desktop_info`.
+pub(crate) const DESKTOP_INFO_HELP: &str = "1 for each desktop, with its name, at the last successful poll";
+
+/// Registers the two per-desktop families, whose series a [`Fragment`] writes from their
+/// compact form: the registry writes their descriptors, or nothing when there is no desktop
+/// (as for any family without series).
+pub(crate) fn register_per_desktop(r: &mut Registry, per_desktop: &PerDesktop) {
+    let family = WrittenElsewhere { empty: per_desktop.is_empty() };
+    r.register(DESKTOP_STATUS, DESKTOP_STATUS_HELP, family.clone());
+    r.register(DESKTOP_INFO, DESKTOP_INFO_HELP, family);
+}
+
+/// A gauge family whose series are written elsewhere: only its descriptor is encoded here.
+#[derive(Clone, Debug)]
+struct WrittenElsewhere {
+    empty: bool,
+}
+
+impl EncodeMetric for WrittenElsewhere {
+    fn encode(&self, _encoder: MetricEncoder<'_>) -> Result<(), std::fmt::Error> {
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Gauge
+    }
+
+    fn is_empty(&self) -> bool {
+        self.empty
     }
 }
 

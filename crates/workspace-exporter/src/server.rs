@@ -20,8 +20,8 @@ const INDEX: &str = "<!doctype html>\n<html><head><title>Workspace exporter</tit
 
 /// The routes: `/metrics` (the exposition of the last polls, never a call of the service;
 /// OpenMetrics when the `Accept` header asks for it, as Prometheus does, else the Prometheus
-/// text format; compressed with gzip when `Accept-Encoding` asks for it; the same shared bytes
-/// for every scrape), `/healthz` (`ok` while the listener is up) and `/` (a page pointing to
+/// text format; compressed with gzip when `Accept-Encoding` asks for it, the same shared bytes
+/// for every scrape until the next poll; else written as the client reads it), `/healthz` (`ok` while the listener is up) and `/` (a page pointing to
 /// `/metrics`). When `users` has any, every route answers 401 without the `Authorization` of
 /// one of them.
 pub fn router(exposer: Arc<Exposer>, users: BasicAuth) -> Router {
@@ -36,8 +36,17 @@ pub fn router(exposer: Arc<Exposer>, users: BasicAuth) -> Router {
 async fn metrics(State(exposer): State<Arc<Exposer>>, headers: HeaderMap) -> Response {
     let asked = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     let format = Format::negotiate(asked(header::ACCEPT));
-    let (bytes, encoding) = exposer.exposition().body(format, Encoding::negotiate(asked(header::ACCEPT_ENCODING)));
-    let mut response = Response::new(Body::from(bytes));
+    let exposition = exposer.exposition();
+    let gzip = match Encoding::negotiate(asked(header::ACCEPT_ENCODING)) {
+        Encoding::Gzip => exposition.gzip(format),
+        Encoding::Identity => None,
+    };
+    let encoding = if gzip.is_some() { Encoding::Gzip } else { Encoding::Identity };
+    let body = match gzip {
+        Some(bytes) => Body::from(bytes),
+        None => Body::from_stream(exposition.chunks(format)),
+    };
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     headers.insert(header::VARY, HeaderValue::from_static("accept, accept-encoding"));
