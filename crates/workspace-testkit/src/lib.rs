@@ -11,7 +11,8 @@
 //! Features: `blocking` and `async` bring the [`Blocking`] and `Async` drivers, `emulator` the
 //! suites and fixtures against the emulator. Without features, the kit is the behavioural
 //! suite's data ([`scenarios`]) and the [`Driver`] trait, which the core's reference driver uses.
-//! The kit is never published, and only ever a dev-dependency.
+//! [`shells`] checks the programs' completion scripts and man pages with the real bash and
+//! man-db. The kit is never published, and only ever a dev-dependency.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "async")]
@@ -27,6 +28,7 @@ pub mod privacy;
 pub mod scenarios;
 #[cfg(feature = "emulator")]
 pub mod setup;
+pub mod shells;
 pub mod suites;
 #[cfg(feature = "emulator")]
 pub mod variants;
