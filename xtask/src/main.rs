@@ -185,7 +185,7 @@ fn package() -> Result {
     // own, emptied first, so that no artifact of an earlier package is taken for theirs.
     let dir = project_root().join("target").join("package-check");
     let _ = std::fs::remove_dir_all(&dir);
-    run(Command::new(cargo_bin())
+    let result = run(Command::new(cargo_bin())
         .args([
             "package",
             "--quiet",
@@ -198,7 +198,11 @@ fn package() -> Result {
             "workspace-testkit",
             "--allow-dirty",
         ])
-        .env("CARGO_TARGET_DIR", &dir))
+        .env("CARGO_TARGET_DIR", &dir));
+    // A second build of every dependency is of no use afterwards, and takes space a busy machine
+    // may not have.
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// Cargo unpacks the packages it verifies against into `$CARGO_HOME/registry/src/-<hash>/` and
